@@ -1,0 +1,37 @@
+# tcremedy: the two commands of the quick start are `make demo` and `make test`.
+# Everything they need is installed by the targets below (Python venv + Pulumi engine from Go modules).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint engine venv bench clean
+
+demo: venv engine  ## a broken Windows fleet on the embedded emulator -> plan -> apply -> plan
+	bash scripts/demo.sh
+
+test: venv engine  ## lint + the whole test suite (emulator over HTTP, real Pulumi engine)
+	$(VENV)/bin/ruff check cli tests bench stacks
+	$(VENV)/bin/pytest -q
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+engine:  ## build the Pulumi CLI from Go modules into ~/.cache/tcremedy/engine (skips what is built)
+	bash engine/build.sh
+
+lint: venv
+	$(VENV)/bin/ruff check cli tests bench stacks
+
+bench: venv engine
+	$(PY) bench/emulator_describe.py
+	$(PY) bench/plan_fleet.py
+
+clean:
+	rm -rf $(VENV) .tcremedy

@@ -1,0 +1,1 @@
+"""Reading the cloud: SDK clients, credentials, collectors producing a LiveState."""

@@ -1,0 +1,201 @@
+"""LiveState: the plain-data picture of the cloud that diagnosis works on.
+
+Collectors (``tcremedy.cloud.collect``) fill it from the Tencent Cloud API; ``--save-state`` /
+``--from-state`` write and read it as JSON (``to_data`` / ``from_data``), so a report can be
+reproduced exactly offline. Nothing here does I/O. Field names follow the API's meaning, in
+snake_case; values keep the API's vocabulary (``RUNNING``, ``ACCEPT``, ``TCP``...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tcremedy.serde import from_data, to_data
+
+STATE_FORMAT = "tcremedy.livestate/v1"
+
+
+@dataclass(frozen=True)
+class SecurityGroupRule:
+    """One entry of a security group's Ingress or Egress list (API ``SecurityGroupPolicy``)."""
+
+    policy_index: int
+    protocol: str  # TCP | UDP | ICMP | ICMPv6 | GRE | ALL (upper-cased)
+    port: str  # "ALL" | "3389" | "3389,3390" | "3000-4000" | "" (none given)
+    action: str  # ACCEPT | DROP
+    cidr_block: str = ""
+    ipv6_cidr_block: str = ""
+    source_security_group_id: str = ""  # API field SecurityGroupId on a policy: a referenced group
+    address_template_id: str = ""  # API AddressTemplate.AddressId
+    address_template_group_id: str = ""  # API AddressTemplate.AddressGroupId
+    service_template_id: str = ""
+    service_template_group_id: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SecurityGroup:
+    security_group_id: str
+    name: str = ""
+    version: str = "0"  # SecurityGroupPolicySet.Version
+    ingress: tuple[SecurityGroupRule, ...] = ()
+    egress: tuple[SecurityGroupRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class NetworkAclEntry:
+    protocol: str  # TCP | UDP | ICMP | ALL
+    port: str  # "ALL" | "3389" | "10-20" | ""
+    action: str  # ACCEPT | DROP (normalised to upper case)
+    cidr_block: str = ""
+    ipv6_cidr_block: str = ""
+    priority: int = 0
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NetworkAcl:
+    """A stateless subnet ACL. Entries are in evaluation order; a final implicit DROP follows."""
+
+    network_acl_id: str
+    vpc_id: str = ""
+    name: str = ""
+    subnet_ids: tuple[str, ...] = ()
+    ingress: tuple[NetworkAclEntry, ...] = ()
+    egress: tuple[NetworkAclEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Subnet:
+    subnet_id: str
+    vpc_id: str = ""
+    cidr_block: str = ""
+    network_acl_id: str = ""  # "" = no ACL bound
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    """One QCE/CVM metric for one instance over the collection window."""
+
+    metric: str  # CpuUsage | MemUsage | WanOuttraffic | WanIntraffic | BaseCpuUsage ...
+    period: int  # seconds
+    timestamps: tuple[float, ...] = ()
+    values: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class GuestFacts:
+    """What the in-guest probe (TAT RunCommand, PowerShell) reported. None fields = not reported."""
+
+    rdp_port: int | None = None  # WinStations\RDP-Tcp PortNumber
+    tds_port: int | None = None  # Wds\rdpwd\Tds\tcp PortNumber (Tencent says both must match)
+    deny_ts_connections: int | None = None  # fDenyTSConnections (1 = RDP disabled), policy value wins
+    termservice_state: str | None = None  # Running | Stopped | ...
+    termservice_start_mode: str | None = None  # Auto | Manual | Disabled
+    listening: bool | None = None  # something listens on rdp_port
+    firewall_profiles_enabled: tuple[str, ...] | None = None  # e.g. ("Domain", "Private", "Public")
+    firewall_allows_rdp_port: bool | None = None  # an enabled inbound allow rule covers rdp_port
+    nla_required: int | None = None  # UserAuthentication
+    allow_encryption_oracle: int | None = None  # CredSSP: 0 force updated, 1 mitigated, 2 vulnerable
+    credssp_patched: bool | None = None  # server has the 2018 CredSSP update
+
+
+@dataclass(frozen=True)
+class GuestProbe:
+    """Outcome of probing the guest through the TAT agent."""
+
+    agent_status: str  # Online | Offline | NotInstalled | Unknown
+    task_status: str = ""  # TAT TaskStatus of the probe (SUCCESS, FAILED, TIMEOUT...) or ""
+    error: str = ""  # why there are no facts, when there are none
+    facts: GuestFacts | None = None
+
+
+@dataclass(frozen=True)
+class Instance:
+    instance_id: str
+    region: str
+    name: str = ""
+    zone: str = ""
+    os_name: str = ""
+    platform: str = ""  # WINDOWS | LINUX (from OsName / image platform)
+    instance_type: str = ""
+    image_id: str = ""
+    state: str = ""  # InstanceState: RUNNING | STOPPED | PENDING | STOPPING | REBOOTING ...
+    restrict_state: str = "NORMAL"  # NORMAL | EXPIRED | PROTECTIVELY_ISOLATED
+    isolated_source: str = ""  # ARREAR | EXPIRE | ... when isolated
+    latest_operation: str = ""
+    latest_operation_state: str = ""  # SUCCESS | OPERATING | FAILED
+    latest_operation_error_msg: str = ""
+    instance_charge_type: str = ""  # PREPAID | POSTPAID_BY_HOUR | SPOTPAID ...
+    internet_charge_type: str = ""  # BANDWIDTH_PREPAID | TRAFFIC_POSTPAID_BY_HOUR | BANDWIDTH_PACKAGE ...
+    internet_max_bandwidth_out: int = 0  # Mbps
+    public_ip_addresses: tuple[str, ...] = ()
+    private_ip_addresses: tuple[str, ...] = ()
+    vpc_id: str = ""
+    subnet_id: str = ""
+    security_group_ids: tuple[str, ...] = ()  # binding order = evaluation order
+    tags: dict[str, str] = field(default_factory=dict)
+    cpu: int = 0
+    memory_gb: int = 0
+    metrics: dict[str, MetricSeries] = field(default_factory=dict)  # keyed by metric name
+    guest: GuestProbe | None = None  # None = guest not probed (e.g. instance not running)
+
+
+@dataclass(frozen=True)
+class CollectionGap:
+    """Something collection could not read. Diagnosis turns it into an UNKNOWN finding."""
+
+    scope: str  # "instance" | "security_group" | "network_acl" | "subnet" | "metrics" | "guest"
+    resource_id: str  # the id whose data is missing
+    code: str  # API error code, or "Timeout", ...
+    message: str
+
+
+@dataclass(frozen=True)
+class LiveState:
+    region: str
+    collected_at: str  # ISO-8601 UTC
+    endpoint: str = ""  # "" = Tencent Cloud's public endpoints
+    window_seconds: int = 900  # metrics window
+    instances: dict[str, Instance] = field(default_factory=dict)
+    security_groups: dict[str, SecurityGroup] = field(default_factory=dict)
+    network_acls: dict[str, NetworkAcl] = field(default_factory=dict)
+    subnets: dict[str, Subnet] = field(default_factory=dict)
+    address_templates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> CIDRs/IPs
+    address_template_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> template ids
+    gaps: tuple[CollectionGap, ...] = ()
+    format: str = STATE_FORMAT
+
+    def to_json(self) -> str:
+        return json.dumps(to_data(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> LiveState:
+        return from_data(cls, json.loads(text))
+
+    def fingerprint(self, instance_ids: tuple[str, ...] | None = None) -> str:
+        """A digest of the configuration diagnosis depends on, ignoring metrics and timestamps.
+
+        A plan records it; apply refuses a plan whose fingerprint no longer matches the cloud.
+        """
+        ids = sorted(instance_ids if instance_ids is not None else self.instances)
+        wanted: dict[str, Any] = {"instances": {}, "security_groups": {}, "network_acls": {}}
+        for iid in ids:
+            inst = self.instances.get(iid)
+            if inst is None:
+                continue
+            data = to_data(inst)
+            data.pop("metrics", None)
+            data.pop("guest", None)
+            wanted["instances"][iid] = data
+            for sg in inst.security_group_ids:
+                if sg in self.security_groups:
+                    wanted["security_groups"][sg] = to_data(self.security_groups[sg])
+            subnet = self.subnets.get(inst.subnet_id)
+            if subnet and subnet.network_acl_id in self.network_acls:
+                wanted["network_acls"][subnet.network_acl_id] = to_data(self.network_acls[subnet.network_acl_id])
+        blob = json.dumps(wanted, sort_keys=True).encode()
+        return "sha256:" + hashlib.sha256(blob).hexdigest()

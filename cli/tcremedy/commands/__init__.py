@@ -1,0 +1,1 @@
+"""Thin typer commands: parse options, call the core, render through a view."""

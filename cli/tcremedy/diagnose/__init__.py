@@ -1,0 +1,1 @@
+"""Diagnosis: checks against a policy, reachability evaluation, the root-cause chain."""

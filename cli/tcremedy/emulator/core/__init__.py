@@ -1,0 +1,1 @@
+"""Service-independent parts of the emulator: errors, action registry, world state, protocol."""

@@ -1,0 +1,119 @@
+"""World state: every region's backends, one lock, an injectable clock and id source.
+
+Like moto's BackendDict, a region's state is created lazily. Each service backend lives in
+``tcremedy.emulator.services.<svc>.models`` and is one class with:
+
+* ``__init__(self, region: RegionState)``: empty state; it may reach sibling backends through
+  ``region`` (e.g. CVM validates security-group ids against ``region.vpc``);
+* ``snapshot(self) -> dict``: JSON-ready plain data of all its state;
+* ``restore(self, data: dict) -> None``: the inverse, used by ``--state FILE`` persistence.
+
+Handlers run under ``World.lock``; models need no locking of their own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tcremedy.emulator.defaults import DEFAULT_REGION
+
+BACKENDS: dict[str, str] = {
+    "cvm": "tcremedy.emulator.services.cvm.models:CvmBackend",
+    "vpc": "tcremedy.emulator.services.vpc.models:VpcBackend",
+    "monitor": "tcremedy.emulator.services.monitor.models:MonitorBackend",
+    "tat": "tcremedy.emulator.services.tat.models:TatBackend",
+    "cbs": "tcremedy.emulator.services.cbs.models:CbsBackend",
+    "tag": "tcremedy.emulator.services.tag.models:TagBackend",
+}
+
+
+def _load(path: str) -> type:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class IdSource:
+    """Deterministic resource ids: ``new("ins")`` -> ``ins-0a1b2c3d`` (8 lowercase hex/alnum)."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._rng = random.Random(seed)
+        self._seen: set[str] = set()
+
+    def new(self, prefix: str) -> str:
+        alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+        for _ in itertools.count():
+            ident = f"{prefix}-" + "".join(self._rng.choice(alphabet) for _ in range(8))
+            if ident not in self._seen:
+                self._seen.add(ident)
+                return ident
+        raise AssertionError("unreachable")
+
+
+class RegionState:
+    """All service backends of one region."""
+
+    def __init__(self, world: World, name: str) -> None:
+        self.world = world
+        self.name = name
+        self._backends: dict[str, Any] = {}
+
+    def backend(self, service: str) -> Any:
+        if service not in self._backends:
+            self._backends[service] = _load(BACKENDS[service])(self)
+        return self._backends[service]
+
+    # Attribute access for readability in models and handlers: region.cvm, region.vpc, ...
+    def __getattr__(self, service: str) -> Any:
+        if service in BACKENDS:
+            return self.backend(service)
+        raise AttributeError(service)
+
+    @property
+    def now(self) -> float:
+        return self.world.clock()
+
+    def new_id(self, prefix: str) -> str:
+        return self.world.ids.new(prefix)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {svc: self.backend(svc).snapshot() for svc in BACKENDS}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        for svc, svc_data in data.items():
+            self.backend(svc).restore(svc_data)
+
+
+class World:
+    """The whole emulated cloud."""
+
+    def __init__(self, *, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.seed = seed
+        self.ids = IdSource(seed)
+        self._regions: dict[str, RegionState] = {}
+
+    def region(self, name: str = DEFAULT_REGION) -> RegionState:
+        if name not in self._regions:
+            self._regions[name] = RegionState(self, name)
+        return self._regions[name]
+
+    @property
+    def regions(self) -> dict[str, RegionState]:
+        return dict(self._regions)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"format": "tcremedy.emulator.world/v1", "seed": self.seed,
+                "ids": sorted(self.ids._seen),
+                "regions": {name: r.snapshot() for name, r in self._regions.items()}}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        self.ids._seen.update(data.get("ids", ()))
+        for name, region_data in data.get("regions", {}).items():
+            self.region(name).restore(region_data)

@@ -1,0 +1,1 @@
+"""One package per emulated service: models (state + validation) and responses (wire <-> model)."""

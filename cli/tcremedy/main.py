@@ -1,0 +1,46 @@
+"""The typer application: one sub-module per command under ``tcremedy.commands``.
+
+Commands parse options, call one core function and hand the result to a view. Project errors
+(``TcremedyError``) become a one-line message on stderr and exit code 1; no tracebacks.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tcremedy import __version__
+from tcremedy.commands import apply as apply_cmd
+from tcremedy.commands import check as check_cmd
+from tcremedy.commands import emulator as emulator_cmd
+from tcremedy.commands import plan as plan_cmd
+from tcremedy.errors import TcremedyError
+
+app = typer.Typer(
+    name="tcremedy",
+    help="Find out why a Windows CVM cannot be reached over RDP, name the root cause, repair it as code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+plan_cmd.register(app)
+apply_cmd.register(app)
+check_cmd.register(app)
+app.add_typer(emulator_cmd.app, name="emulator")
+
+
+@app.command()
+def version() -> None:
+    """Print the tcremedy version."""
+    typer.echo(__version__)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except TcremedyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)

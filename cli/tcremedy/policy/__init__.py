@@ -1,0 +1,1 @@
+"""Policies: the desired condition of Windows instances, loaded from YAML."""

@@ -1,0 +1,1 @@
+"""Remediation: fix planning, guardrails, and the Pulumi driver."""

@@ -1,0 +1,1 @@
+"""Views of a diagnosis: terminal table, JSON, SARIF, JUnit."""
