@@ -6,7 +6,8 @@ Order (first hit wins):
    (JSON ``secretId`` / ``secretKey`` [/ ``token``]). Asking for a profile that is missing is an error.
 2. Environment: ``TENCENTCLOUD_SECRET_ID`` / ``TENCENTCLOUD_SECRET_KEY`` (SDK
    ``EnvironmentVariableCredential``), plus ``TENCENTCLOUD_SESSION_TOKEN`` when set.
-3. ``~/.tencentcloud/credentials`` (INI, ``[default]`` ``secret_id`` / ``secret_key``; SDK ``ProfileCredential``).
+3. ``~/.tencentcloud/credentials`` (INI, ``[default]`` ``secret_id`` / ``secret_key``;
+   SDK ``ProfileCredential``).
 4. The tccli ``default`` profile, ``~/.tccli/default.credential``.
 5. The CVM role of the machine we run on (SDK ``CVMRoleCredential``), only when the metadata
    service answers, and never for a loopback endpoint.
@@ -23,7 +24,6 @@ import os
 import socket
 import sys
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,24 +50,19 @@ class ResolvedCredential:
 
 
 def resolve_credential(
-    endpoint: str = "",
-    profile: str | None = None,
-    env: Mapping[str, str] | None = None,
-    home: Path | None = None,
-    try_cvm_role: bool = True,
+    endpoint: str = "", profile: str | None = None, try_cvm_role: bool = True
 ) -> ResolvedCredential:
     """Return the first credential found (see module docstring); raise CollectionError if none."""
-    env = os.environ if env is None else env
-    home = Path(home) if home is not None else Path.home()
-    profile = profile or env.get("TCCLI_PROFILE") or None
+    profile = profile or os.environ.get("TCCLI_PROFILE") or None
     if profile:
-        return _tccli_profile(home, profile, required=True)  # type: ignore[return-value]
-    found = _from_env(env) or _from_ini(home) or _tccli_profile(home, "default", required=False)
+        return _tccli_profile(profile, required=True)  # type: ignore[return-value]
+    found = _from_env() or _from_ini() or _tccli_profile("default", required=False)
     if found:
         return found
     if is_loopback(endpoint):
         print(
-            f"note: no Tencent Cloud credentials configured; using the local emulator's credentials for {endpoint}",
+            "note: no Tencent Cloud credentials configured; "
+            f"using the local emulator's credentials for {endpoint}",
             file=sys.stderr,
         )
         return ResolvedCredential(sdk_credential.Credential(LOCAL_SECRET_ID, LOCAL_SECRET_KEY), "emulator")
@@ -82,49 +77,37 @@ def resolve_credential(
     )
 
 
-def _make(secret_id: str | None, secret_key: str | None, token: str | None, source: str) -> ResolvedCredential:
+def _make(
+    secret_id: str | None, secret_key: str | None, token: str | None, source: str
+) -> ResolvedCredential:
     try:
         return ResolvedCredential(sdk_credential.Credential(secret_id, secret_key, token or None), source)
     except TencentCloudSDKException as exc:
         raise CollectionError(f"invalid credentials from {source}: {exc.get_message()}") from None
 
 
-def _from_env(env: Mapping[str, str]) -> ResolvedCredential | None:
-    if env is os.environ:
-        found = sdk_credential.EnvironmentVariableCredential().get_credential()
-        if found is None:
-            return None
-        secret_id, secret_key = found.secret_id, found.secret_key
-    else:  # an explicit mapping (tests, embedding): same rule as the SDK class
-        secret_id, secret_key = env.get("TENCENTCLOUD_SECRET_ID"), env.get("TENCENTCLOUD_SECRET_KEY")
-        if not secret_id or not secret_key:
-            return None
-    return _make(secret_id, secret_key, env.get("TENCENTCLOUD_SESSION_TOKEN"), "environment")
-
-
-def _from_ini(home: Path) -> ResolvedCredential | None:
-    path = home / ".tencentcloud" / "credentials"
-    if home == Path.home():
-        found = sdk_credential.ProfileCredential().get_credential()  # also knows /etc/tencentcloud/credentials
-        return _make(found.secret_id, found.secret_key, None, "credentials file") if found else None
-    if not path.is_file():
+def _from_env() -> ResolvedCredential | None:
+    found = sdk_credential.EnvironmentVariableCredential().get_credential()
+    if found is None:
         return None
-    import configparser
-
-    parser = configparser.ConfigParser()
-    try:
-        parser.read(path, encoding="utf-8")
-    except configparser.Error as exc:
-        raise CollectionError(f"{path}: not a valid INI file ({exc.__class__.__name__})") from None
-    section = parser["default"] if parser.has_section("default") else {}
-    secret_id, secret_key = section.get("secret_id", "").strip(), section.get("secret_key", "").strip()
-    if not secret_id or not secret_key:
-        return None
-    return _make(secret_id, secret_key, None, f"{path}")
+    token = os.environ.get("TENCENTCLOUD_SESSION_TOKEN")
+    return _make(found.secret_id, found.secret_key, token, "environment")
 
 
-def _tccli_profile(home: Path, name: str, required: bool) -> ResolvedCredential | None:
-    path = home / ".tccli" / f"{name}.credential"
+def _from_ini() -> ResolvedCredential | None:
+    try:  # ~/.tencentcloud/credentials, else /etc/tencentcloud/credentials
+        found = sdk_credential.ProfileCredential().get_credential()
+    except TencentCloudSDKException as exc:
+        raise CollectionError(f"~/.tencentcloud/credentials: {exc.get_message()}") from None
+    except Exception as exc:  # configparser errors on a malformed file
+        raise CollectionError(
+            f"~/.tencentcloud/credentials: not a valid INI file ({exc.__class__.__name__})"
+        ) from None
+    return _make(found.secret_id, found.secret_key, None, "credentials file") if found else None
+
+
+def _tccli_profile(name: str, required: bool) -> ResolvedCredential | None:
+    path = Path.home() / ".tccli" / f"{name}.credential"
     if not path.is_file():
         if required:
             raise CollectionError(f"tccli profile {name!r} not found: expected {path}")
@@ -132,7 +115,9 @@ def _tccli_profile(home: Path, name: str, required: bool) -> ResolvedCredential 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise CollectionError(f"{path}: not a readable JSON credential file ({exc.__class__.__name__})") from None
+        raise CollectionError(
+            f"{path}: not a readable JSON credential file ({exc.__class__.__name__})"
+        ) from None
     secret_id, secret_key = data.get("secretId"), data.get("secretKey")
     if not secret_id or not secret_key:
         if required:

@@ -195,7 +195,8 @@ class LiveState:
                 if sg in self.security_groups:
                     wanted["security_groups"][sg] = to_data(self.security_groups[sg])
             subnet = self.subnets.get(inst.subnet_id)
-            if subnet and subnet.network_acl_id in self.network_acls:
-                wanted["network_acls"][subnet.network_acl_id] = to_data(self.network_acls[subnet.network_acl_id])
+            acl_id = subnet.network_acl_id if subnet else ""
+            if acl_id in self.network_acls:
+                wanted["network_acls"][acl_id] = to_data(self.network_acls[acl_id])
         blob = json.dumps(wanted, sort_keys=True).encode()
         return "sha256:" + hashlib.sha256(blob).hexdigest()

@@ -1,9 +1,84 @@
-"""`tcremedy apply` (being written)."""
+"""`tcremedy apply [PLANFILE]`: repair through Pulumi (preview, guardrails, update, verify).
+
+Exit codes: 0 = every finding apply set out to fix is closed (or nothing to do); 1 = an error, a
+refusal (guardrail, stale plan, no confirmation) or a finding still open after the update.
+Causes that need a human are listed with what to do and the instance's VNC console link.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from tcremedy.errors import TcremedyError
+
+
+class _TerminalUi:
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+
+    def say(self, text: str = "") -> None:
+        typer.echo(text)
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            typer.echo(text, err=True)
+
+    def confirm(self, question: str) -> bool | None:
+        from tcremedy.remediate.apply import stdin_is_terminal
+
+        if not stdin_is_terminal():
+            return None
+        return typer.confirm(question, default=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to the application."""
+    app.command("apply")(apply)
+
+
+def apply(
+    plan_file: Annotated[Path | None, typer.Argument(help="Plan file from `tcremedy plan --out` (default: plan now).",
+                                                    show_default=False)] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking for confirmation.")] = False,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only fix findings with this code (repeatable).")]
+    = None,
+    instance: Annotated[list[str] | None, typer.Option("--instance", help="Only this instance id (repeatable).")]
+    = None,
+    policy: Annotated[Path | None, typer.Option("--policy", help="Policy file (default: ./policies/windows-rdp.yaml, "
+                                                "else the packaged one).")] = None,
+    endpoint: Annotated[str | None, typer.Option("--endpoint", help="API endpoint, e.g. http://127.0.0.1:8080 for "
+                                                 "the local emulator (default: $TCREMEDY_ENDPOINT, else Tencent "
+                                                 "Cloud).")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Region (default: $TENCENTCLOUD_REGION, else "
+                                               "ap-guangzhou).")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="tccli profile.")] = None,
+    backend_url: Annotated[str | None, typer.Option("--backend-url", help="Pulumi state backend (default: "
+                                                    "file://./.tcremedy/state).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+) -> None:
+    """Repair the causes found by `tcremedy plan` as code, through Pulumi, then verify."""
+    from tcremedy.remediate.apply import ApplyOptions, run_apply
+
+    ui = _TerminalUi(quiet)
+    opts = ApplyOptions(plan_file=plan_file, yes=yes, only=tuple(only or ()), instances=tuple(instance or ()),
+                        policy=policy, endpoint=endpoint, region=region, profile=profile, backend_url=backend_url,
+                        quiet=quiet)
+    try:
+        outcome = run_apply(opts, ui, progress=lambda op, name, _t: ui.say(f"  {op}: {name}"))
+    except TcremedyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=exc.exit_code) from None
+    if outcome.verdicts:
+        ui.say("Result:")
+        for v in outcome.verdicts:
+            ui.say(f"  {'closed' if v.closed else 'STILL OPEN'}  {v.instance_id} {v.finding_code}")
+    for iid, code in outcome.new_findings:
+        ui.say(f"  revealed  {iid} {code} (was hidden by the cause just fixed; run `tcremedy plan`)")
+    if outcome.manual:
+        ui.say(f"{len(outcome.manual)} cause(s) need a human (listed above); `tcremedy plan` still reports them.")
+    sys.stdout.flush()
+    raise typer.Exit(code=outcome.exit_code)

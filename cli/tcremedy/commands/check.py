@@ -1,9 +1,90 @@
-"""`tcremedy check` (being written)."""
+"""`tcremedy check`: the pipeline gate. Same collection and diagnosis as `plan`, no fixes written.
+
+Exit codes: 0 = every selected instance compliant, 2 = at least one is not (a failed or an
+unmakeable check), 1 = error. ``--junit`` / ``--sarif`` write files for CI; ``--json`` prints the
+``tcremedy.plan/v1`` document.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from tcremedy.cloud.api import DEFAULT_CONCURRENCY
+from tcremedy.commands.plan import (
+    ConcurrencyOpt,
+    EndpointOpt,
+    FromStateOpt,
+    InstanceOpt,
+    JsonOpt,
+    NoProbeOpt,
+    PipelineOptions,
+    PolicyOpt,
+    ProfileOpt,
+    QuietOpt,
+    RegionOpt,
+    SarifOpt,
+    SaveStateOpt,
+    ViewFirstCommand,
+    emit,
+    fail,
+    make_view,
+    run_pipeline,
+)
+from tcremedy.errors import TcremedyError
+from tcremedy.report.junit import junit_xml
+from tcremedy.report.views import write_report_file
+
+CHECK_HELP = (
+    "Gate a pipeline on the policy: exit 0 when every selected instance is compliant, 2 when any is not "
+    "(a failed check, or one that could not be made), 1 on error.\n\n"
+    "Same collection and diagnosis as `tcremedy plan`; --junit and --sarif write reports for CI."
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to the application."""
+    app.command("check", cls=ViewFirstCommand, help=CHECK_HELP)(check)
+
+
+def check(
+    policy: PolicyOpt = None,
+    region: RegionOpt = None,
+    endpoint: EndpointOpt = None,
+    profile: ProfileOpt = None,
+    instance: InstanceOpt = None,
+    json_output: JsonOpt = False,
+    sarif: SarifOpt = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Write JUnit XML: one testcase per instance.")
+    ] = None,
+    save_state: SaveStateOpt = None,
+    from_state: FromStateOpt = None,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    no_guest_probe: NoProbeOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Exit 0 when every selected instance is compliant, 2 otherwise, 1 on error."""
+    view = make_view(json_output, quiet)
+    opts = PipelineOptions(
+        policy=policy,
+        region=region,
+        endpoint=endpoint,
+        profile=profile,
+        instances=tuple(instance or ()),
+        save_state=save_state,
+        from_state=from_state,
+        concurrency=concurrency,
+        guest_probe=not no_guest_probe,
+        quiet=quiet or json_output,
+    )
+    try:
+        result = run_pipeline(opts)
+        emit(result, view, sarif)
+        if junit is not None:
+            write_report_file(junit, junit_xml(result.fleet), "JUnit file")
+    except TcremedyError as exc:
+        raise fail(view, exc) from None
+    raise typer.Exit(code=0 if result.fleet.compliant else 2)

@@ -36,8 +36,17 @@ def action(service: str, version: str, name: str) -> Callable[[Handler], Handler
 
 
 def load_services() -> None:
+    """Import every service's responses module (registering its handlers).
+
+    A service package that does not exist yet is skipped, so services can be developed apart.
+    """
     for pkg in SERVICE_PACKAGES:
-        importlib.import_module(f"tcremedy.emulator.services.{pkg}.responses")
+        module = f"tcremedy.emulator.services.{pkg}.responses"
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise
 
 
 def resolve(service: str, version: str, name: str) -> Handler:

@@ -23,7 +23,9 @@ def _get(params: dict[str, Any], name: str, required: bool) -> Any:
     return value
 
 
-def string(params: dict[str, Any], name: str, default: str | None = None, *, required: bool = False) -> str | None:
+def string(
+    params: dict[str, Any], name: str, default: str | None = None, *, required: bool = False
+) -> str | None:
     value = _get(params, name, required)
     if value is _MISSING:
         return default
@@ -34,8 +36,15 @@ def string(params: dict[str, Any], name: str, default: str | None = None, *, req
     return value
 
 
-def integer(params: dict[str, Any], name: str, default: int | None = None, *, required: bool = False,
-            minimum: int | None = None, maximum: int | None = None) -> int | None:
+def integer(
+    params: dict[str, Any],
+    name: str,
+    default: int | None = None,
+    *,
+    required: bool = False,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> int | None:
     value = _get(params, name, required)
     if value is _MISSING:
         return default
@@ -76,8 +85,9 @@ def obj(params: dict[str, Any], name: str, *, required: bool = False) -> dict[st
     return value
 
 
-def str_list(params: dict[str, Any], name: str, *, required: bool = False,
-             max_items: int | None = None) -> list[str] | None:
+def str_list(
+    params: dict[str, Any], name: str, *, required: bool = False, max_items: int | None = None
+) -> list[str] | None:
     value = _get(params, name, required)
     if value is _MISSING:
         return None
@@ -86,8 +96,10 @@ def str_list(params: dict[str, Any], name: str, *, required: bool = False,
     if required and not value:
         raise MissingParameter(name)
     if max_items is not None and len(value) > max_items:
-        raise InvalidParameterValue(f"The parameter `{name}` accepts at most {max_items} items, got {len(value)}.",
-                                    code="InvalidParameterValue.LimitExceeded")
+        raise InvalidParameterValue(
+            f"The parameter `{name}` accepts at most {max_items} items, got {len(value)}.",
+            code="InvalidParameterValue.LimitExceeded",
+        )
     return value
 
 
@@ -100,8 +112,9 @@ def obj_list(params: dict[str, Any], name: str, *, required: bool = False) -> li
     return value
 
 
-def filters(params: dict[str, Any], *, max_filters: int = 10, max_values: int = 5,
-            error_code: str = "InvalidFilter") -> list[tuple[str, list[str]]]:
+def filters(
+    params: dict[str, Any], *, max_filters: int = 10, max_values: int = 5, error_code: str = "InvalidFilter"
+) -> list[tuple[str, list[str]]]:
     """``Filters: [{Name, Values}]`` as (name, values) pairs; AND between, OR within."""
     raw = obj_list(params, "Filters") or []
     if len(raw) > max_filters:
@@ -114,8 +127,10 @@ def filters(params: dict[str, Any], *, max_filters: int = 10, max_values: int = 
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise InvalidParameter(f"`Filters.{i}.Values` must be an array of strings.")
         if len(values) > max_values:
-            raise InvalidParameterValue(f"Filter `{name}` accepts at most {max_values} values.",
-                                        code="InvalidFilterValue.LimitExceeded")
+            raise InvalidParameterValue(
+                f"Filter `{name}` accepts at most {max_values} values.",
+                code="InvalidFilterValue.LimitExceeded",
+            )
         out.append((name, values))
     return out
 

@@ -58,16 +58,24 @@ def parse_authorization(header: str) -> Authorization:
     scope = credential.split("/")
     if len(scope) != 4 or scope[3] != "tc3_request" or not all(scope) or not signed or not signature:
         raise InvalidAuthorization()
-    return Authorization(scope[0], scope[1], scope[2], tuple(h.strip().lower() for h in signed.split(";")),
-                         signature.lower())
+    return Authorization(
+        scope[0], scope[1], scope[2], tuple(h.strip().lower() for h in signed.split(";")), signature.lower()
+    )
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def canonical_request(method: str, query: str, headers: Mapping[str, str], signed_headers: tuple[str, ...],
-                      payload_hash: str, *, lower_values: bool = False) -> str:
+def canonical_request(
+    method: str,
+    query: str,
+    headers: Mapping[str, str],
+    signed_headers: tuple[str, ...],
+    payload_hash: str,
+    *,
+    lower_values: bool = False,
+) -> str:
     lines = []
     for name in signed_headers:
         value = headers.get(name, "").strip()
@@ -84,14 +92,23 @@ def signing_key(secret_key: str, date: str, service: str) -> bytes:
 
 
 def signature(secret_key: str, date: str, service: str, timestamp: str, canonical: str) -> str:
-    string_to_sign = "\n".join([ALGORITHM, timestamp, f"{date}/{service}/tc3_request",
-                                sha256_hex(canonical.encode("utf-8"))])
-    return hmac.new(signing_key(secret_key, date, service), string_to_sign.encode("utf-8"),
-                    hashlib.sha256).hexdigest()
+    string_to_sign = "\n".join(
+        [ALGORITHM, timestamp, f"{date}/{service}/tc3_request", sha256_hex(canonical.encode("utf-8"))]
+    )
+    return hmac.new(
+        signing_key(secret_key, date, service), string_to_sign.encode("utf-8"), hashlib.sha256
+    ).hexdigest()
 
 
-def verify(*, method: str, query: str, headers: Mapping[str, str], body: bytes,
-           credentials: Mapping[str, str], now: float | None = None) -> Authorization:
+def verify(
+    *,
+    method: str,
+    query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    credentials: Mapping[str, str],
+    now: float | None = None,
+) -> Authorization:
     """Check a request's TC3 signature; return the parsed Authorization or raise an AuthFailure.
 
     ``headers`` must be keyed by lower-case names. Order of checks: header format, SecretId,
@@ -118,7 +135,9 @@ def verify(*, method: str, query: str, headers: Mapping[str, str], body: bytes,
     else:
         payload_hash = sha256_hex(body)
     for lower in (False, True):
-        canonical = canonical_request(method, query, headers, auth.signed_headers, payload_hash, lower_values=lower)
+        canonical = canonical_request(
+            method, query, headers, auth.signed_headers, payload_hash, lower_values=lower
+        )
         expected = signature(secret_key, auth.date, auth.service, timestamp, canonical)
         if hmac.compare_digest(expected, auth.signature):
             return auth

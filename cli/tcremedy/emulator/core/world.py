@@ -14,6 +14,7 @@ Handlers run under ``World.lock``; models need no locking of their own.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import itertools
 import random
 import threading
@@ -82,22 +83,53 @@ class RegionState:
         return self.world.ids.new(prefix)
 
     def snapshot(self) -> dict[str, Any]:
-        return {svc: self.backend(svc).snapshot() for svc in BACKENDS}
+        """Plain data of the backends created so far (an untouched service has no state)."""
+        return {svc: backend.snapshot() for svc, backend in self._backends.items()}
+
+    def has_service(self, service: str) -> bool:
+        """Whether the service's backend exists in this build (the VPC package may be absent)."""
+        module = BACKENDS[service].partition(":")[0]
+        try:
+            return importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            return False
 
     def restore(self, data: dict[str, Any]) -> None:
         for svc, svc_data in data.items():
             self.backend(svc).restore(svc_data)
 
 
-class World:
-    """The whole emulated cloud."""
+DEFAULT_TRANSITION_SECONDS = 1.0
 
-    def __init__(self, *, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
+
+class World:
+    """The whole emulated cloud.
+
+    ``clock`` drives every time-dependent behaviour (instance state transitions, metric
+    timestamps); ``transition_seconds`` is how long PENDING/STARTING/STOPPING/REBOOTING last.
+    ``meta`` holds plain data about how the world was built (scenario name, expectations).
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        clock: Callable[[], float] = time.time,
+        transition_seconds: float = DEFAULT_TRANSITION_SECONDS,
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
         self.seed = seed
+        self.transition_seconds = transition_seconds
         self.ids = IdSource(seed)
+        self.meta: dict[str, Any] = {}
         self._regions: dict[str, RegionState] = {}
+
+    def reset(self) -> None:
+        """Forget everything (like moto's reset): no regions, fresh id stream, no meta."""
+        self.ids = IdSource(self.seed)
+        self.meta = {}
+        self._regions = {}
 
     def region(self, name: str = DEFAULT_REGION) -> RegionState:
         if name not in self._regions:
@@ -109,11 +141,16 @@ class World:
         return dict(self._regions)
 
     def snapshot(self) -> dict[str, Any]:
-        return {"format": "tcremedy.emulator.world/v1", "seed": self.seed,
-                "ids": sorted(self.ids._seen),
-                "regions": {name: r.snapshot() for name, r in self._regions.items()}}
+        return {
+            "format": "tcremedy.emulator.world/v1",
+            "seed": self.seed,
+            "ids": sorted(self.ids._seen),
+            "meta": self.meta,
+            "regions": {name: r.snapshot() for name, r in self._regions.items()},
+        }
 
     def restore(self, data: dict[str, Any]) -> None:
         self.ids._seen.update(data.get("ids", ()))
+        self.meta = dict(data.get("meta", {}))
         for name, region_data in data.get("regions", {}).items():
             self.region(name).restore(region_data)

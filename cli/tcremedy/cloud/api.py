@@ -1,0 +1,115 @@
+"""``CloudApi``: the one door collectors use to call Tencent Cloud.
+
+It sends plain parameters through the real SDK clients (typed request models, TC3 signing),
+retries what is worth retrying (``retry.py``), counts every request in ``CallStats`` and runs
+independent requests on a bounded thread pool. Responses come back as plain dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+
+from tcremedy.cloud.clients import request_model
+from tcremedy.cloud.retry import CallStats, RetryPolicy, call_with_retry
+from tcremedy.errors import CollectionError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_CONCURRENCY = 8
+
+
+class Progress(Protocol):
+    """What collection reports while it works (the CLI draws it; tests ignore it)."""
+
+    def phase(self, name: str, total: int) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+
+class NoProgress:
+    def phase(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+class ApiError(Exception):
+    """An API call failed for good (after retries). Collectors turn it into a CollectionGap."""
+
+    def __init__(self, action: str, code: str, message: str) -> None:
+        super().__init__(f"{action}: {code}: {message}")
+        self.action = action
+        self.code = code
+        self.message = message
+
+
+def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class CloudApi:
+    def __init__(
+        self,
+        clients: dict[str, Any],
+        *,
+        stats: CallStats | None = None,
+        retry: RetryPolicy | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        progress: Progress | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise CollectionError(f"--concurrency must be at least 1, got {concurrency}")
+        self.clients = clients
+        self.stats = stats or CallStats()
+        self.retry = retry or RetryPolicy()
+        self.concurrency = concurrency
+        self.progress: Progress = progress or NoProgress()
+        self._sleep = sleep
+        self._slots = threading.BoundedSemaphore(concurrency)  # requests in flight, across all pools
+
+    def call(self, service: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One API request (with retries). Raises ApiError, or CollectionError on rejected credentials."""
+        client = self.clients[service]
+        request = request_model(service, action, params)
+        kwargs = {"sleep": self._sleep} if self._sleep else {}
+
+        def send() -> Any:
+            with self._slots:
+                return getattr(client, action)(request)
+
+        try:
+            response = call_with_retry(action, send, self.stats, self.retry, **kwargs)
+        except TencentCloudSDKException as exc:
+            code, message = exc.get_code() or "Unknown", exc.get_message() or ""
+            if code.startswith("AuthFailure") or code == "ClientSideError":
+                raise CollectionError(
+                    f"Tencent Cloud rejected the credentials ({action}): {code}: {message}"
+                ) from None
+            raise ApiError(action, code, str(message)) from None
+        return json.loads(response.to_json_string())
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """Run ``fn`` over ``items`` on the pool, in order; each finished item advances the progress."""
+        items = list(items)
+        if not items:
+            return []
+
+        def run(item: T) -> R:
+            try:
+                return fn(item)
+            finally:
+                self.progress.advance()
+
+        if self.concurrency == 1 or len(items) == 1:
+            return [run(i) for i in items]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(items))) as pool:
+            return list(pool.map(run, items))

@@ -1,0 +1,128 @@
+"""Building the SDK clients (CVM, VPC, Monitor, TAT) for one region and an optional endpoint.
+
+``--endpoint http://127.0.0.1:PORT`` (or ``TCREMEDY_ENDPOINT``) points every service at one host,
+as the local emulator expects: ``HttpProfile(endpoint="127.0.0.1:PORT", protocol="http")``.
+Without it the SDK's own per-service hosts (``cvm.tencentcloudapi.com``...) are used.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.cvm.v20170312 import cvm_client
+from tencentcloud.cvm.v20170312 import models as cvm_models
+from tencentcloud.monitor.v20180724 import models as monitor_models
+from tencentcloud.monitor.v20180724 import monitor_client
+from tencentcloud.tat.v20201028 import models as tat_models
+from tencentcloud.tat.v20201028 import tat_client
+from tencentcloud.vpc.v20170312 import models as vpc_models
+from tencentcloud.vpc.v20170312 import vpc_client
+
+from tcremedy.emulator.defaults import DEFAULT_REGION
+from tcremedy.errors import CollectionError
+
+ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
+REGION_ENV = "TENCENTCLOUD_REGION"
+
+# service -> (client class, models module)
+SERVICES: dict[str, tuple[type, Any]] = {
+    "cvm": (cvm_client.CvmClient, cvm_models),
+    "vpc": (vpc_client.VpcClient, vpc_models),
+    "monitor": (monitor_client.MonitorClient, monitor_models),
+    "tat": (tat_client.TatClient, tat_models),
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where API calls go. ``host == ""`` means Tencent Cloud's public per-service hosts."""
+
+    host: str = ""  # "127.0.0.1:8080" (no scheme), or ""
+    protocol: str = "https"
+
+    @property
+    def url(self) -> str:
+        return f"{self.protocol}://{self.host}" if self.host else ""
+
+
+def parse_endpoint(text: str | None) -> Endpoint:
+    """``http://127.0.0.1:8080`` / ``127.0.0.1:8080`` / ``https://host`` -> Endpoint.
+
+    A bare ``host:port`` on a loopback address means plain HTTP (the emulator); anything else HTTPS.
+    """
+    text = (text or "").strip().rstrip("/")
+    if not text:
+        return Endpoint()
+    parts = urlsplit(text if "://" in text else f"//{text}")
+    if parts.scheme not in ("", "http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise CollectionError(
+            f"--endpoint {text!r}: expected host[:port] or http(s)://host[:port], e.g. http://127.0.0.1:8080"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise CollectionError(f"--endpoint {text!r}: the port is not a number in 1-65535") from None
+    name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6 literal
+    host = name + (f":{port}" if port else "")
+    protocol = parts.scheme or ("http" if _loopback_host(parts.hostname) else "https")
+    return Endpoint(host=host, protocol=protocol)
+
+
+def resolve_endpoint(option: str | None) -> Endpoint:
+    """--endpoint, else TCREMEDY_ENDPOINT, else the public cloud."""
+    return parse_endpoint(option or os.environ.get(ENDPOINT_ENV))
+
+
+def resolve_region(option: str | None) -> str:
+    """--region, else TENCENTCLOUD_REGION (the tccli convention), else ap-guangzhou."""
+    return option or os.environ.get(REGION_ENV) or DEFAULT_REGION
+
+
+def _loopback_host(hostname: str) -> bool:
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def is_loopback(endpoint: str | Endpoint) -> bool:
+    """True for an endpoint on this machine (where the local emulator runs)."""
+    if isinstance(endpoint, str):
+        try:
+            endpoint = parse_endpoint(endpoint)
+        except CollectionError:
+            return False
+    if not endpoint.host:
+        return False
+    return _loopback_host(urlsplit(f"//{endpoint.host}").hostname or "")
+
+
+def client_profile(endpoint: Endpoint, timeout: int = 30) -> ClientProfile:
+    """The SDK profile: English messages, our own retries (the SDK's retryer stays a no-op)."""
+    http = HttpProfile(reqTimeout=timeout)
+    if endpoint.host:
+        http = HttpProfile(endpoint=endpoint.host, protocol=endpoint.protocol, reqTimeout=timeout)
+    return ClientProfile(httpProfile=http, language="en-US")
+
+
+def make_clients(credential: Any, region: str, endpoint: Endpoint, timeout: int = 30) -> dict[str, Any]:
+    """One client per service, all sharing the credential, region and endpoint."""
+    return {
+        name: cls(credential, region, client_profile(endpoint, timeout))
+        for name, (cls, _) in SERVICES.items()
+    }
+
+
+def request_model(service: str, action: str, params: dict[str, Any]) -> Any:
+    """Build the SDK request model ``<Action>Request`` from plain API parameters."""
+    model = getattr(SERVICES[service][1], f"{action}Request")()
+    model._deserialize(params)
+    return model

@@ -1,0 +1,138 @@
+"""Collection: read everything diagnosis needs, for the instances a policy selects, into a LiveState.
+
+Order of work (each step batched and run on the bounded pool of ``CloudApi``):
+
+1. ``DescribeInstances`` with the selector's ids / tags / exact name pushed down as filters; every
+   listed instance lands in the state (so the report can count what the policy skipped), but only
+   the *selected* ones are inspected further.
+2. In one go: security-group rules per distinct group, subnets by id, metrics per metric (50
+   instances per request), TAT agent status (100 per request).
+3. Network ACLs of those subnets, address templates only if a rule references one, and the guest
+   probe (one ``RunCommand`` per 200 online running Windows instances, then polling).
+
+Anything that cannot be read becomes a ``CollectionGap`` in ``LiveState.gaps`` (a guest that cannot be
+probed: a ``GuestProbe`` whose ``error`` says why); never silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from tcremedy.cloud import collect_guest, collect_monitor, collect_vpc
+from tcremedy.cloud.api import CloudApi
+from tcremedy.cloud.collect_cvm import InstanceQuery, describe_instances, distinct
+from tcremedy.cloud.collect_guest import ProbeSettings
+from tcremedy.cloud.state import GuestProbe, Instance, LiveState
+from tcremedy.policy.model import Selector
+
+Selects = Callable[[Instance], bool]
+GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class CollectRequest:
+    """What to collect. ``selects`` decides, after listing, which instances are inspected."""
+
+    region: str
+    query: InstanceQuery = field(default_factory=InstanceQuery)
+    selects: Selects = lambda inst: True
+    window_seconds: int = 900
+    metrics: tuple[str, ...] = collect_monitor.METRICS
+    probe: ProbeSettings = field(default_factory=ProbeSettings)
+    endpoint: str = ""
+
+
+def query_for_selector(selector: Selector, extra_ids: Sequence[str] = ()) -> InstanceQuery:
+    """Push down what DescribeInstances can filter on: ids (exclusive with filters in the API), else
+    tags and a single glob-free name. ``extra_ids`` (``--instance``) narrow the policy's ids."""
+    ids = tuple(selector.instance_ids)
+    if extra_ids:
+        ids = tuple(i for i in extra_ids if not ids or i in ids) or tuple(extra_ids)
+    if ids:
+        return InstanceQuery(instance_ids=ids)
+    names = tuple(selector.names)
+    exact = names[0] if len(names) == 1 and not GLOB_CHARS & set(names[0]) else ""
+    return InstanceQuery(tags=dict(selector.tags), name=exact)
+
+
+def collect(api: CloudApi, request: CollectRequest, now: datetime | None = None) -> LiveState:
+    """Read the live state for ``request`` (see module docstring)."""
+    now = now or datetime.now(UTC)
+    listed, gaps = describe_instances(api, request.region, request.query)
+    instances = {i.instance_id: i for i in sorted(listed, key=lambda i: i.instance_id)}
+    chosen = [i for i in instances.values() if request.selects(i)]
+    chosen_ids = [i.instance_id for i in chosen]
+    running = [i.instance_id for i in chosen if i.state == "RUNNING"]
+
+    group_ids = distinct([g for i in chosen for g in i.security_group_ids])
+    subnet_ids = distinct([i.subnet_id for i in chosen])
+
+    # Step 2: independent reads, side by side (each one batches and uses the pool itself).
+    with ThreadPoolExecutor(max_workers=4) as steps:
+        sg_job = steps.submit(collect_vpc.security_groups, api, group_ids)
+        subnet_job = steps.submit(collect_vpc.subnets, api, subnet_ids)
+        metric_job = steps.submit(
+            collect_monitor.metrics, api, chosen_ids, now, request.window_seconds, request.metrics
+        )
+        agent_job = steps.submit(collect_guest.agent_status, api, running)
+        groups, sg_gaps = sg_job.result()
+        subnets, subnet_gaps = subnet_job.result()
+        series, metric_gaps = metric_job.result()
+        agents, agent_errors = agent_job.result()
+
+    # Step 3: what depends on step 2.
+    acl_ids = distinct([s.network_acl_id for s in subnets.values()])
+    rules = [r for g in groups.values() for r in (*g.ingress, *g.egress)]
+    online = [iid for iid in running if agents.get(iid) == "Online"]
+    with ThreadPoolExecutor(max_workers=3) as steps:
+        acl_job = steps.submit(collect_vpc.network_acls, api, acl_ids)
+        tpl_job = steps.submit(collect_vpc.address_templates, api, rules)
+        probe_job = (
+            steps.submit(collect_guest.probe, api, online, request.probe) if request.probe.enabled else None
+        )
+        acls, acl_gaps = acl_job.result()
+        templates, template_groups, tpl_gaps = tpl_job.result()
+        probes = probe_job.result() if probe_job else {}
+
+    guests = _guests(running, agents, agent_errors, probes, request.probe.enabled)
+    for iid in chosen_ids:
+        instances[iid] = replace(instances[iid], metrics=series.get(iid, {}), guest=guests.get(iid))
+    return LiveState(
+        region=request.region,
+        collected_at=now.astimezone(UTC).replace(microsecond=0).isoformat(),
+        endpoint=request.endpoint,
+        window_seconds=request.window_seconds,
+        instances=instances,
+        security_groups=dict(sorted(groups.items())),
+        network_acls=dict(sorted(acls.items())),
+        subnets=dict(sorted(subnets.items())),
+        address_templates=dict(sorted(templates.items())),
+        address_template_groups=dict(sorted(template_groups.items())),
+        gaps=tuple([*gaps, *sg_gaps, *subnet_gaps, *acl_gaps, *tpl_gaps, *metric_gaps]),
+    )
+
+
+def _guests(
+    running: Sequence[str],
+    agents: dict[str, str],
+    agent_errors: dict[str, str],
+    probes: dict[str, GuestProbe],
+    enabled: bool,
+) -> dict[str, GuestProbe]:
+    """GuestProbe per running selected instance; instances that are not running are not probed (None)."""
+    out: dict[str, GuestProbe] = {}
+    for iid in running:
+        if iid in agent_errors:
+            out[iid] = GuestProbe("Unknown", "", agent_errors[iid])
+        elif agents.get(iid) != "Online":
+            status = agents.get(iid, "Unknown")
+            reason = "TAT agent is not installed" if status == "NotInstalled" else f"TAT agent is {status}"
+            out[iid] = GuestProbe(status, "", reason)
+        elif not enabled:
+            out[iid] = GuestProbe("Online", "", "guest probe disabled (--no-guest-probe)")
+        else:
+            out[iid] = probes.get(iid, GuestProbe("Online", "", "no probe result"))
+    return out

@@ -1,0 +1,211 @@
+"""Guest: TAT agent status, then ONE read-only probe run for every online, running Windows instance.
+
+``RunCommand`` is the only call of ``tcremedy plan`` that is not a Describe/Get: it runs the
+read-only PowerShell probe (``tcremedy.guest.probe``; it reads registry values, service and
+firewall state and changes nothing). ``--no-guest-probe`` turns it off.
+
+Steps: ``DescribeAutomationAgentStatus`` (100 ids per request) -> ``RunCommand`` (200 ids per
+request, POWERSHELL, base64 content) -> poll ``DescribeInvocations`` until every invocation finished
+or the deadline passed -> ``DescribeInvocationTasks`` (by invocation id, 100 tasks per page, with output).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tcremedy.cloud.api import ApiError, CloudApi, chunks
+from tcremedy.cloud.state import GuestProbe
+from tcremedy.guest.probe import PROBE_COMMAND_NAME, parse_probe_output, probe_script
+
+STATUS_BATCH = 100
+RUN_BATCH = 200
+TASK_PAGE = 100
+INVOCATION_FILTER_VALUES = 5  # filter values per filter
+RUNNING_TASK_STATES = frozenset({"PENDING", "DELIVERING", "DELIVER_DELAYED", "RUNNING", "CANCELLING"})
+RUNNING_INVOCATION_STATES = frozenset({"PENDING", "RUNNING", "CANCELLING"})
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    enabled: bool = True
+    command_timeout: int = 60  # seconds the probe may run in the guest (RunCommand Timeout)
+    deadline: float = 120.0  # seconds we wait for all tasks, from the RunCommand
+    first_poll: float = 0.1  # first status poll after this many seconds, then doubling...
+    poll_interval: float = 2.0  # ...up to this
+
+
+def agent_status(api: CloudApi, instance_ids: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """instance id -> Online | Offline | NotInstalled; and instance id -> error for failed lookups."""
+    api.progress.phase("TAT agents", math.ceil(len(instance_ids) / STATUS_BATCH))
+
+    def one(batch: Sequence[str]) -> tuple[Sequence[str], dict[str, Any] | ApiError]:
+        try:
+            return batch, api.call(
+                "tat", "DescribeAutomationAgentStatus", {"InstanceIds": list(batch), "Limit": STATUS_BATCH}
+            )
+        except ApiError as exc:
+            return batch, exc
+
+    status: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for batch, resp in api.map(one, chunks(list(instance_ids), STATUS_BATCH)):
+        if isinstance(resp, ApiError):
+            errors.update(
+                {iid: f"DescribeAutomationAgentStatus failed: {resp.code}: {resp.message}" for iid in batch}
+            )
+            continue
+        seen = {
+            a.get("InstanceId"): a.get("AgentStatus") or "Unknown"
+            for a in resp.get("AutomationAgentSet") or ()
+        }
+        for iid in batch:  # absent from the set = no agent installed (tencent-api.md 5.4)
+            status[iid] = seen.get(iid, "NotInstalled")
+    return status, errors
+
+
+def _run(
+    api: CloudApi, instance_ids: Sequence[str], settings: ProbeSettings
+) -> tuple[list[str], dict[str, str]]:
+    """RunCommand in batches; returns invocation ids and instance id -> error for failed batches."""
+    content = base64.b64encode(probe_script().encode("utf-8")).decode("ascii")
+    api.progress.phase("guest probe", math.ceil(len(instance_ids) / RUN_BATCH))
+
+    def one(batch: Sequence[str]) -> tuple[Sequence[str], str | ApiError]:
+        params = {
+            "Content": content,
+            "CommandType": "POWERSHELL",
+            "CommandName": PROBE_COMMAND_NAME,
+            "Description": "tcremedy read-only RDP probe",
+            "InstanceIds": list(batch),
+            "Timeout": settings.command_timeout,
+            "SaveCommand": False,
+        }
+        try:
+            return batch, api.call("tat", "RunCommand", params)["InvocationId"]
+        except ApiError as exc:
+            return batch, exc
+
+    invocations: list[str] = []
+    errors: dict[str, str] = {}
+    for batch, result in api.map(one, chunks(list(instance_ids), RUN_BATCH)):
+        if isinstance(result, ApiError):
+            errors.update({iid: f"RunCommand failed: {result.code}: {result.message}" for iid in batch})
+        else:
+            invocations.append(result)
+    return invocations, errors
+
+
+def _tasks_by_invocation(api: CloudApi, invocation_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Every task of the invocations, 100 per page, up to 5 invocation ids per filter."""
+
+    def page(job: tuple[Sequence[str], int]) -> dict[str, Any]:
+        group, offset = job
+        return api.call(
+            "tat",
+            "DescribeInvocationTasks",
+            {
+                "Filters": [{"Name": "invocation-id", "Values": list(group)}],
+                "HideOutput": False,
+                "Limit": TASK_PAGE,
+                "Offset": offset,
+            },
+        )
+
+    groups = chunks(list(invocation_ids), INVOCATION_FILTER_VALUES)
+    firsts = api.map(page, [(g, 0) for g in groups])
+    more = [
+        (g, off)
+        for g, first in zip(groups, firsts, strict=True)
+        for off in range(TASK_PAGE, int(first.get("TotalCount") or 0), TASK_PAGE)
+    ]
+    return [t for p in (*firsts, *api.map(page, more)) for t in p.get("InvocationTaskSet") or ()]
+
+
+def _all_finished(api: CloudApi, invocation_ids: Sequence[str]) -> bool:
+    """One cheap status poll: are all invocations past RUNNING? (100 invocation ids per request)."""
+
+    def one(batch: Sequence[str]) -> bool:
+        resp = api.call("tat", "DescribeInvocations", {"InvocationIds": list(batch), "Limit": STATUS_BATCH})
+        found = resp.get("InvocationSet") or ()
+        return len(found) == len(batch) and all(
+            i.get("InvocationStatus") not in RUNNING_INVOCATION_STATES for i in found
+        )
+
+    return all(api.map(one, chunks(list(invocation_ids), STATUS_BATCH)))
+
+
+def probe_from_task(task: dict[str, Any]) -> GuestProbe:
+    """Pure: one finished (or abandoned) InvocationTask -> GuestProbe."""
+    status = task.get("TaskStatus") or ""
+    result = task.get("TaskResult") or {}
+    output = ""
+    if result.get("Output"):
+        try:
+            output = base64.b64decode(result["Output"]).decode("utf-8", errors="replace")
+        except ValueError:
+            return GuestProbe("Online", status, "probe output is not valid base64")
+    if status == "SUCCESS":
+        try:
+            return GuestProbe("Online", status, "", parse_probe_output(output))
+        except ValueError as exc:
+            return GuestProbe("Online", status, f"probe output unreadable: {exc}")
+    detail = task.get("ErrorInfo") or (f"exit code {result.get('ExitCode')}" if result else "")
+    if status in RUNNING_TASK_STATES:
+        return GuestProbe("Online", status, f"probe did not finish in time (task {status})")
+    return GuestProbe(
+        "Online", status, f"probe task {status or 'UNKNOWN'}" + (f": {detail}" if detail else "")
+    )
+
+
+def probe(
+    api: CloudApi,
+    instance_ids: Sequence[str],
+    settings: ProbeSettings,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, GuestProbe]:
+    """Run the probe on ``instance_ids`` (all online and running) and wait for the results.
+
+    Waiting polls ``DescribeInvocations`` (one request per 100 invocations) with a doubling delay;
+    the tasks and their output are then read once, so the output pages are fetched one time only.
+    """
+    if not instance_ids:
+        return {}
+    deadline = clock() + settings.deadline
+    invocations, run_errors = _run(api, instance_ids, settings)
+    result = {iid: GuestProbe("Online", "", err) for iid, err in run_errors.items()}
+    wanted = [iid for iid in instance_ids if iid not in run_errors]
+    if not invocations:
+        return result
+    api.progress.phase("waiting for the guest probe", 0)
+    delay = settings.first_poll
+    try:
+        while True:
+            sleep(min(delay, max(0.0, deadline - clock())))
+            if _all_finished(api, invocations) or clock() >= deadline:
+                break
+            delay = min(delay * 2, settings.poll_interval)
+        tasks = {t.get("InstanceId"): t for t in _tasks_by_invocation(api, invocations)}
+    except ApiError as exc:
+        error = f"{exc.action} failed: {exc.code}: {exc.message}"
+        return {**result, **{iid: GuestProbe("Online", "", error) for iid in wanted}}
+    for iid in wanted:
+        task = tasks.get(iid)
+        result[iid] = (
+            probe_from_task(task) if task else GuestProbe("Online", "", "no probe task was reported")
+        )
+    return result
+
+
+def lower_bound(online: int) -> dict[str, int]:
+    """Fewest TAT requests for ``online`` probed instances (for the bench)."""
+    return {
+        "RunCommand": math.ceil(online / RUN_BATCH),
+        "DescribeInvocations": math.ceil(math.ceil(online / RUN_BATCH) / STATUS_BATCH),  # one status poll
+        "DescribeInvocationTasks": math.ceil(online / TASK_PAGE),
+    }

@@ -1,0 +1,222 @@
+"""VPC: security-group rules (one request per distinct group), subnets and network ACLs (by id, 100
+per request) and, only when a rule references them, address templates and template groups."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from tcremedy.cloud.api import ApiError, CloudApi, chunks
+from tcremedy.cloud.state import (
+    CollectionGap,
+    NetworkAcl,
+    NetworkAclEntry,
+    SecurityGroup,
+    SecurityGroupRule,
+    Subnet,
+)
+
+BATCH = 100  # SubnetIds / NetworkAclIds per request, and page size
+
+
+def _upper(value: Any) -> str:
+    return str(value or "").upper()
+
+
+def _port(value: Any) -> str:
+    text = str(value or "").strip()
+    return "ALL" if text.lower() == "all" else text
+
+
+def rule_from_api(item: dict[str, Any], position: int) -> SecurityGroupRule:
+    address = item.get("AddressTemplate") or {}
+    service = item.get("ServiceTemplate") or {}
+    index = item.get("PolicyIndex")
+    return SecurityGroupRule(
+        policy_index=int(index) if index not in (None, "") else position,
+        protocol=_upper(item.get("Protocol")),
+        port=_port(item.get("Port")),
+        action=_upper(item.get("Action")),
+        cidr_block=item.get("CidrBlock") or "",
+        ipv6_cidr_block=item.get("Ipv6CidrBlock") or "",
+        source_security_group_id=item.get("SecurityGroupId") or "",
+        address_template_id=address.get("AddressId") or "",
+        address_template_group_id=address.get("AddressGroupId") or "",
+        service_template_id=service.get("ServiceId") or "",
+        service_template_group_id=service.get("ServiceGroupId") or "",
+        description=item.get("PolicyDescription") or "",
+    )
+
+
+def security_group_from_api(group_id: str, policy_set: dict[str, Any]) -> SecurityGroup:
+    return SecurityGroup(
+        security_group_id=group_id,
+        version=str(policy_set.get("Version") or "0"),
+        ingress=tuple(rule_from_api(r, n) for n, r in enumerate(policy_set.get("Ingress") or ())),
+        egress=tuple(rule_from_api(r, n) for n, r in enumerate(policy_set.get("Egress") or ())),
+    )
+
+
+def acl_entry_from_api(item: dict[str, Any]) -> NetworkAclEntry:
+    return NetworkAclEntry(
+        protocol=_upper(item.get("Protocol")),
+        port=_port(item.get("Port")),
+        action=_upper(item.get("Action")),
+        cidr_block=item.get("CidrBlock") or "",
+        ipv6_cidr_block=item.get("Ipv6CidrBlock") or "",
+        priority=int(item.get("Priority") or 0),
+        description=item.get("Description") or "",
+    )
+
+
+def network_acl_from_api(item: dict[str, Any]) -> NetworkAcl:
+    return NetworkAcl(
+        network_acl_id=item["NetworkAclId"],
+        vpc_id=item.get("VpcId") or "",
+        name=item.get("NetworkAclName") or "",
+        subnet_ids=tuple(s.get("SubnetId") for s in item.get("SubnetSet") or () if s.get("SubnetId")),
+        ingress=tuple(acl_entry_from_api(e) for e in item.get("IngressEntries") or ()),
+        egress=tuple(acl_entry_from_api(e) for e in item.get("EgressEntries") or ()),
+    )
+
+
+def subnet_from_api(item: dict[str, Any]) -> Subnet:
+    return Subnet(
+        subnet_id=item["SubnetId"],
+        vpc_id=item.get("VpcId") or "",
+        cidr_block=item.get("CidrBlock") or "",
+        network_acl_id=item.get("NetworkAclId") or "",
+    )
+
+
+def _gap(scope: str, resource_id: str, exc: ApiError) -> CollectionGap:
+    return CollectionGap(scope, resource_id, exc.code, f"{exc.action} failed: {exc.message}")
+
+
+def security_groups(
+    api: CloudApi, group_ids: Sequence[str]
+) -> tuple[dict[str, SecurityGroup], list[CollectionGap]]:
+    """``DescribeSecurityGroupPolicies`` once per distinct group."""
+    api.progress.phase("security groups", len(group_ids))
+
+    def one(group_id: str) -> SecurityGroup | CollectionGap:
+        try:
+            resp = api.call("vpc", "DescribeSecurityGroupPolicies", {"SecurityGroupId": group_id})
+        except ApiError as exc:
+            return _gap("security_group", group_id, exc)
+        return security_group_from_api(group_id, resp.get("SecurityGroupPolicySet") or {})
+
+    results = api.map(one, group_ids)
+    groups = {r.security_group_id: r for r in results if isinstance(r, SecurityGroup)}
+    return groups, [r for r in results if isinstance(r, CollectionGap)]
+
+
+def _by_ids(
+    api: CloudApi, action: str, id_param: str, set_key: str, ids: Sequence[str], scope: str, phase: str
+) -> tuple[list[dict[str, Any]], list[CollectionGap]]:
+    """Fetch resources by id, ``BATCH`` ids per request; missing or failed ids become gaps."""
+    api.progress.phase(phase, math.ceil(len(ids) / BATCH))
+
+    def one(batch: Sequence[str]) -> list[dict[str, Any]] | tuple[Sequence[str], ApiError]:
+        try:
+            # VPC's Offset/Limit are strings in the API model
+            resp = api.call("vpc", action, {id_param: list(batch), "Offset": "0", "Limit": str(BATCH)})
+        except ApiError as exc:
+            return batch, exc
+        return list(resp.get(set_key) or ())
+
+    items: list[dict[str, Any]] = []
+    gaps: list[CollectionGap] = []
+    for result in api.map(one, chunks(list(ids), BATCH)):
+        if isinstance(result, tuple):
+            batch, exc = result
+            gaps.extend(_gap(scope, rid, exc) for rid in batch)
+        else:
+            items.extend(result)
+    return items, gaps
+
+
+def subnets(api: CloudApi, subnet_ids: Sequence[str]) -> tuple[dict[str, Subnet], list[CollectionGap]]:
+    items, gaps = _by_ids(api, "DescribeSubnets", "SubnetIds", "SubnetSet", subnet_ids, "subnet", "subnets")
+    found = {s.subnet_id: s for s in map(subnet_from_api, items)}
+    failed = {g.resource_id for g in gaps}
+    gaps += [
+        CollectionGap("subnet", sid, "ResourceNotFound", f"subnet {sid} was not returned by DescribeSubnets")
+        for sid in subnet_ids
+        if sid not in found and sid not in failed
+    ]
+    return found, gaps
+
+
+def network_acls(api: CloudApi, acl_ids: Sequence[str]) -> tuple[dict[str, NetworkAcl], list[CollectionGap]]:
+    items, gaps = _by_ids(
+        api, "DescribeNetworkAcls", "NetworkAclIds", "NetworkAclSet", acl_ids, "network_acl", "network ACLs"
+    )
+    found = {a.network_acl_id: a for a in map(network_acl_from_api, items)}
+    failed = {g.resource_id for g in gaps}
+    gaps += [
+        CollectionGap(
+            "network_acl",
+            aid,
+            "ResourceNotFound",
+            f"network ACL {aid} was not returned by DescribeNetworkAcls",
+        )
+        for aid in acl_ids
+        if aid not in found and aid not in failed
+    ]
+    return found, gaps
+
+
+def _list_all(api: CloudApi, action: str, set_key: str) -> list[dict[str, Any]]:
+    """Every item of a paged VPC listing (address templates are few; listing beats filtering)."""
+    first = api.call("vpc", action, {"Offset": "0", "Limit": str(BATCH)})
+    total = int(first.get("TotalCount") or 0)
+    rest = api.map(
+        lambda off: api.call("vpc", action, {"Offset": str(off), "Limit": str(BATCH)}),
+        range(BATCH, total, BATCH),
+    )
+    return [i for page in (first, *rest) for i in page.get(set_key) or ()]
+
+
+def address_templates(
+    api: CloudApi, rules: Iterable[SecurityGroupRule]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], list[CollectionGap]]:
+    """Resolve the address templates / groups the rules reference; nothing is called when none do."""
+    rules = list(rules)
+    wanted_templates = {r.address_template_id for r in rules if r.address_template_id}
+    wanted_groups = {r.address_template_group_id for r in rules if r.address_template_group_id}
+    if not wanted_templates and not wanted_groups:
+        return {}, {}, []
+    api.progress.phase("address templates", 0)
+    templates: dict[str, tuple[str, ...]] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    gaps: list[CollectionGap] = []
+    try:
+        for item in _list_all(api, "DescribeAddressTemplates", "AddressTemplateSet"):
+            templates[item["AddressTemplateId"]] = tuple(item.get("AddressSet") or ())
+        if wanted_groups:
+            for item in _list_all(api, "DescribeAddressTemplateGroups", "AddressTemplateGroupSet"):
+                groups[item["AddressTemplateGroupId"]] = tuple(item.get("AddressTemplateIdSet") or ())
+    except ApiError as exc:
+        return (
+            {},
+            {},
+            [_gap("address_template", tid, exc) for tid in sorted(wanted_templates | wanted_groups)],
+        )
+    for tid in sorted(wanted_templates - templates.keys()):
+        gaps.append(
+            CollectionGap("address_template", tid, "ResourceNotFound", f"address template {tid} not found")
+        )
+    for gid in sorted(wanted_groups - groups.keys()):
+        gaps.append(
+            CollectionGap(
+                "address_template", gid, "ResourceNotFound", f"address template group {gid} not found"
+            )
+        )
+    keep_templates = wanted_templates | {t for g in wanted_groups for t in groups.get(g, ())}
+    return (
+        {k: v for k, v in templates.items() if k in keep_templates},
+        {k: v for k, v in groups.items() if k in wanted_groups},
+        gaps,
+    )

@@ -1,0 +1,237 @@
+"""Drift: the policy's desired projection of an instance against its live projection.
+
+Both projections are flat ``{attribute path: value}`` dicts built from the same paths, so a
+report can show "desired vs live" beside the root cause. Desired values are plain values or
+``Constraint`` objects (">=5", "one of [1, 2, absent]"); DeepDiff compares the projections and
+a custom operator judges constraints. Paths whose live value is not known (guest not probed,
+metrics missing) are left out: those checks are reported as UNKNOWN or masked instead.
+
+Paths: ``state``, ``restrict_state``, ``public_ip_addresses``, ``internet_max_bandwidth_out``,
+``security_groups.ingress[tcp/<port>]`` (admin CIDRs fully admitted),
+``security_groups.ingress[tcp/<port>].beyond_policy`` (rules admitting sources outside the admin CIDRs),
+``network_acl[tcp/<port>]`` (admin CIDRs passing in and back out), ``metrics.cpu_max_percent``,
+``metrics.memory_max_percent``, ``metrics.wan_out_max_mbps``, ``guest.*``, ``password_reset``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from tcremedy.cloud.state import Instance, LiveState
+from tcremedy.diagnose.checks import guest_facts, window_max
+from tcremedy.diagnose.model import Access, DriftItem, ReachVerdict
+from tcremedy.diagnose.reachability import acl_verdicts, no_acl_verdicts, security_group_verdict
+from tcremedy.policy.loader import is_public_cidr
+from tcremedy.policy.model import Policy
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A desired value that is a condition rather than one value."""
+
+    text: str
+    holds: Callable[[Any], bool]
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def at_least(n: float) -> Constraint:
+    return Constraint(f">={n:g}", lambda v: isinstance(v, (int, float)) and v >= n)
+
+
+def below(n: float) -> Constraint:
+    return Constraint(f"<{n:g}", lambda v: isinstance(v, (int, float)) and v < n)
+
+
+def one_of(values: tuple[Any, ...]) -> Constraint:
+    shown = ", ".join("absent" if v is None else str(v) for v in values)
+    return Constraint(f"one of [{shown}]", lambda v: v in values)
+
+
+def not_equal(value: Any) -> Constraint:
+    return Constraint(f"not {value}", lambda v: v != value)
+
+
+NON_EMPTY = Constraint("at least one", lambda v: bool(v))
+
+
+class _ConstraintOperator:
+    """DeepDiff custom operator: a Constraint on the desired side is judged, not compared."""
+
+    def match(self, level: Any) -> bool:
+        return isinstance(level.t1, Constraint)
+
+    def give_up_diffing(self, level: Any, diff_instance: Any) -> bool:
+        if not level.t1.holds(level.t2):
+            diff_instance.custom_report_result("constraint_violated", level, {"constraint": level.t1.text})
+        return True
+
+    def normalize_value_for_hashing(self, parent: Any, obj: Any) -> Any:
+        return obj
+
+
+def projections(
+    policy: Policy, instance: Instance, state: LiveState
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(desired, live) for one instance, over the same keys."""
+    desired: dict[str, Any] = {}
+    live: dict[str, Any] = {}
+
+    def put(path: str, want: Any, have: Any) -> None:
+        desired[path], live[path] = want, have
+
+    port = policy.rdp.port
+    if policy.instance.must_be_running:
+        put("state", "RUNNING", instance.state or None)
+    put("restrict_state", "NORMAL", instance.restrict_state)
+    put("public_ip_addresses", NON_EMPTY, sorted(instance.public_ip_addresses))
+    put(
+        "internet_max_bandwidth_out",
+        at_least(policy.capacity.min_bandwidth_mbps),
+        instance.internet_max_bandwidth_out,
+    )
+
+    admin = _collapse(policy.rdp.admin_cidrs)
+    sg_path = f"security_groups.ingress[tcp/{port}]"
+    verdicts = [security_group_verdict(state, instance.security_group_ids, c, port) for c in admin]
+    put(sg_path, admin, _fully_admitted(verdicts))
+    if not policy.rdp.allow_public_rdp or not any(is_public_cidr(c) for c in admin):
+        wide = [
+            security_group_verdict(state, instance.security_group_ids, c, port) for c in ("0.0.0.0/0", "::/0")
+        ]
+        beyond = [
+            p.decided_by.text
+            for v in wide
+            for p in v.parts
+            if p.access is Access.ALLOW and _exclude(list(p.cidrs), admin)
+        ]
+        put(sg_path + ".beyond_policy", [], list(dict.fromkeys(beyond)))
+
+    acl_live = _acl_admitted(instance, state, admin, port)
+    if acl_live is not None:
+        put(f"network_acl[tcp/{port}]", admin, acl_live)
+
+    window = policy.capacity.window_seconds
+    for path, names, ceiling in (
+        ("metrics.cpu_max_percent", ("CpuUsage", "BaseCpuUsage"), policy.capacity.cpu_ceiling_percent),
+        ("metrics.memory_max_percent", ("MemUsage",), policy.capacity.memory_ceiling_percent),
+    ):
+        found = window_max(instance, state, names, window)
+        if found is not None:
+            put(path, below(ceiling), found[0])
+    found = window_max(instance, state, ("WanOuttraffic",), window)
+    if found is not None and instance.internet_max_bandwidth_out > 0:
+        cap = instance.internet_max_bandwidth_out * policy.capacity.bandwidth_ceiling_percent / 100
+        put("metrics.wan_out_max_mbps", below(cap), found[0])
+
+    facts, _ = guest_facts(instance, state)
+    if facts is not None:
+        g = policy.guest
+        running = Constraint("Running", lambda v: str(v).lower() == "running")
+        wanted = [
+            (g.rdp_enabled, "guest.fDenyTSConnections", 0, facts.deny_ts_connections),
+            (g.termservice_running, "guest.termservice_state", running, facts.termservice_state),
+            (g.listener_port_matches, "guest.rdp_port", port, facts.rdp_port),
+            (g.listener_port_matches, "guest.tds_port", port, facts.tds_port),
+            (
+                g.firewall_allows_port and bool(facts.firewall_profiles_enabled),
+                "guest.firewall_allows_rdp_port",
+                True,
+                facts.firewall_allows_rdp_port,
+            ),
+        ]
+        for enabled, path, want, have in wanted:
+            if enabled and have is not None:  # not reported: the check says UNKNOWN
+                put(path, want, have)
+        # None here is a reported fact: the value is absent from the registry.
+        put(
+            "guest.allow_encryption_oracle",
+            one_of(g.allowed_encryption_oracle),
+            facts.allow_encryption_oracle,
+        )
+    if instance.latest_operation == "ResetInstancesPassword":
+        put("password_reset", not_equal("FAILED"), instance.latest_operation_state)
+    return desired, live
+
+
+def drift(policy: Policy, instance: Instance, state: LiveState) -> tuple[DriftItem, ...]:
+    """Attribute paths where live differs from desired, in projection order."""
+    desired, live = projections(policy, instance, state)
+    diff = DeepDiff(desired, live, ignore_order=True, custom_operators=[_ConstraintOperator()])
+    changed: set[str] = set()
+    for levels in diff.tree.values():
+        for level in levels:
+            path = level.path(output_format="list")
+            if path:
+                changed.add(str(path[0]))
+    return tuple(DriftItem(key, _shown(desired[key]), live[key]) for key in desired if key in changed)
+
+
+def _shown(value: Any) -> Any:
+    return value.text if isinstance(value, Constraint) else value
+
+
+def _fully_admitted(verdicts: list[ReachVerdict]) -> list[str]:
+    """The addresses of the asked CIDRs that every part (all ports) admits, as CIDRs."""
+    out: list[str] = []
+    for v in verdicts:
+        bad = [c for p in v.parts if p.access is not Access.ALLOW for c in p.cidrs]
+        out.extend(_exclude([v.source], bad))
+    return _collapse(out)
+
+
+def _acl_admitted(instance: Instance, state: LiveState, admin: list[str], port: int) -> list[str] | None:
+    subnet = state.subnets.get(instance.subnet_id) if instance.subnet_id else None
+    if instance.subnet_id and subnet is None:
+        return None
+    acl_id = subnet.network_acl_id if subnet else ""
+    if acl_id and acl_id not in state.network_acls:
+        return None
+    pairs = [
+        acl_verdicts(state.network_acls[acl_id], c, port) if acl_id else no_acl_verdicts(c, port)
+        for c in admin
+    ]
+    inbound = _fully_admitted([p[0] for p in pairs])
+    outbound = _fully_admitted([p[1] for p in pairs])
+    return _intersect(inbound, outbound)
+
+
+def _nets(cidrs: list[str]) -> list[Any]:
+    return [ipaddress.ip_network(c, strict=False) for c in cidrs]
+
+
+def _collapse(cidrs: Any) -> list[str]:
+    nets = _nets(list(cidrs))
+    out = []
+    for version in (4, 6):
+        out += [str(n) for n in ipaddress.collapse_addresses(n for n in nets if n.version == version)]
+    return out
+
+
+def _exclude(cidrs: list[str], remove: list[str]) -> list[str]:
+    """``cidrs`` minus ``remove``, collapsed."""
+    current = _nets(_collapse(cidrs))
+    for r in _nets(remove):
+        nxt = []
+        for n in current:
+            if n.version != r.version or not n.overlaps(r):
+                nxt.append(n)
+            elif not r.supernet_of(n):
+                nxt.extend(n.address_exclude(r))
+        current = nxt
+    return _collapse([str(n) for n in current])
+
+
+def _intersect(a: list[str], b: list[str]) -> list[str]:
+    out = []
+    for x in _nets(a):
+        for y in _nets(b):
+            if x.version == y.version and x.overlaps(y):
+                out.append(str(x if y.supernet_of(x) else y))
+    return _collapse(out)

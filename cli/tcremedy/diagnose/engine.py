@@ -1,0 +1,73 @@
+"""Diagnosis entry points: policy + live state in, diagnosis out. Pure and deterministic."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tcremedy.cloud.state import CollectionGap, Instance, LiveState
+from tcremedy.diagnose.chain import build_chain
+from tcremedy.diagnose.checks import CHECKS
+from tcremedy.diagnose.drift import drift
+from tcremedy.diagnose.findings import CAUSAL_ORDER, Status
+from tcremedy.diagnose.model import FleetDiagnosis, FleetSummary, InstanceDiagnosis
+from tcremedy.policy.model import Policy
+from tcremedy.policy.selector import selects
+
+
+def diagnose_instance(policy: Policy, instance: Instance, state: LiveState) -> InstanceDiagnosis:
+    """Run every registered check on one instance and order the findings into a causal chain."""
+    findings = [f for check in CHECKS for f in check.evaluate(policy, instance, state)]
+    chain = build_chain(findings)
+    return InstanceDiagnosis(
+        instance_id=instance.instance_id,
+        name=instance.name,
+        region=instance.region,
+        root_cause=chain.root_cause,
+        findings=chain.findings,
+        compliant=not chain.findings,
+        drift=drift(policy, instance, state),
+        masked=chain.masked,
+    )
+
+
+def diagnose(policy: Policy, state: LiveState) -> FleetDiagnosis:
+    """Diagnose every instance the policy selects; the rest are counted as skipped."""
+    selected = [
+        state.instances[i] for i in sorted(state.instances) if selects(policy.selector, state.instances[i])
+    ]
+    results = tuple(diagnose_instance(policy, inst, state) for inst in selected)
+    by_code = Counter(f.code for d in results for f in d.findings)
+    roots = Counter(d.root_cause.code for d in results if d.root_cause)
+    failing = sum(1 for d in results if any(f.status is Status.FAIL for f in d.findings))
+    summary = FleetSummary(
+        selected=len(results),
+        compliant=sum(1 for d in results if d.compliant),
+        failing=failing,
+        unknown=sum(1 for d in results if not d.compliant) - failing,
+        by_code=_in_causal_order(by_code),
+        root_causes=_in_causal_order(roots),
+    )
+    return FleetDiagnosis(
+        policy_name=policy.name,
+        region=state.region,
+        instances=results,
+        skipped=len(state.instances) - len(selected),
+        summary=summary,
+        unattributed_gaps=_unattributed(state, selected),
+    )
+
+
+def _in_causal_order(counts: Counter) -> dict[str, int]:
+    rank = {c: i for i, c in enumerate(CAUSAL_ORDER)}
+    return {k: counts[k] for k in sorted(counts, key=lambda c: (rank.get(c, len(rank)), c))}
+
+
+def _unattributed(state: LiveState, selected: list[Instance]) -> tuple[CollectionGap, ...]:
+    """Gaps that no selected instance's checks could have reported."""
+    related: set[str] = set()
+    for inst in selected:
+        related |= {inst.instance_id, inst.subnet_id, *inst.security_group_ids}
+        subnet = state.subnets.get(inst.subnet_id)
+        if subnet and subnet.network_acl_id:
+            related.add(subnet.network_acl_id)
+    return tuple(g for g in state.gaps if g.resource_id not in related)

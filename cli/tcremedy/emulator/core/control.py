@@ -1,0 +1,111 @@
+"""The control API under ``/_emulator``: set conditions no public API can set (JSON over HTTP).
+
+Unauthenticated (the emulator listens on loopback). Routes (``?region=R`` selects a region,
+default the configured one):
+
+* ``GET  /_emulator/health``                        -> ``{"status": "ok", "scenario": ...}``
+* ``POST /_emulator/reset``                         rebuild the world from the current scenario
+* ``GET  /_emulator/state``                         the world snapshot (the ``--state`` format)
+* ``POST /_emulator/scenario``  ``{"name": N}``     replace the world by scenario N (name or file)
+* ``GET  /_emulator/scenario``                      name, ``expect`` block, expected cause per instance
+* ``POST /_emulator/instances/<id>/guest``  fields  guest facts (probe keys, ``AgentStatus``)
+* ``POST /_emulator/instances/<id>/load``   fields  load model (``CpuUsage``, ``MemUsage``, ...)
+* ``POST /_emulator/instances/<id>/status`` fields  ``RestrictState``, ``IsolatedSource``,
+  ``LatestOperation``, ``LatestOperationState``, ``LatestOperationErrorMsg``, ``FailPasswordReset``
+* ``GET  /_emulator/instances/<id>``                guest, load and status of one instance
+* ``POST /_emulator/clock``  ``{"advance": S}``     move the emulator clock S seconds forward
+* ``GET  /_emulator/stats`` / ``POST /_emulator/stats/reset``  server CPU seconds per action
+
+Errors: HTTP 400 (bad body/field), 404 (unknown route or instance) with ``{"error": message}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from tcremedy.emulator.core.errors import ApiError
+from tcremedy.emulator.defaults import CONTROL_PREFIX
+
+if TYPE_CHECKING:
+    from tcremedy.emulator.core.protocol import HttpRequest
+    from tcremedy.emulator.core.server import Emulator
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    if not request.body.strip():
+        return {}
+    try:
+        data = json.loads(request.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ControlError(400, f"request body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ControlError(400, "request body must be a JSON object")
+    return data
+
+
+def handle_control(emulator: Emulator, request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    try:
+        return 200, _route(emulator, request)
+    except ControlError as exc:
+        return exc.status, {"error": str(exc)}
+    except ApiError as exc:
+        status = 404 if "NotFound" in exc.code else 400
+        return status, {"error": exc.message, "code": exc.code}
+    except (ValueError, TypeError, KeyError) as exc:
+        return 400, {"error": str(exc)}
+
+
+def _route(emulator: Emulator, request: HttpRequest) -> dict[str, Any]:
+    path, query = request.path_and_query
+    parts = [p for p in path[len(CONTROL_PREFIX) :].split("/") if p]
+    method = request.method
+    world = emulator.world
+    region_name = parse_qs(query).get("region", [emulator.config.region])[0]
+    match method, parts:
+        case "GET", ["health"]:
+            return {"status": "ok", "scenario": world.meta.get("scenario"), "regions": sorted(world.regions)}
+        case "POST", ["reset"]:
+            emulator.reset()
+            return {"status": "reset", "scenario": world.meta.get("scenario")}
+        case "GET", ["state"]:
+            with world.lock:
+                return world.snapshot()
+        case "GET", ["scenario"]:
+            return {k: world.meta.get(k) for k in ("scenario", "expect", "instances")}
+        case "POST", ["scenario"]:
+            name = _body(request).get("name")
+            if name is not None and not isinstance(name, str):
+                raise ControlError(400, "`name` must be a scenario name, a file path or null")
+            emulator.load_scenario(name)
+            return {"status": "loaded", "scenario": world.meta.get("scenario")}
+        case "GET", ["instances", instance_id]:
+            with world.lock:
+                return world.region(region_name).cvm.control_view(instance_id)
+        case "POST", ["instances", instance_id, ("guest" | "load" | "status") as what]:
+            fields = _body(request)
+            with world.lock:
+                cvm = world.region(region_name).cvm
+                setter = {"guest": cvm.set_guest, "load": cvm.set_load, "status": cvm.set_status}[what]
+                result = setter(instance_id, fields)
+            emulator.save()
+            return result
+        case "POST", ["clock"]:
+            seconds = _body(request).get("advance", 0)
+            if not isinstance(seconds, int | float) or seconds < 0:
+                raise ControlError(400, "`advance` must be a non-negative number of seconds")
+            emulator.clock.advance(float(seconds))
+            return {"now": emulator.clock()}
+        case "GET", ["stats"]:
+            return emulator.stats.as_data()
+        case "POST", ["stats", "reset"]:
+            emulator.stats.clear()
+            return {"status": "cleared"}
+    raise ControlError(404, f"no control route {method} {path}")

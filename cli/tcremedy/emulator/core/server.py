@@ -1,0 +1,275 @@
+"""The emulator process: one HTTP listener for every service, the control API, faults, persistence.
+
+``Emulator`` is the application (world + faults + persistence + scenario); ``EmulatorServer``
+puts it on a socket. In-process use (tests)::
+
+    with running(EmulatorConfig(scenario="healthy")) as server:
+        server.endpoint   # "http://127.0.0.1:PORT"
+
+Requests may arrive in origin form (``POST /``) or, when the emulator is used as an HTTP forward
+proxy, in absolute form (``POST http://cvm.tencentcloudapi.com/``); both are routed the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from tcremedy.emulator.core import persistence
+from tcremedy.emulator.core.dispatch import load_services
+from tcremedy.emulator.core.errors import InternalError, RequestLimitExceeded
+from tcremedy.emulator.core.faults import Fault, FaultConfig, FaultInjector
+from tcremedy.emulator.core.protocol import (
+    CONTENT_TYPE,
+    ApiOutcome,
+    HttpRequest,
+    error_envelope,
+    handle_api,
+    new_request_id,
+)
+from tcremedy.emulator.core.world import DEFAULT_TRANSITION_SECONDS, World
+from tcremedy.emulator.defaults import (
+    CONTROL_PREFIX,
+    DEFAULT_FLEET_SIZE,
+    DEFAULT_HOST,
+    DEFAULT_REGION,
+    LOCAL_SECRET_ID,
+    LOCAL_SECRET_KEY,
+)
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    host: str = DEFAULT_HOST
+    port: int = 0
+    scenario: str | None = None  # a shipped scenario name or a YAML file path; None = empty world
+    state_file: Path | None = None
+    latency_ms: float = 0.0
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0
+    seed: int = 0
+    region: str = DEFAULT_REGION
+    secret_id: str = LOCAL_SECRET_ID
+    secret_key: str = LOCAL_SECRET_KEY
+    fleet_size: int = DEFAULT_FLEET_SIZE
+    transition_seconds: float = DEFAULT_TRANSITION_SECONDS
+
+    @property
+    def faults(self) -> FaultConfig:
+        return FaultConfig(self.latency_ms, self.throttle_rate, self.error_rate, self.seed)
+
+
+class OffsetClock:
+    """Wall-clock time plus an adjustable offset, so tests can fast-forward transitions."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@dataclass
+class CpuStats:
+    """Server-side CPU seconds per action (thread CPU time of the request-handling thread)."""
+
+    by_action: dict[str, list[float]] = field(default_factory=dict)  # action -> [count, cpu_seconds]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, action: str, cpu: float) -> None:
+        with self.lock:
+            entry = self.by_action.setdefault(action, [0, 0.0])
+            entry[0] += 1
+            entry[1] += cpu
+
+    def as_data(self) -> dict[str, Any]:
+        with self.lock:
+            return {a: {"count": int(c), "cpu_seconds": s} for a, (c, s) in sorted(self.by_action.items())}
+
+    def clear(self) -> None:
+        with self.lock:
+            self.by_action.clear()
+
+
+class Emulator:
+    """The emulated cloud behind the socket: world, credentials, faults, scenario, persistence."""
+
+    def __init__(self, config: EmulatorConfig, *, clock: OffsetClock | None = None) -> None:
+        load_services()
+        self.config = config
+        self.clock = clock or OffsetClock()
+        self.world = World(seed=config.seed, clock=self.clock, transition_seconds=config.transition_seconds)
+        self.credentials = {config.secret_id: config.secret_key}
+        self.faults = FaultInjector(config.faults)
+        self.stats = CpuStats()
+        restored = config.state_file is not None and persistence.load(self.world, config.state_file)
+        if not restored:
+            self.load_scenario(config.scenario)
+
+    # -- world management (also used by the control API) -------------------------------------
+    def load_scenario(self, scenario: str | None) -> None:
+        with self.world.lock:
+            self.world.reset()
+            if scenario:
+                from tcremedy.emulator import scenarios  # late: scenarios import every service
+
+                scenarios.load(
+                    self.world, scenario, region=self.config.region, fleet_size=self.config.fleet_size
+                )
+        self.save()
+
+    def reset(self) -> None:
+        self.load_scenario(self.world.meta.get("scenario_ref", self.config.scenario))
+
+    def save(self) -> None:
+        if self.config.state_file is not None:
+            persistence.save(self.world, self.config.state_file)
+
+    # -- API --------------------------------------------------------------------------------
+    def handle(self, request: HttpRequest) -> tuple[Fault, ApiOutcome | None]:
+        """Apply faults, then run the request. ``(DROP, None)`` means: close without answering."""
+        cfg = self.config
+        if cfg.latency_ms:
+            time.sleep(cfg.latency_ms / 1000.0)
+        fault = self.faults.decide()
+        if fault is Fault.DROP:
+            return fault, None
+        if fault is Fault.THROTTLE:
+            return fault, ApiOutcome(
+                body=error_envelope(RequestLimitExceeded(), new_request_id()),
+                error_code=RequestLimitExceeded.code,
+            )
+        if fault is Fault.INTERNAL_ERROR:
+            return fault, ApiOutcome(
+                body=error_envelope(InternalError(), new_request_id()), error_code=InternalError.code
+            )
+        outcome = handle_api(request, self.world, self.credentials, default_region=cfg.region)
+        if outcome.mutated and not outcome.error_code:
+            self.save()
+        return fault, outcome
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes; avoid delayed-ACK stalls
+    server: _HttpServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and the CLI own stdout
+        pass
+
+    def handle_one_request(self) -> None:
+        self._action = ""
+        start = time.thread_time()
+        super().handle_one_request()
+        if self._action:
+            self.server.emulator.stats.add(self._action, time.thread_time() - start)
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        request = HttpRequest(self.command, self.path, headers, body)
+        path, _ = request.path_and_query
+        emulator = self.server.emulator
+        if path.startswith(CONTROL_PREFIX):
+            from tcremedy.emulator.core.control import handle_control
+
+            status, payload = handle_control(emulator, request)
+            self._send(status, json.dumps(payload, separators=(",", ":")).encode())
+            return
+        _fault, outcome = emulator.handle(request)
+        if outcome is None:  # injected connection drop: no status line at all
+            self.close_connection = True
+            return
+        self._action = outcome.action or "-"
+        self._send(200, outcome.body)
+
+    def _send(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", CONTENT_TYPE)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    emulator: Emulator
+
+
+class EmulatorServer:
+    """An ``Emulator`` on a loopback socket. ``serve_forever`` blocks; ``start`` runs a thread."""
+
+    def __init__(self, config: EmulatorConfig, *, clock: OffsetClock | None = None) -> None:
+        self.emulator = Emulator(config, clock=clock)
+        self._httpd = _HttpServer((config.host, config.port), _Handler)
+        self._httpd.emulator = self.emulator
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def host(self) -> str:
+        return str(self._httpd.server_address[0])
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def world(self) -> World:
+        return self.emulator.world
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever(poll_interval=0.05)
+
+    def start(self) -> EmulatorServer:
+        self._thread = threading.Thread(target=self.serve_forever, name="tcremedy-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (if serving), close the socket and save the state file."""
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+        self.emulator.save()
+
+
+@contextmanager
+def running(
+    config: EmulatorConfig | None = None, *, clock: OffsetClock | None = None
+) -> Iterator[EmulatorServer]:
+    """Run an emulator in a background thread for the duration of the block."""
+    server = EmulatorServer(config or EmulatorConfig(), clock=clock).start()
+    try:
+        yield server
+    finally:
+        server.stop()

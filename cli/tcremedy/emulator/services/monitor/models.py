@@ -1,0 +1,118 @@
+"""GetMonitorData over QCE/CVM: series from each instance's load model (no state of its own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from tcremedy.emulator.core.errors import ApiError, InvalidParameterValue
+from tcremedy.emulator.services.cvm.load import METRICS, sample
+
+if TYPE_CHECKING:
+    from tcremedy.emulator.core.world import RegionState
+
+NAMESPACE = "QCE/CVM"
+PERIODS = (10, 60, 300, 3600, 86400)
+MAX_INSTANCES = 50  # per request (the current SDK documentation's limit)
+MAX_POINTS = 7200  # data points per request, summed over instances
+DEFAULT_WINDOW = 3600  # StartTime defaults to EndTime minus one hour
+
+
+@dataclass(frozen=True)
+class Window:
+    start: int  # epoch seconds, aligned down to the period
+    end: int
+    tz: timezone
+
+    def stamp(self, ts: int) -> str:
+        return datetime.fromtimestamp(ts, self.tz).isoformat()
+
+
+def parse_time(value: str, name: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidParameterValue(
+            f"`{name}` must be an ISO-8601 time such as 2018-09-22T19:51:23+08:00, got `{value}`."
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone(timedelta(hours=8)))
+
+
+def align(ts: float, period: int, tz: timezone) -> int:
+    """Align down to the period boundary in the request's time zone (matters for 86400)."""
+    offset = int(tz.utcoffset(None).total_seconds()) if tz.utcoffset(None) is not None else 0
+    t = int(ts)
+    return t - ((t + offset) % period)
+
+
+class MonitorBackend:
+    def __init__(self, region: RegionState) -> None:
+        self.region = region
+
+    def snapshot(self) -> dict[str, Any]:
+        return {}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        pass
+
+    def window(self, start: str | None, end: str | None, period: int) -> Window:
+        if period not in PERIODS:
+            raise InvalidParameterValue(f"Period must be one of {list(PERIODS)}, got {period}.")
+        now = self.region.now
+        end_dt = (
+            parse_time(end, "EndTime") if end else datetime.fromtimestamp(now, timezone(timedelta(hours=8)))
+        )
+        start_dt = parse_time(start, "StartTime") if start else end_dt - timedelta(seconds=DEFAULT_WINDOW)
+        if end_dt < start_dt:
+            raise InvalidParameterValue("EndTime must not be earlier than StartTime.")
+        tz = start_dt.tzinfo if isinstance(start_dt.tzinfo, timezone) else UTC
+        return Window(align(start_dt.timestamp(), period, tz), align(end_dt.timestamp(), period, tz), tz)
+
+    def series(
+        self, metric: str, instance_ids: list[str], period: int, window: Window
+    ) -> list[dict[str, Any]]:
+        """One (timestamps, values) pair per instance id, in request order."""
+        key = metric.lower()
+        if key not in METRICS:
+            raise ApiError(
+                f"The metric `{metric}` is not supported in namespace {NAMESPACE}; supported: "
+                "CpuUsage, BaseCpuUsage, MemUsage, WanOuttraffic, WanIntraffic, LanOuttraffic, "
+                "LanIntraffic.",
+                code="InvalidParameterValue",
+            )
+        if len(instance_ids) > MAX_INSTANCES:
+            raise ApiError(
+                f"At most {MAX_INSTANCES} instances can be queried per request.",
+                code="LimitExceeded.LimitedAccess",
+            )
+        now = self.region.now
+        stamps = [t for t in range(window.start, window.end + 1, period) if t <= now]
+        if len(stamps) * len(instance_ids) > MAX_POINTS:
+            raise InvalidParameterValue(
+                f"The request covers {len(stamps) * len(instance_ids)} data points; "
+                f"at most {MAX_POINTS} are allowed per request."
+            )
+        cvm = self.region.cvm
+        cvm.settle()
+        seed = self.region.world.seed
+        out = []
+        for iid in instance_ids:
+            inst = cvm.instances.get(iid)
+            if inst is None or inst.state != "RUNNING":
+                out.append(([], []))  # no agent data while stopped; unknown instances have no data
+                continue
+            values = [
+                sample(
+                    inst.load,
+                    key,
+                    seed=seed,
+                    instance_id=iid,
+                    timestamp=t,
+                    period=period,
+                    cap_mbps=inst.bandwidth_out,
+                )
+                for t in stamps
+            ]
+            out.append(([float(t) for t in stamps], values))
+        return [{"Timestamps": ts, "Values": vs} for ts, vs in out]

@@ -1,0 +1,241 @@
+"""Network ACLs (TRIPLE type): subnet-level, ordered Ingress/Egress entries.
+
+Documented semantics (tencent-api.md 3.5), for the diagnosis code that evaluates them: ACLs are
+STATELESS (return traffic must be allowed explicitly, e.g. outbound ephemeral ports for inbound
+RDP); entries are matched top-down and the first match wins; after the listed entries come the
+non-removable default rules ALL/ALL/0.0.0.0/0 DROP in both directions, so a new ACL denies
+everything until entries are added. Those implicit DROPs are not returned by DescribeNetworkAcls.
+A subnet has at most one ACL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tcremedy.emulator.core.errors import ApiError, InvalidParameter, InvalidParameterValue, MissingParameter
+from tcremedy.emulator.services.vpc.models.common import (
+    check_id,
+    check_name,
+    coexist,
+    in_use,
+    ipv4_cidr,
+    ipv6_cidr,
+    not_found,
+    out_of_range,
+    port_spec,
+    text,
+    too_long,
+)
+
+if TYPE_CHECKING:
+    from tcremedy.emulator.core.world import RegionState
+    from tcremedy.emulator.services.vpc.models.networks import Subnet
+
+ACL_PROTOCOLS = ("TCP", "UDP", "ICMP", "ALL")
+MAX_ENTRIES_PER_DIRECTION = 20  # the documented per-direction quota
+
+
+@dataclass
+class AclEntry:
+    protocol: str  # TCP | UDP | ICMP | ALL
+    port: str  # "" (ALL/ICMP) | "ALL" | "3389" | "10-20"
+    action: str  # ACCEPT | DROP
+    cidr_block: str = ""
+    ipv6_cidr_block: str = ""
+    description: str = ""
+    entry_id: str = ""  # acli43-... (IPv4) or acli63-... (IPv6)
+    modify_time: float = 0.0
+
+
+@dataclass
+class NetworkAcl:
+    network_acl_id: str
+    vpc_id: str
+    name: str
+    created: float
+    acl_type: str = "TRIPLE"
+    tags: list[dict[str, str]] = field(default_factory=list)
+    ingress: list[AclEntry] = field(default_factory=list)
+    egress: list[AclEntry] = field(default_factory=list)
+
+
+class NetworkAclMixin:
+    region: RegionState
+    network_acls: dict[str, NetworkAcl]
+    subnets: dict[str, Subnet]
+
+    # get_vpc / get_subnet come from NetworkMixin (composed in VpcBackend).
+
+    def create_network_acl(self, vpc_id: str, name: str, acl_type: str = "TRIPLE",
+                           tags: list[dict[str, str]] | None = None) -> NetworkAcl:
+        self.get_vpc(vpc_id)
+        check_name(name, "NetworkAclName", 60)
+        if acl_type not in ("TRIPLE", "QUINTUPLE"):
+            raise out_of_range(f"`NetworkAclType` must be TRIPLE or QUINTUPLE, got `{acl_type}`.")
+        if acl_type == "QUINTUPLE":
+            raise ApiError("The local emulator supports TRIPLE network ACLs only.",
+                           code="UnsupportedOperation")
+        acl = NetworkAcl(network_acl_id=self.region.new_id("acl"), vpc_id=vpc_id, name=name,
+                         created=self.region.now, acl_type=acl_type, tags=list(tags or []))
+        self.network_acls[acl.network_acl_id] = acl
+        return acl
+
+    def get_network_acl(self, acl_id: str, name: str = "NetworkAclId") -> NetworkAcl:
+        check_id(acl_id, "acl", name)
+        if acl_id not in self.network_acls:
+            raise not_found("network ACL", acl_id)
+        return self.network_acls[acl_id]
+
+    def acl_subnets(self, acl_id: str) -> list[Subnet]:
+        return [s for s in self.subnets.values() if s.network_acl_id == acl_id]
+
+    # -- entries ---------------------------------------------------------------------------------
+    def parse_acl_entry(self, raw: dict[str, Any], where: str) -> AclEntry:
+        protocol_in = text(raw.get("Protocol"), f"{where}.Protocol")
+        if not protocol_in:
+            raise MissingParameter(f"{where}.Protocol")
+        protocol = protocol_in.upper()
+        if protocol not in ACL_PROTOCOLS:
+            raise out_of_range(f"`{where}.Protocol` must be one of TCP, UDP, ICMP, ALL; got `{protocol_in}`.")
+        port_in = text(raw.get("Port"), f"{where}.Port").strip()
+        if protocol in ("TCP", "UDP"):
+            port = port_spec(port_in, f"{where}.Port", allow_list=False) if port_in else "ALL"
+        else:
+            if port_in and port_in.upper() != "ALL":
+                raise coexist(f"{where}.Protocol={protocol}", f"{where}.Port")
+            port = ""
+        action_in = text(raw.get("Action"), f"{where}.Action")
+        if not action_in:
+            raise MissingParameter(f"{where}.Action")
+        action = action_in.upper()
+        if action not in ("ACCEPT", "DROP"):
+            raise out_of_range(f"`{where}.Action` must be ACCEPT or DROP, got `{action_in}`.")
+        cidr = text(raw.get("CidrBlock"), f"{where}.CidrBlock").strip()
+        ipv6 = text(raw.get("Ipv6CidrBlock"), f"{where}.Ipv6CidrBlock").strip()
+        if cidr and ipv6:
+            raise coexist(f"{where}.CidrBlock", f"{where}.Ipv6CidrBlock")
+        if not cidr and not ipv6:
+            raise InvalidParameterValue(f"`{where}` needs a CidrBlock or an Ipv6CidrBlock.",
+                                        code="InvalidParameterValue.Empty")
+        if cidr:
+            ipv4_cidr(cidr, f"{where}.CidrBlock")
+        else:
+            ipv6_cidr(ipv6, f"{where}.Ipv6CidrBlock")
+        description = text(raw.get("Description"), f"{where}.Description")
+        if len(description) > 100:
+            raise too_long(f"{where}.Description", 100)
+        return AclEntry(protocol=protocol, port=port, action=action, cidr_block=cidr, ipv6_cidr_block=ipv6,
+                        description=description, modify_time=self.region.now)
+
+    def _new_entries(self, raws: list[dict[str, Any]], where: str) -> list[AclEntry]:
+        entries = [self.parse_acl_entry(raw, f"{where}.{i}") for i, raw in enumerate(raws)]
+        for entry in entries:
+            entry.entry_id = self.region.new_id("acli63" if entry.ipv6_cidr_block else "acli43")
+        return entries
+
+    @staticmethod
+    def _entry_sets(entry_set: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+        if entry_set is None:
+            raise MissingParameter("NetworkAclEntrySet")
+        out = {}
+        for direction in ("Ingress", "Egress"):
+            value = entry_set.get(direction)
+            if value is None:
+                continue
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise InvalidParameter(f"`NetworkAclEntrySet.{direction}` must be an array of entries.")
+            out[direction] = value
+        if not out:
+            raise InvalidParameterValue("`NetworkAclEntrySet` must contain Ingress or Egress entries.",
+                                        code="InvalidParameterValue.Empty")
+        return out
+
+    @staticmethod
+    def _check_quota(entries: list[AclEntry], direction: str) -> None:
+        if len(entries) > MAX_ENTRIES_PER_DIRECTION:
+            raise ApiError(f"A network ACL holds at most {MAX_ENTRIES_PER_DIRECTION} {direction} entries.",
+                           code="LimitExceeded")
+
+    def _entries(self, acl: NetworkAcl, direction: str) -> list[AclEntry]:
+        return acl.ingress if direction == "Ingress" else acl.egress
+
+    def _store(self, acl: NetworkAcl, updates: dict[str, list[AclEntry]]) -> None:
+        for direction, entries in updates.items():
+            self._check_quota(entries, direction)
+        for direction, entries in updates.items():
+            if direction == "Ingress":
+                acl.ingress = entries
+            else:
+                acl.egress = entries
+
+    def modify_network_acl_entries(self, acl_id: str, entry_set: dict[str, Any] | None,
+                                   incremental: bool = False) -> None:
+        """Replace the given direction(s); with ``EnableUpdateAclEntries`` update entries by id in place."""
+        acl = self.get_network_acl(acl_id)
+        sets = self._entry_sets(entry_set)
+        updates: dict[str, list[AclEntry]] = {}
+        for direction, raws in sets.items():
+            where = f"NetworkAclEntrySet.{direction}"
+            if not incremental:
+                updates[direction] = self._new_entries(raws, where)
+                continue
+            entries = list(self._entries(acl, direction))
+            for i, raw in enumerate(raws):
+                entry_id = (text(raw.get("NetworkAclIpv4EntryId"), f"{where}.{i}.NetworkAclIpv4EntryId")
+                            or text(raw.get("NetworkAclIpv6EntryId"), f"{where}.{i}.NetworkAclIpv6EntryId"))
+                if not entry_id:
+                    raise MissingParameter(f"{where}.{i}.NetworkAclIpv4EntryId")
+                positions = [n for n, e in enumerate(entries) if e.entry_id == entry_id]
+                if not positions:
+                    raise not_found("network ACL entry", entry_id)
+                new = self.parse_acl_entry(raw, f"{where}.{i}")
+                new.entry_id = entry_id
+                entries[positions[0]] = new
+            updates[direction] = entries
+        self._store(acl, updates)
+
+    def create_network_acl_entries(self, acl_id: str, entry_set: dict[str, Any] | None) -> None:
+        """Append entries to the given direction(s) (incremental add)."""
+        acl = self.get_network_acl(acl_id)
+        sets = self._entry_sets(entry_set)
+        updates = {d: self._entries(acl, d) + self._new_entries(raws, f"NetworkAclEntrySet.{d}")
+                   for d, raws in sets.items()}
+        self._store(acl, updates)
+
+    # -- subnets -----------------------------------------------------------------------------------
+    def _subnets_for(self, acl: NetworkAcl, subnet_ids: list[str]) -> list[Subnet]:
+        if not subnet_ids:
+            raise MissingParameter("SubnetIds")
+        subnets = [self.get_subnet(sid, f"SubnetIds.{i}") for i, sid in enumerate(subnet_ids)]
+        for subnet in subnets:
+            if subnet.vpc_id != acl.vpc_id:
+                raise InvalidParameterValue(
+                    f"Subnet `{subnet.subnet_id}` is in `{subnet.vpc_id}`, "
+                    f"not in the ACL's VPC `{acl.vpc_id}`.",
+                    code="InvalidParameterValue.Range")
+        return subnets
+
+    def associate_network_acl_subnets(self, acl_id: str, subnet_ids: list[str]) -> None:
+        """Bind subnets to the ACL; a subnet bound to another ACL moves (one ACL per subnet)."""
+        acl = self.get_network_acl(acl_id)
+        for subnet in self._subnets_for(acl, subnet_ids):
+            subnet.network_acl_id = acl_id
+
+    def disassociate_network_acl_subnets(self, acl_id: str, subnet_ids: list[str]) -> None:
+        acl = self.get_network_acl(acl_id)
+        subnets = self._subnets_for(acl, subnet_ids)
+        for subnet in subnets:
+            if subnet.network_acl_id != acl_id:
+                raise ApiError(f"Subnet `{subnet.subnet_id}` is not associated with `{acl_id}`.",
+                               code="UnsupportedOperation.AttachmentNotFound")
+        for subnet in subnets:
+            subnet.network_acl_id = ""
+
+    def delete_network_acl(self, acl_id: str) -> None:
+        self.get_network_acl(acl_id)
+        bound = [s.subnet_id for s in self.acl_subnets(acl_id)]
+        if bound:
+            raise in_use(f"The network ACL `{acl_id}` is associated with subnets {', '.join(bound)}; "
+                         "disassociate them first.")
+        del self.network_acls[acl_id]

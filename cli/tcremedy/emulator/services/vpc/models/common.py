@@ -1,0 +1,266 @@
+"""Helpers shared by the VPC models: time stamps, ids, filters, paging, CIDR and port checks.
+
+Every check raises the VPC API's own error code (tencent-api.md 3.x, vpc ``errorcodes.py``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from tcremedy.emulator.core.errors import (
+    ApiError,
+    InvalidParameter,
+    InvalidParameterValue,
+    MissingParameter,
+    ResourceNotFound,
+)
+
+T = TypeVar("T")
+
+BEIJING_OFFSET = 8 * 3600  # the API reports times in China Standard Time, "YYYY-MM-DD hh:mm:ss"
+MAX_LIMIT = 100
+MAX_IDS = 100
+
+
+def api_time(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch + BEIJING_OFFSET))
+
+
+def malformed(message: str) -> InvalidParameterValue:
+    return InvalidParameterValue(message, code="InvalidParameterValue.Malformed")
+
+
+def out_of_range(message: str) -> InvalidParameterValue:
+    return InvalidParameterValue(message, code="InvalidParameterValue.Range")
+
+
+def too_long(name: str, limit: int) -> InvalidParameterValue:
+    return InvalidParameterValue(f"The value of `{name}` is longer than {limit} characters.",
+                                 code="InvalidParameterValue.TooLong")
+
+
+def coexist(*names: str) -> InvalidParameter:
+    listed = ", ".join(f"`{n}`" for n in names)
+    return InvalidParameter(f"The parameters {listed} cannot be specified together.",
+                            code="InvalidParameter.Coexist")
+
+
+def not_found(kind: str, ident: str) -> ResourceNotFound:
+    return ResourceNotFound(f"The {kind} `{ident}` does not exist.")
+
+
+def in_use(message: str, code: str = "ResourceInUse") -> ApiError:
+    return ApiError(message, code=code)
+
+
+def check_id(ident: Any, prefix: str, name: str) -> str:
+    """Reject ids of the wrong shape (``Malformed``); existence is checked by the caller."""
+    if not isinstance(ident, str) or not ident:
+        raise MissingParameter(name)
+    if not re.fullmatch(rf"{re.escape(prefix)}-[0-9a-z]{{1,32}}", ident):
+        raise malformed(f"The value `{ident}` of `{name}` is not a valid {prefix}- id.")
+    return ident
+
+
+def check_name(value: str, name: str, limit: int = 60) -> str:
+    if len(value) > limit:
+        raise too_long(name, limit)
+    return value
+
+
+def text(value: Any, name: str, default: str = "") -> str:
+    """An optional string member of a nested object ("" when absent)."""
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise InvalidParameter(f"The parameter `{name}` must be a string.")
+    return value
+
+
+def ipv4_cidr(value: str, name: str) -> str:
+    """An IPv4 address or network; host bits are allowed (the console accepts ``10.0.0.5/24``)."""
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise malformed(f"The value `{value}` of `{name}` is not a valid IPv4 CIDR or address.") from None
+    if net.version != 4 or value.count("/") > 1 or ":" in value:
+        raise malformed(f"The value `{value}` of `{name}` is not a valid IPv4 CIDR or address.")
+    return value
+
+
+def ipv6_cidr(value: str, name: str) -> str:
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise malformed(f"The value `{value}` of `{name}` is not a valid IPv6 CIDR or address.") from None
+    if net.version != 6:
+        raise malformed(f"The value `{value}` of `{name}` is not a valid IPv6 CIDR or address.")
+    return value
+
+
+def network(value: str, name: str) -> ipaddress.IPv4Network:
+    """A strict IPv4 network (VPC and subnet CIDRs must not have host bits set)."""
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise malformed(f"The value `{value}` of `{name}` is not a valid IPv4 CIDR block.") from None
+    if not isinstance(net, ipaddress.IPv4Network) or "/" not in value:
+        raise malformed(f"The value `{value}` of `{name}` is not a valid IPv4 CIDR block.")
+    return net
+
+
+def _port_number(text_: str, name: str) -> int:
+    if not text_.isdigit():
+        raise malformed(f"The port `{text_}` in `{name}` is not a number.")
+    port = int(text_)
+    if not 1 <= port <= 65535:
+        raise out_of_range(f"The port `{port}` in `{name}` is outside 1-65535.")
+    return port
+
+
+def port_spec(value: str, name: str, *, allow_list: bool) -> str:
+    """Validate ``ALL`` | ``3389`` | ``3389,3390`` (security groups only) | ``3000-4000``; normalised."""
+    value = value.strip()
+    if value.upper() == "ALL":
+        return "ALL"
+    if "-" in value:
+        low, _, high = value.partition("-")
+        lo, hi = _port_number(low.strip(), name), _port_number(high.strip(), name)
+        if lo > hi:
+            raise out_of_range(f"The port range `{value}` in `{name}` starts after it ends.")
+        return f"{lo}-{hi}"
+    if "," in value:
+        if not allow_list:
+            raise malformed(f"The value `{value}` of `{name}` must be ALL, a port or a range such as 10-20.")
+        return ",".join(str(_port_number(p.strip(), name)) for p in value.split(","))
+    return str(_port_number(value, name))
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters, id lists and paging (VPC flavour of the error codes)
+
+
+def filters(params: dict[str, Any], allowed: Iterable[str], *, prefixes: tuple[str, ...] = ()
+            ) -> list[tuple[str, list[str]]]:
+    """``Filters: [{Name, Values}]`` -> (name, values); AND between filters, OR within one."""
+    raw = params.get("Filters")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise InvalidParameter("The parameter `Filters` must be an array.")
+    allowed = set(allowed)
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise InvalidParameter(f"`Filters.{i}` is not a Name/Values object.",
+                                   code="InvalidParameter.FilterNotDict")
+        name, values = item.get("Name"), item.get("Values")
+        if not isinstance(name, str) or not name:
+            raise MissingParameter(f"Filters.{i}.Name")
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise InvalidParameter(f"`Filters.{i}.Values` must be an array of strings.",
+                                   code="InvalidParameter.FilterValuesNotList")
+        if name not in allowed and not name.startswith(prefixes or ("\0",)):
+            valid = ", ".join(sorted(allowed))
+            raise InvalidParameter(f"The filter `{name}` is not supported; valid filters: {valid}.",
+                                   code="InvalidParameter.FilterInvalidKey")
+        out.append((name, values))
+    return out
+
+
+def id_list(params: dict[str, Any], name: str, prefix: str) -> list[str] | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        raise InvalidParameter(f"The parameter `{name}` must be an array of strings.")
+    if len(raw) > MAX_IDS:
+        raise InvalidParameterValue(f"`{name}` accepts at most {MAX_IDS} ids.",
+                                    code="InvalidParameterValue.LimitExceeded")
+    return [check_id(v, prefix, f"{name}.{i}") for i, v in enumerate(raw)]
+
+
+def ids_or_filters(params: dict[str, Any], ids_name: str) -> None:
+    if params.get(ids_name) is not None and params.get("Filters") is not None:
+        raise coexist(ids_name, "Filters")
+
+
+def _as_int(value: Any, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise InvalidParameter(f"The parameter `{name}` must be an integer.")
+    if isinstance(value, str):
+        if not value.strip().isdigit():
+            raise malformed(f"The value `{value}` of `{name}` is not a non-negative integer.")
+        value = int(value)
+    if not isinstance(value, int):
+        raise InvalidParameter(f"The parameter `{name}` must be an integer.")
+    return value
+
+
+def paging(params: dict[str, Any], *, default_limit: int = 20) -> tuple[int, int]:
+    """Offset/Limit as string (most VPC Describe actions) or int (DescribeNetworkAcls)."""
+    offset = _as_int(params.get("Offset"), "Offset", 0)
+    limit = _as_int(params.get("Limit"), "Limit", default_limit)
+    if offset < 0:
+        raise out_of_range(f"`Offset` must be >= 0, got {offset}.")
+    if not 0 <= limit <= MAX_LIMIT:
+        raise out_of_range(f"`Limit` must be between 0 and {MAX_LIMIT}, got {limit}.")
+    return offset, limit
+
+
+def page(items: list[T], offset: int, limit: int) -> tuple[list[T], int]:
+    return items[offset:offset + limit], len(items)
+
+
+def order(items: list[T], params: dict[str, Any], keys: dict[str, Callable[[T], Any]]) -> list[T]:
+    """Apply ``OrderField``/``OrderDirection`` (creation order when no field is given)."""
+    field_name = params.get("OrderField")
+    direction = params.get("OrderDirection") or "ASC"
+    if direction not in ("ASC", "DESC"):
+        raise out_of_range(f"`OrderDirection` must be ASC or DESC, got `{direction}`.")
+    if field_name is None or field_name == "":
+        return list(reversed(items)) if direction == "DESC" else list(items)
+    if field_name not in keys:
+        raise out_of_range(f"`OrderField` must be one of {', '.join(keys)}, got `{field_name}`.")
+    return sorted(items, key=keys[field_name], reverse=direction == "DESC")
+
+
+def select(items: Iterable[T], flt: list[tuple[str, list[str]]],
+           match: Callable[[T, str, list[str]], bool]) -> list[T]:
+    return [item for item in items if all(match(item, name, values) for name, values in flt)]
+
+
+def tags_in(params: dict[str, Any]) -> list[dict[str, str]]:
+    raw = params.get("Tags")
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise InvalidParameter("The parameter `Tags` must be an array of {Key, Value} objects.")
+    out = []
+    for i, tag in enumerate(raw):
+        key = text(tag.get("Key"), f"Tags.{i}.Key")
+        if not key:
+            raise MissingParameter(f"Tags.{i}.Key")
+        out.append({"Key": key, "Value": text(tag.get("Value"), f"Tags.{i}.Value")})
+    return out
+
+
+def tag_match(tags: list[dict[str, str]], name: str, values: list[str]) -> bool | None:
+    """The shared ``tag-key`` / ``tag:<key>`` filters; None when ``name`` is not a tag filter."""
+    if name == "tag-key":
+        return any(t["Key"] in values for t in tags)
+    if name.startswith("tag:"):
+        key = name[4:]
+        return any(t["Key"] == key and t["Value"] in values for t in tags)
+    return None
+
+
+def ensure(condition: bool, error: ApiError) -> None:
+    if not condition:
+        raise error

@@ -1,0 +1,63 @@
+"""IP address templates and template groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tcremedy.emulator.core import params as p
+from tcremedy.emulator.services.vpc.models import AddressTemplate, AddressTemplateGroup, VpcBackend
+from tcremedy.emulator.services.vpc.models.common import filters, order, select, tags_in
+from tcremedy.emulator.services.vpc.responses.base import paged, required, vpc_action
+from tcremedy.emulator.services.vpc.responses.wire import address_template_group_wire, address_template_wire
+
+
+@vpc_action("CreateAddressTemplate")
+def create_address_template(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
+    extra = p.obj_list(params, "AddressesExtra")
+    tpl = vpc.create_address_template(p.string(params, "AddressTemplateName", required=True) or "",
+                                      p.str_list(params, "Addresses"), extra, tags_in(params))
+    return {"AddressTemplate": address_template_wire(tpl)}
+
+
+def _template_match(item: AddressTemplate, name: str, values: list[str]) -> bool:
+    return {
+        "address-template-name": lambda: item.name in values,
+        "address-template-id": lambda: item.template_id in values,
+        "address-ip": lambda: any(a.address in values for a in item.addresses),
+    }[name]()
+
+
+@vpc_action("DescribeAddressTemplates")
+def describe_address_templates(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
+    flt = filters(params, ("address-template-name", "address-template-id", "address-ip"))
+    items = select(vpc.address_templates.values(), flt, _template_match)
+    items = order(items, params, {"AddressTemplateId": lambda t: t.template_id,
+                                  "CreatedTime": lambda t: t.created, "UpdateTime": lambda t: t.updated})
+    shown, total = paged(items, params)
+    return {"TotalCount": total, "AddressTemplateSet": [address_template_wire(t) for t in shown]}
+
+
+@vpc_action("CreateAddressTemplateGroup")
+def create_address_template_group(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
+    group = vpc.create_address_template_group(required(params, "AddressTemplateGroupName"),
+                                              p.str_list(params, "AddressTemplateIds", required=True) or [],
+                                              tags_in(params))
+    return {"AddressTemplateGroup": address_template_group_wire(vpc, group)}
+
+
+def _group_match(item: AddressTemplateGroup, name: str, values: list[str]) -> bool:
+    return {
+        "address-template-group-name": lambda: item.name in values,
+        "address-template-group-id": lambda: item.group_id in values,
+    }[name]()
+
+
+@vpc_action("DescribeAddressTemplateGroups")
+def describe_address_template_groups(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
+    flt = filters(params, ("address-template-group-name", "address-template-group-id"))
+    items = select(vpc.address_template_groups.values(), flt, _group_match)
+    items = order(items, params, {"AddressTemplateGroupId": lambda g: g.group_id,
+                                  "CreatedTime": lambda g: g.created, "UpdateTime": lambda g: g.updated})
+    shown, total = paged(items, params)
+    return {"TotalCount": total,
+            "AddressTemplateGroupSet": [address_template_group_wire(vpc, g) for g in shown]}

@@ -1,0 +1,49 @@
+"""In-guest fix scripts (PowerShell, run as SYSTEM by TAT RunCommand).
+
+Each script's first line is ``# tcremedy-guest-fix <name> v1``; scripts that act on a port carry a
+line ``$Port = <int>``. The emulator's guest recognises these markers, so the same scripts serve the
+real cloud and the tests. Scripts print one line of JSON and exit non-zero when the fix did not hold.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from importlib import resources
+
+FIX_MARKER_PREFIX = "# tcremedy-guest-fix"
+FIX_NAMES: tuple[str, ...] = (
+    "enable-rdp",
+    "start-termservice",
+    "align-rdp-port",
+    "allow-rdp-firewall",
+    "credssp-mitigated",
+)
+PORT_FIXES = frozenset({"align-rdp-port", "allow-rdp-firewall"})
+COMMAND_NAME_PREFIX = "tcremedy-fix-"
+
+
+def fix_marker(name: str) -> str:
+    return f"{FIX_MARKER_PREFIX} {name} v1"
+
+
+def fix_script(name: str, port: int | None = None) -> str:
+    """The script text for fix ``name``; port fixes need ``port`` (1-65535)."""
+    if name not in FIX_NAMES:
+        raise ValueError(f"unknown guest fix {name!r}; expected one of {', '.join(FIX_NAMES)}")
+    text = resources.files("tcremedy.guest").joinpath(f"fix-{name}.ps1").read_text(encoding="utf-8")
+    if name in PORT_FIXES:
+        if not isinstance(port, int) or not 1 <= port <= 65535:
+            raise ValueError(f"guest fix {name!r} needs a port in 1-65535, got {port!r}")
+        text = text.replace("{{PORT}}", str(port))
+    return text
+
+
+def encoded_script(name: str, port: int | None = None) -> str:
+    """Base64 of the script, as TAT RunCommand's ``Content`` wants it."""
+    return base64.b64encode(fix_script(name, port).encode("utf-8")).decode("ascii")
+
+
+def script_digest(name: str, port: int | None = None) -> str:
+    """A short digest of the exact script, recorded with the fix so a changed script re-runs."""
+    return hashlib.sha256(fix_script(name, port).encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,294 @@
+"""``tcremedy apply``: plan (or load a plan file), preview through Pulumi, guardrails, confirm,
+update, then re-read the cloud and report each finding closed or still open.
+
+The flow is I/O at the edges around pure steps: collection and diagnosis come from the plan
+pipeline (``tcremedy.commands.plan``), fix planning from ``planner``, judging the preview from
+``guardrails``; the engine is driven only by ``driver``. Output goes through ``Ui`` so the CLI
+decides how it looks and whether it may ask.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from tcremedy.cloud.clients import resolve_endpoint, resolve_region
+from tcremedy.cloud.credentials import ResolvedCredential, resolve_credential
+from tcremedy.cloud.state import LiveState
+from tcremedy.diagnose.model import FleetDiagnosis
+from tcremedy.errors import GuardrailViolation, PlanFileError, TcremedyError
+from tcremedy.planfile import PlanFile, read_planfile, sha256_text
+from tcremedy.policy.model import Policy
+from tcremedy.remediate import console
+from tcremedy.remediate.engine import locate_engine
+from tcremedy.remediate.guardrails import StepOp, changes, violations
+from tcremedy.remediate.paths import PROVIDER_PATH, PathChoice, choose_path, find_tencentcloud_plugin, load_remediation
+from tcremedy.remediate.planner import FixPlan, FixResource, FixStep, plan_fixes, program_resources
+from tcremedy.serde import from_data
+
+OP_SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "+-", "create-replacement": "++",
+              "delete-replaced": "--", "import": "=", "read": ">"}
+
+
+class Ui(Protocol):
+    def say(self, text: str = "") -> None: ...
+
+    def note(self, text: str) -> None: ...
+
+    def confirm(self, question: str) -> bool | None:
+        """True/False from the user; None when nobody can be asked (no terminal)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    plan_file: Path | None = None
+    yes: bool = False
+    only: tuple[str, ...] = ()
+    instances: tuple[str, ...] = ()
+    policy: Path | None = None
+    endpoint: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    backend_url: str | None = None
+    home: Path = Path(".tcremedy")
+    quiet: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    instance_id: str
+    finding_code: str
+    closed: bool
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    path: PathChoice | None
+    applied: bool
+    changes: dict[str, int] = field(default_factory=dict)
+    verdicts: tuple[Verdict, ...] = ()
+    manual: tuple[FixStep, ...] = ()
+    new_findings: tuple[tuple[str, str], ...] = ()  # (instance, code) revealed once a masking cause is gone
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if all(v.closed for v in self.verdicts) else 1
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything one apply works on, read from the cloud (and the plan file, when given)."""
+
+    policy: Policy
+    state: LiveState
+    fleet: FleetDiagnosis
+    plan: FixPlan
+    endpoint_url: str
+    region: str
+
+
+# ---------------------------------------------------------------- reading the cloud
+
+
+def _pipeline_options(opts: ApplyOptions, **over: Any) -> Any:
+    from tcremedy.commands.plan import PipelineOptions
+
+    base = {"policy": opts.policy, "region": opts.region, "endpoint": opts.endpoint, "profile": opts.profile,
+            "instances": opts.instances, "quiet": True}
+    return PipelineOptions(**{**base, **over})
+
+
+def _plan_now(opts: ApplyOptions, ui: Ui) -> Context:
+    from tcremedy.commands.plan import run_pipeline
+
+    result = run_pipeline(_pipeline_options(opts))
+    plan = plan_fixes(result.policy, result.state, result.fleet, only_codes=opts.only,
+                      instance_ids=opts.instances, available_env=tuple(os.environ))
+    return Context(result.policy, result.state, result.fleet, plan, result.state.endpoint, result.state.region)
+
+
+def _collect(policy: Policy, opts: ApplyOptions, ui: Ui, **over: Any) -> tuple[LiveState, FleetDiagnosis]:
+    from tcremedy.commands.plan import collect_live
+    from tcremedy.diagnose.engine import diagnose
+
+    state, _ = collect_live(policy, _pipeline_options(opts, **over))
+    return state, diagnose(policy, state)
+
+
+def steps_from_planfile(pf: PlanFile) -> tuple[FixStep, ...]:
+    return tuple(FixStep(fix=f.fix, instance_id=f.instance_id, finding_code=f.finding_code, automatic=f.auto,
+                         reason=f.description, params=dict(f.parameters), manual=f.manual,
+                         resource=from_data(FixResource, f.resource) if f.resource else None)
+                 for f in pf.fixes)
+
+
+def _from_planfile(opts: ApplyOptions, ui: Ui) -> Context:
+    assert opts.plan_file is not None
+    pf = read_planfile(opts.plan_file)
+    source = str(opts.plan_file)
+    if opts.region and opts.region != pf.region:
+        raise PlanFileError(f"{source}: the plan is for region {pf.region}, not --region {opts.region}")
+    endpoint = resolve_endpoint(opts.endpoint if opts.endpoint is not None else (pf.endpoint or None))
+    if endpoint.url.rstrip("/") != pf.endpoint.rstrip("/"):
+        raise PlanFileError(f"{source}: the plan was made against {pf.endpoint or 'Tencent Cloud'}, "
+                            f"not {endpoint.url or 'Tencent Cloud'}")
+    policy_file = Path(pf.policy_path)
+    if policy_file.is_file() and sha256_text(policy_file.read_bytes()) != pf.policy_sha256:
+        raise PlanFileError(f"{source}: STALE plan: the policy {policy_file} changed since the plan was made; "
+                            "run `tcremedy plan --out` again")
+    try:
+        policy = pf.policy()
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanFileError(f"{source}: malformed field 'policy.data' ({exc})") from None
+    state, fleet = _collect(policy, opts, ui, region=pf.region, endpoint=pf.endpoint or None, policy=None)
+    live = state.fingerprint(pf.affected_instances)
+    if live != pf.state_fingerprint:
+        raise PlanFileError(f"{source}: STALE plan: the cloud changed since {pf.created_at} for instance(s) "
+                            f"{', '.join(pf.affected_instances)} (fingerprint {live[:19]}... != plan's "
+                            f"{pf.state_fingerprint[:19]}...); run `tcremedy plan --out` again")
+    steps = [s for s in steps_from_planfile(pf) if (not opts.only or s.finding_code in opts.only)
+             and (not opts.instances or s.instance_id in opts.instances)]
+    return Context(policy, state, fleet, FixPlan(pf.region, tuple(steps)), pf.endpoint, pf.region)
+
+
+# ---------------------------------------------------------------- the engine side
+
+
+def _engine_env(ctx: Context, cred: ResolvedCredential) -> dict[str, str]:
+    """Credentials and endpoint for the engine's processes: environment only, never state."""
+    creds = cred.credential
+    env = {"TENCENTCLOUD_SECRET_ID": creds.secret_id, "TENCENTCLOUD_SECRET_KEY": creds.secret_key,
+           "TENCENTCLOUD_REGION": ctx.region, "TCREMEDY_ENDPOINT": ctx.endpoint_url,
+           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    if getattr(creds, "token", None):
+        env["TENCENTCLOUD_SESSION_TOKEN"] = creds.token
+    return env
+
+
+def _backend(choice: PathChoice, ctx: Context, passwords: dict[str, str]) -> Any:
+    if choice.path == PROVIDER_PATH:
+        return load_remediation("provider_backend").TencentCloudProviderBackend(
+            ctx.state, region=ctx.region, passwords=passwords)
+    return load_remediation("dynamic_backend").SdkDynamicBackend(passwords=passwords)
+
+
+def _passwords(policy: Policy, resources: Sequence[FixResource]) -> dict[str, str]:
+    var = policy.fixes.password_env
+    value = os.environ.get(var) if var else None
+    return {r.instance_id: value for r in resources if r.kind == "password" and value}
+
+
+def _show_plan(ui: Ui, ctx: Context, links: dict[str, str]) -> None:
+    auto, manual = ctx.plan.automatic, ctx.plan.manual
+    ui.say(f"Fixes to apply ({len(auto)}):" if auto else "No fix to apply as code.")
+    for step in auto:
+        ui.say(f"  {step.instance_id} {step.finding_code}: {step.fix} - {step.reason}")
+    if manual:
+        ui.say(f"Needs a human ({len(manual)}):")
+        for step in manual:
+            ui.say(f"  {step.instance_id} {step.finding_code}: {step.manual or step.reason}")
+        for iid, link in sorted(links.items()):
+            ui.say(f"  VNC console for {iid}: {link}")
+
+
+def _show_preview(ui: Ui, ops: Sequence[StepOp]) -> None:
+    shown = [o for o in ops if o.op != "same" and not o.type.startswith(("pulumi:pulumi:Stack", "pulumi:providers:"))]
+    if not shown:
+        ui.say("Preview: no changes.")
+        return
+    counts = ", ".join(f"{n} to {op}" for op, n in sorted(changes(ops).items()))
+    ui.say(f"Preview: {counts}")
+    for o in shown:
+        ui.say(f"  {OP_SYMBOLS.get(o.op, o.op):>2} {o.op:<8} {o.name}  [{o.type}]")
+
+
+def _verify(ctx: Context, opts: ApplyOptions, ui: Ui, targeted: Sequence[FixStep]) -> tuple[
+        tuple[Verdict, ...], tuple[tuple[str, str], ...]]:
+    touched = tuple(sorted({s.instance_id for s in targeted}))
+    if not touched:
+        return (), ()
+    ui.say("Verifying: re-reading the touched instances ...")
+    _, fleet = _collect(ctx.policy, opts, ui, instances=touched, region=ctx.region,
+                        endpoint=ctx.endpoint_url or None)
+    open_now = {(d.instance_id, f.code) for d in fleet.instances for f in d.findings}
+    wanted = dict.fromkeys((s.instance_id, s.finding_code) for s in targeted)
+    verdicts = tuple(Verdict(iid, code, (iid, code) not in open_now) for iid, code in wanted)
+    before = {(d.instance_id, f.code) for d in ctx.fleet.instances for f in d.findings}
+    new = tuple(sorted(k for k in open_now if k not in before and k[0] in touched))
+    return verdicts, new
+
+
+def run_apply(opts: ApplyOptions, ui: Ui, progress: Callable[[str, str, str], None] | None = None) -> ApplyOutcome:
+    """The whole apply. Raises TcremedyError (GuardrailViolation, PlanFileError, EngineError...)."""
+    from tcremedy.remediate.driver import Driver, StackSettings, default_backend_url, stack_name
+
+    ctx = _from_planfile(opts, ui) if opts.plan_file else _plan_now(opts, ui)
+    _show_plan(ui, ctx, vnc_links(ctx.endpoint_url, ctx.region, opts.profile, ctx.plan.manual))
+    engine = locate_engine()
+    cred = resolve_credential(ctx.endpoint_url, opts.profile)
+    home = opts.home
+    settings = StackSettings(
+        name=stack_name(ctx.endpoint_url, ctx.region, str(getattr(cred.credential, "secret_id", ""))),
+        backend_url=opts.backend_url or default_backend_url(home), home=home,
+        engine_env=_engine_env(ctx, cred))
+    driver = Driver(engine, settings)
+    for note in driver.notes:
+        ui.note(note)
+    plugin = find_tencentcloud_plugin(engine, home.resolve() / "pulumi-home")
+    choice = choose_path(plugin, ctx.endpoint_url, searched=f"PATH, {engine.bin}, {home / 'pulumi-home' / 'plugins'}")
+    ui.say(choice.describe())
+    for done in driver.recover():
+        ui.note(f"note: {done}")
+
+    program_mod = load_remediation("program")
+    previous = program_mod.record_from_outputs(driver.outputs())
+    resources = program_resources(ctx.plan, previous, ctx.policy, ctx.state)
+    if not resources and not previous:
+        ui.say("Nothing to apply through Pulumi.")
+        return ApplyOutcome(choice, False, manual=ctx.plan.manual)
+    backend = _backend(choice, ctx, _passwords(ctx.policy, resources))
+    program = program_mod.build_program(resources, backend)
+
+    ui.say(f"Stack {settings.name} ({settings.backend_url})")
+    preview = driver.preview(program)
+    _show_preview(ui, preview.ops)
+    refused = violations(preview.ops)
+    if refused:
+        raise GuardrailViolation("refusing to apply; nothing was changed. The preview wants to:\n  "
+                                 + "\n  ".join(refused))
+    planned = changes(preview.ops)
+    targeted = ctx.plan.automatic
+    if not planned:
+        ui.say("No changes: the cloud already matches the fixes.")
+        verdicts, new = _verify(ctx, opts, ui, targeted)
+        return ApplyOutcome(choice, False, {}, verdicts, ctx.plan.manual, new)
+    if not opts.yes:
+        answer = ui.confirm("Apply these changes?")
+        if answer is None:
+            raise TcremedyError("refusing to apply without confirmation: no terminal to ask on; "
+                                "re-run with --yes to apply")
+        if not answer:
+            ui.say("Apply cancelled; nothing was changed.")
+            return ApplyOutcome(choice, False, manual=ctx.plan.manual)
+    update = driver.up(program, progress)
+    ui.say(f"Update {update.result}: " + ", ".join(f"{n} {op}" for op, n in sorted(update.resource_changes.items())))
+    verdicts, new = _verify(ctx, opts, ui, targeted)
+    return ApplyOutcome(choice, True, planned, verdicts, ctx.plan.manual, new)
+
+
+def vnc_links(ctx_endpoint: str, region: str, profile: str | None, steps: Sequence[FixStep]) -> dict[str, str]:
+    """The VNC console URL (or why there is none) for each instance with a manual step."""
+    ids = sorted({s.instance_id for s in steps})
+    if not ids:
+        return {}
+    cred = resolve_credential(ctx_endpoint, profile)
+    return console.vnc_urls(cred.credential, resolve_region(region), resolve_endpoint(ctx_endpoint or None), ids)
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()

@@ -1,0 +1,251 @@
+"""The Pulumi driver: the ONLY module that imports ``pulumi.automation``.
+
+One stack per account+region scope (``stack_name``), an inline program, a file backend under
+``./.tcremedy/state`` by default, passphrase secrets, offline engine settings. It previews
+(collecting each step's operation for the guardrails), updates with progress, reads back the
+record of earlier fixes, and repairs what an interrupted run left behind: a lock whose process is
+dead, and pending operations in the checkpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pulumi import automation as auto
+
+from tcremedy.errors import EngineError
+from tcremedy.remediate.engine import Engine
+from tcremedy.remediate.guardrails import StepOp
+
+PROJECT = "tcremedy-remediation"
+DEFAULT_DIR = Path(".tcremedy")
+PASSPHRASE_ENVS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
+
+
+def stack_name(endpoint_url: str, region: str, account_hint: str = "") -> str:
+    """``emu-127-0-0-1-8080-ap-guangzhou`` for an endpoint, ``acct-<hash>-<region>`` for the cloud.
+
+    ``account_hint`` (the SecretId) is only hashed: credentials never appear in names.
+    """
+    if endpoint_url:
+        parts = urlsplit(endpoint_url)
+        scope = "emu-" if parts.hostname in ("127.0.0.1", "localhost", "::1") else "ep-"
+        scope += re.sub(r"[^0-9A-Za-z]+", "-", parts.netloc).strip("-")
+    else:
+        scope = "acct-" + hashlib.sha256(account_hint.encode()).hexdigest()[:12]
+    return f"{scope}-{region}"
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """Where the stack lives and how the engine runs."""
+
+    name: str
+    backend_url: str
+    home: Path  # PULUMI_HOME and the workspace dir live under here
+    engine_env: dict[str, str] = field(default_factory=dict, repr=False)  # credentials, endpoint (never logged)
+
+
+def default_backend_url(base: Path = DEFAULT_DIR) -> str:
+    return (base / "state").resolve().as_uri()
+
+
+@dataclass(frozen=True)
+class Preview:
+    ops: tuple[StepOp, ...]
+    change_summary: dict[str, int]
+    diagnostics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Update:
+    result: str
+    resource_changes: dict[str, int]
+    outputs: dict[str, Any]
+
+
+def _passphrase_env(home: Path) -> tuple[dict[str, str], str]:
+    """Use the user's PULUMI_CONFIG_PASSPHRASE(_FILE); else a generated one in a 0600 file."""
+    for var in PASSPHRASE_ENVS:
+        if os.environ.get(var) is not None:
+            return {var: os.environ[var]}, ""
+    path = home / "passphrase"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+        note = f"note: generated a passphrase for stack secrets in {path} (set PULUMI_CONFIG_PASSPHRASE to use your own)"
+        return {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path.resolve())}, note
+    return {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path.resolve())}, ""
+
+
+class Driver:
+    """One stack of the remediation project."""
+
+    def __init__(self, engine: Engine, settings: StackSettings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.notes: list[str] = []
+        home = settings.home.resolve()
+        env = engine.env(home / "pulumi-home")
+        passphrase, note = _passphrase_env(home)
+        if note:
+            self.notes.append(note)
+        env.update(passphrase)
+        env["PULUMI_BACKEND_URL"] = settings.backend_url
+        env.update(settings.engine_env)
+        if settings.backend_url.startswith("file://"):
+            Path(urlsplit(settings.backend_url).path).mkdir(parents=True, exist_ok=True)
+        work = home / "work"
+        work.mkdir(parents=True, exist_ok=True)
+        self._opts = auto.LocalWorkspaceOptions(
+            work_dir=str(work), env_vars=env, secrets_provider="passphrase",
+            pulumi_command=auto.PulumiCommand(root=str(engine.root)),
+            project_settings=auto.ProjectSettings(name=PROJECT, runtime="python"),
+        )
+        self._stack: auto.Stack | None = None
+
+    @property
+    def stack(self) -> auto.Stack:
+        if self._stack is None:
+            try:
+                self._stack = auto.create_or_select_stack(
+                    self.settings.name, project_name=PROJECT, program=lambda: None, opts=self._opts)
+            except auto.CommandError as exc:
+                raise EngineError(f"could not open stack {self.settings.name}: {_tail(exc)}") from None
+        return self._stack
+
+    # ------------------------------------------------------------ crash recovery
+
+    def recover(self) -> list[str]:
+        """Clear a stale lock (its process is dead) and pending operations; say what was done."""
+        done = self._clear_stale_locks()
+        try:
+            deployment = self.stack.export_stack()
+            pending = (deployment.deployment or {}).get("pending_operations") or []
+            if pending:
+                deployment.deployment["pending_operations"] = []
+                self.stack.import_stack(deployment)
+        except auto.CommandError as exc:
+            raise EngineError(f"could not repair the state of stack {self.settings.name}: {_tail(exc)}") from None
+        if pending:
+            kinds = ", ".join(sorted({f"{p.get('type')} {p.get('resource', {}).get('urn', '').rsplit('::', 1)[-1]}"
+                                      for p in pending}))
+            done.append(f"cleared {len(pending)} pending operation(s) left by an interrupted run ({kinds}); "
+                        "the fixes look at the cloud first, so re-running them makes no duplicates")
+        return done
+
+    def _lock_files(self) -> list[Path]:
+        if not self.settings.backend_url.startswith("file://"):
+            return []
+        root = Path(urlsplit(self.settings.backend_url).path) / ".pulumi" / "locks"
+        return [p for p in root.rglob("*.json") if p.parent.name == self.settings.name
+                and p.parent.parent.name == PROJECT]
+
+    def _clear_stale_locks(self) -> list[str]:
+        locks = self._lock_files()
+        if not locks:
+            return []
+        for path in locks:
+            try:
+                info = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            pid, host = int(info.get("pid") or 0), info.get("hostname", "")
+            if host and host != socket.gethostname():
+                raise EngineError(f"stack {self.settings.name} is locked by pid {pid} on {host}; "
+                                  f"if that run is dead, remove {path}")
+            if _alive(pid):
+                raise EngineError(f"stack {self.settings.name} is being changed by a running process (pid {pid}, "
+                                  f"since {info.get('timestamp', '?')}); wait for it to finish")
+        self.stack.cancel()  # the DIY backend's cancel deletes the stack's lock files
+        return [f"removed a stale lock of stack {self.settings.name} (its process is gone)"]
+
+    # ------------------------------------------------------------ preview, update, outputs
+
+    def outputs(self) -> dict[str, Any]:
+        try:
+            return {k: v.value for k, v in self.stack.outputs().items()}
+        except auto.CommandError as exc:
+            raise EngineError(f"could not read the outputs of stack {self.settings.name}: {_tail(exc)}") from None
+
+    def preview(self, program: Callable[[], None]) -> Preview:
+        ops: list[StepOp] = []
+        diags: list[str] = []
+
+        def on_event(event: auto.EngineEvent) -> None:
+            if event.resource_pre_event is not None:
+                meta = event.resource_pre_event.metadata
+                op = getattr(meta.op, "value", meta.op)
+                ops.append(StepOp(op=str(op), urn=meta.urn, type=meta.type, keys=tuple(meta.keys or ())))
+            _collect_diag(event, diags)
+
+        try:
+            result = self.stack.preview(program=program, on_event=on_event, color="never")
+        except auto.CommandError as exc:
+            raise EngineError(_failure("preview", exc, diags)) from None
+        return Preview(tuple(ops), {str(k): int(v) for k, v in (result.change_summary or {}).items()}, tuple(diags))
+
+    def up(self, program: Callable[[], None], progress: Callable[[str, str, str], None] | None = None) -> Update:
+        """Run the update; ``progress(op, name, type)`` is called as each resource finishes."""
+        diags: list[str] = []
+
+        def on_event(event: auto.EngineEvent) -> None:
+            if event.res_outputs_event is not None and progress is not None:
+                meta = event.res_outputs_event.metadata
+                op = str(getattr(meta.op, "value", meta.op))
+                if op != "same" and not meta.type.startswith(("pulumi:pulumi:Stack", "pulumi:providers:")):
+                    progress(op, meta.urn.rsplit("::", 1)[-1], meta.type)
+            _collect_diag(event, diags)
+
+        try:
+            result = self.stack.up(program=program, on_event=on_event, color="never")
+        except auto.CommandError as exc:
+            raise EngineError(_failure("update", exc, diags)) from None
+        return Update(result.summary.result, {str(k): int(v) for k, v in (result.summary.resource_changes or {}).items()},
+                      {k: v.value for k, v in result.outputs.items()})
+
+
+def _collect_diag(event: auto.EngineEvent, into: list[str]) -> None:
+    diag = event.diagnostic_event
+    if diag is not None and diag.severity == "error":
+        name = (diag.urn or "").rsplit("::", 1)[-1]
+        text = " ".join(diag.message.split())
+        into.append(f"{name}: {text}" if name else text)
+
+
+def _failure(what: str, exc: auto.CommandError, diags: list[str]) -> str:
+    useful = [d for d in diags if "update failed" not in d and "preview failed" not in d] or [_tail(exc)]
+    return f"the Pulumi {what} failed:\n  " + "\n  ".join(useful)
+
+
+def _tail(exc: Exception, lines: int = 6) -> str:
+    text = str(getattr(exc, "stderr", "") or exc).strip().splitlines()
+    return " | ".join(line.strip() for line in text[-lines:] if line.strip())
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):  # a zombie (killed, not yet reaped) is not alive
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    return True

@@ -1,0 +1,311 @@
+"""Fix planning: policy + live state + diagnosis -> the steps that would close each finding. Pure.
+
+Every automatic step names one ``FixResource``: a resource the remediation program declares and
+tcremedy owns. Resource keys are stable (``sg-rule-<sg>-<cidr>-tcp-<port>``, ``bandwidth-<ins>``...)
+so that the same fix planned twice is the same Pulumi resource (no duplicates, convergence).
+Causes that cannot be repaired as code become manual steps saying what to do by hand.
+
+Access is never widened beyond the policy: a security-group rule opens exactly one admin CIDR of
+the policy, on the policy's port, and ``0.0.0.0/0`` / ``::/0`` only with ``allow_public_rdp``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tcremedy.cloud.state import Instance, LiveState
+from tcremedy.diagnose.findings import Finding, Status
+from tcremedy.diagnose.model import FleetDiagnosis
+from tcremedy.policy.model import PUBLIC_CIDRS, Policy
+
+# Finding code -> the fix that closes it ("" = no fix as code: a manual step).
+FIX_FOR_CODE: dict[str, str] = {
+    "INSTANCE_ISOLATED": "",
+    "INSTANCE_NOT_RUNNING": "start_instance",
+    "NO_PUBLIC_IP": "",
+    "BANDWIDTH_ZERO": "raise_bandwidth",
+    "BANDWIDTH_BELOW_POLICY": "raise_bandwidth",
+    "BANDWIDTH_SATURATED": "raise_bandwidth",
+    "SG_BLOCKS_RDP": "sg_allow_rdp",
+    "ACL_BLOCKS_RDP": "",
+    "CPU_SATURATED": "reboot_instance",
+    "MEMORY_SATURATED": "reboot_instance",
+    "GUEST_RDP_DISABLED": "guest_enable_rdp",
+    "GUEST_TERMSERVICE_STOPPED": "guest_start_termservice",
+    "GUEST_RDP_PORT_CHANGED": "guest_align_rdp_port",
+    "GUEST_FIREWALL_BLOCKS_RDP": "guest_allow_rdp_firewall",
+    "CREDSSP_MISMATCH": "guest_credssp_mitigated",
+    "PASSWORD_RESET_FAILED": "reset_password",
+    "GUEST_UNREACHABLE": "",
+    "UNKNOWN": "",
+}
+
+# Policy fix name -> guest fix script name (tcremedy.guest.fixes).
+GUEST_SCRIPTS: dict[str, str] = {
+    "guest_enable_rdp": "enable-rdp",
+    "guest_start_termservice": "start-termservice",
+    "guest_align_rdp_port": "align-rdp-port",
+    "guest_allow_rdp_firewall": "allow-rdp-firewall",
+    "guest_credssp_mitigated": "credssp-mitigated",
+}
+
+# Saturation fixes never raise bandwidth beyond this without a human (cost; per-type caps).
+BANDWIDTH_CAP_MBPS = 100
+# Bandwidth billed in advance cannot be changed without dates and a charge: left to a human.
+PREPAID_BANDWIDTH = "BANDWIDTH_PREPAID"
+
+MANUAL_TEXT: dict[str, str] = {
+    "INSTANCE_ISOLATED": "The instance is isolated ({source}). Top up the account or renew the instance in the "
+    "console (Billing Center / CVM > Renew); it cannot be repaired as code.",
+    "NO_PUBLIC_IP": "The instance has no public IP. Allocate an EIP and associate it with the instance "
+    "(console: CVM > More > IP/ENI > Bind EIP), or reach it through a bastion/VPN from the admin network.",
+    "ACL_BLOCKS_RDP": "The subnet's network ACL {acl} blocks RDP. Add an inbound ACCEPT for TCP/{port} from "
+    "the admin CIDRs and an outbound ACCEPT for TCP 49152-65535 to them, above the DROP rules.",
+    "GUEST_UNREACHABLE": "The guest cannot be inspected or fixed through the TAT agent ({reason}). Log in "
+    "through the VNC console, check that the TAT agent service is running, then re-run `tcremedy plan`.",
+    "CPU_SATURATED": "CPU is saturated. Log in through the VNC console, open Task Manager and stop the "
+    "offending process, or allow `reboot_instance` in the policy's fixes.auto.",
+    "MEMORY_SATURATED": "Memory is saturated. Log in through the VNC console, open Task Manager and stop "
+    "the offending process, or allow `reboot_instance` in the policy's fixes.auto.",
+    "PASSWORD_RESET_FAILED": "The last password reset failed. Reset the password in the console (CVM > "
+    "Reset Password) and restart, or list `reset_password` in fixes.auto with `fixes.password_env` set "
+    "and the new password in that environment variable.",
+    "UNKNOWN": "A check could not be made: {reason}. Fix the access problem and re-run `tcremedy plan`.",
+}
+
+
+@dataclass(frozen=True)
+class FixResource:
+    """One resource of the remediation program, owned by tcremedy.
+
+    ``kind``: sg_rule | bandwidth | running | reboot | password | guest_fix. ``params`` are its
+    plain inputs; one-shot kinds (reboot, password, guest_fix) carry a ``trigger`` that changes
+    each time the finding is seen open, so the action runs again when the drift comes back.
+    """
+
+    kind: str
+    key: str
+    fix: str
+    instance_id: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FixStep:
+    """What would close one finding on one instance."""
+
+    fix: str  # policy fix name, or "manual"
+    instance_id: str
+    finding_code: str
+    automatic: bool  # the policy lets it run without a human
+    reason: str  # what and why, one or two sentences
+    params: dict[str, Any] = field(default_factory=dict)
+    resource: FixResource | None = None  # None for manual steps
+    manual: str = ""  # what to do by hand (manual or not-allowed steps)
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    region: str
+    steps: tuple[FixStep, ...] = ()
+
+    @property
+    def automatic(self) -> tuple[FixStep, ...]:
+        return tuple(s for s in self.steps if s.automatic and s.resource is not None)
+
+    @property
+    def manual(self) -> tuple[FixStep, ...]:
+        return tuple(s for s in self.steps if not (s.automatic and s.resource is not None))
+
+    @property
+    def resources(self) -> tuple[FixResource, ...]:
+        """The automatic steps' resources, one per key (two instances may share one rule)."""
+        seen: dict[str, FixResource] = {}
+        for step in self.automatic:
+            assert step.resource is not None
+            seen.setdefault(step.resource.key, step.resource)
+        return tuple(seen.values())
+
+    @property
+    def instance_ids(self) -> tuple[str, ...]:
+        return tuple(sorted({s.instance_id for s in self.steps}))
+
+
+def plan_fixes(
+    policy: Policy,
+    state: LiveState,
+    diagnosis: FleetDiagnosis,
+    *,
+    only_codes: Iterable[str] = (),
+    instance_ids: Iterable[str] = (),
+    available_env: Iterable[str] = (),
+) -> FixPlan:
+    """Turn every failed finding into a step. ``available_env``: env var names that are set."""
+    only, wanted, env = set(only_codes), set(instance_ids), set(available_env)
+    steps: list[FixStep] = []
+    for diag in diagnosis.instances:
+        if wanted and diag.instance_id not in wanted:
+            continue
+        inst = state.instances.get(diag.instance_id)
+        if inst is None:
+            continue
+        isolated = any(f.code == "INSTANCE_ISOLATED" and f.status is Status.FAIL for f in diag.findings)
+        for finding in diag.findings:
+            if only and finding.code not in only:
+                continue
+            for step in _steps_for(policy, state, inst, finding, env):
+                if isolated and step.automatic and finding.code != "INSTANCE_ISOLATED":
+                    step = replace(step, automatic=False, manual="Blocked while the instance is isolated: "
+                                   "restore it first, then re-run `tcremedy apply`.")
+                steps.append(step)
+    return FixPlan(region=state.region, steps=tuple(steps))
+
+
+def _steps_for(policy: Policy, state: LiveState, inst: Instance, f: Finding, env: set[str]) -> list[FixStep]:
+    iid = inst.instance_id
+    if f.status is not Status.FAIL:
+        return [_manual(f, iid, MANUAL_TEXT["UNKNOWN"].format(reason=f.evidence.get("reason", f.message)))]
+    fix = FIX_FOR_CODE.get(f.code, "")
+    trigger = f"{f.code}@{state.collected_at}"
+    if f.code == "SG_BLOCKS_RDP":
+        return _sg_steps(policy, inst, f)
+    if fix == "raise_bandwidth":
+        return [_bandwidth_step(policy, inst, f)]
+    if fix == "start_instance":
+        res = FixResource("running", f"running-{iid}", fix, iid, {"instance_id": iid, "region": inst.region})
+        return [_auto(policy, f, iid, fix, res, f"Start the instance (now {inst.state or 'not running'}) and "
+                      "wait until it is RUNNING.")]
+    if fix == "reboot_instance":
+        res = FixResource("reboot", f"reboot-{iid}", fix, iid,
+                          {"instance_id": iid, "region": inst.region, "trigger": trigger})
+        step = _auto(policy, f, iid, fix, res, f"Reboot the instance: {f.message}")
+        return [step if step.automatic else replace(step, manual=MANUAL_TEXT[f.code])]
+    if fix == "reset_password":
+        var = policy.fixes.password_env
+        res = FixResource("password", f"password-{iid}", fix, iid,
+                          {"instance_id": iid, "region": inst.region, "user_name": "Administrator",
+                           "password_env": var or "", "trigger": trigger})
+        step = _auto(policy, f, iid, fix, res, f"Reset the Administrator password from ${var} (kept secret).")
+        if step.automatic and (not var or var not in env):
+            return [replace(step, automatic=False, manual=f"Set the environment variable {var or '<password_env>'} "
+                            "to the new password and re-run `tcremedy apply`.")]
+        return [step if step.automatic else replace(step, manual=MANUAL_TEXT[f.code])]
+    if fix in GUEST_SCRIPTS:
+        script = GUEST_SCRIPTS[fix]
+        params: dict[str, Any] = {"instance_id": iid, "region": inst.region, "script": script, "trigger": trigger}
+        if script in ("align-rdp-port", "allow-rdp-firewall"):
+            params["port"] = policy.rdp.port
+        res = FixResource("guest_fix", f"guest-{script}-{iid}", fix, iid, params)
+        return [_auto(policy, f, iid, fix, res, f"Run the guest fix `{script}` through the TAT agent: {f.message}")]
+    text = MANUAL_TEXT.get(f.code, "No fix as code exists for this cause; see the finding's evidence.")
+    return [_manual(f, iid, text.format(
+        source=inst.isolated_source or inst.restrict_state, acl=f.evidence.get("network_acl_id", "?"),
+        port=policy.rdp.port, reason=f.evidence.get("reason", f.message)))]
+
+
+def _sg_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
+    iid, port = inst.instance_id, policy.rdp.port
+    if not inst.security_group_ids:
+        return [_manual(f, iid, "The instance has no security group; bind one that admits the admin CIDRs.")]
+    group = inst.security_group_ids[0]
+    missing = [c for c in f.evidence.get("not_admitted", []) if c in policy.rdp.admin_cidrs]
+    if not missing:  # evidence without per-CIDR detail: open every admin CIDR not verified as admitted
+        missing = [v.get("source") for v in f.evidence.get("verdicts", []) if v.get("coverage") != "all"]
+        missing = [c for c in missing if c in policy.rdp.admin_cidrs] or list(policy.rdp.admin_cidrs)
+    steps = []
+    for cidr in dict.fromkeys(missing):
+        if cidr in PUBLIC_CIDRS and not policy.rdp.allow_public_rdp:
+            steps.append(_manual(f, iid, f"{cidr} would open RDP to the internet; the policy does not set "
+                                 "allow_public_rdp, so no rule is made."))
+            continue
+        params: dict[str, Any] = {"security_group_id": group, "cidr_block": cidr, "protocol": "TCP", "port": str(port),
+                  "action": "ACCEPT", "policy_index": 0, "region": inst.region,
+                  "description": f"tcremedy: RDP from {cidr}"}
+        if cidr in PUBLIC_CIDRS:
+            params["allow_public"] = True  # the provider refuses a public CIDR without it
+        res = FixResource("sg_rule", f"sg-rule-{group}-{_slug(cidr)}-tcp-{port}", "sg_allow_rdp", "", params)
+        steps.append(_auto(policy, f, iid, "sg_allow_rdp", res,
+                           f"Insert ACCEPT TCP/{port} from {cidr} at the top (index 0) of {group}, the first "
+                           "group bound to the instance, so it is matched before any DROP."))
+    return steps
+
+
+def _bandwidth_step(policy: Policy, inst: Instance, f: Finding) -> FixStep:
+    iid, now = inst.instance_id, inst.internet_max_bandwidth_out
+    minimum = policy.capacity.min_bandwidth_mbps
+    target, why = minimum, f"raise public bandwidth from {now} to the policy minimum {minimum} Mbps"
+    if f.code == "BANDWIDTH_SATURATED":
+        peak = float(f.evidence.get("max_mbps", now))
+        ceiling = float(f.evidence.get("ceiling_percent", policy.capacity.bandwidth_ceiling_percent))
+        needed = math.floor(peak * 100 / ceiling) + 1  # smallest cap keeping the peak under the ceiling
+        # Traffic never exceeds the cap, so a peak at the cap hides the real demand: at least double.
+        wanted = max(minimum, needed, now * 2)
+        target = min(wanted, max(BANDWIDTH_CAP_MBPS, now))
+        why = (f"raise public bandwidth from {now} to {target} Mbps: peak {peak:g} Mbps is >= {ceiling:g}% of the "
+               f"cap; {needed} Mbps keeps it under, doubled because traffic is clipped at the cap")
+        if target < wanted:
+            why += f" (capped at {BANDWIDTH_CAP_MBPS} Mbps; raise further by hand if needed)"
+    res = FixResource("bandwidth", f"bandwidth-{iid}", "raise_bandwidth", iid,
+                      {"instance_id": iid, "region": inst.region, "target_mbps": target})
+    step = _auto(policy, f, iid, "raise_bandwidth", res, why[0].upper() + why[1:] + ".")
+    if inst.internet_charge_type == PREPAID_BANDWIDTH and step.automatic:
+        return replace(step, automatic=False, manual="Bandwidth is prepaid (BANDWIDTH_PREPAID): changing it "
+                       "needs a start/end date and charges the account; adjust it in the console.")
+    if target <= now:
+        return replace(step, automatic=False, manual=f"Bandwidth is already at the {BANDWIDTH_CAP_MBPS} Mbps "
+                       "cap tcremedy raises to; find the traffic over the VNC console.")
+    return step
+
+
+def _auto(policy: Policy, f: Finding, iid: str, fix: str, res: FixResource, reason: str) -> FixStep:
+    allowed = policy.allows_fix(fix)
+    manual = "" if allowed else f"Not run: `{fix}` is not listed in the policy's fixes.auto."
+    return FixStep(fix=fix, instance_id=iid, finding_code=f.code, automatic=allowed, reason=reason,
+                   params=dict(res.params), resource=res, manual=manual)
+
+
+def _manual(f: Finding, iid: str, text: str) -> FixStep:
+    return FixStep(fix="manual", instance_id=iid, finding_code=f.code, automatic=False, reason=f.message,
+                   manual=text)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9a-zA-Z]+", "-", text).strip("-")
+
+
+# ---------------------------------------------------------------- convergence across runs
+
+ONE_SHOT_KINDS = frozenset({"reboot", "password", "guest_fix"})
+
+
+def still_wanted(res: FixResource, policy: Policy, state: LiveState) -> bool:
+    """Whether a fix created by an earlier apply is still wanted by the policy (so it is kept)."""
+    if not policy.allows_fix(res.fix):
+        return False
+    if res.kind == "sg_rule":
+        cidr = res.params.get("cidr_block")
+        public_ok = cidr not in PUBLIC_CIDRS or policy.rdp.allow_public_rdp
+        return (cidr in policy.rdp.admin_cidrs and public_ok and res.params.get("port") == str(policy.rdp.port)
+                and res.params.get("security_group_id") in state.security_groups)
+    if res.instance_id not in state.instances:
+        return False
+    if res.kind == "running":
+        return policy.instance.must_be_running
+    if res.kind == "password":
+        return bool(policy.fixes.password_env) and res.params.get("password_env") == policy.fixes.password_env
+    if res.kind == "guest_fix" and "port" in res.params:
+        return res.params["port"] == policy.rdp.port
+    return True
+
+
+def program_resources(
+    plan: FixPlan, previous: Iterable[FixResource], policy: Policy, state: LiveState
+) -> tuple[FixResource, ...]:
+    """The union the program declares: this plan's fixes + earlier fixes the policy still wants."""
+    current = {r.key: r for r in plan.resources}
+    kept = [r for r in previous if r.key not in current and still_wanted(r, policy, state)]
+    return tuple(sorted([*current.values(), *kept], key=lambda r: r.key))

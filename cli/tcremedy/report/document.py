@@ -1,0 +1,114 @@
+"""The machine-readable plan report, ``format: "tcremedy.plan/v1"`` (schema: docs/json-schema.md).
+
+Pure: a FleetDiagnosis (plus the proposed fixes) in, plain JSON-ready data out. Nothing here reads
+a clock, so the same state gives a byte-identical document (``--from-state`` reproduction).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from tcremedy.cloud.state import CollectionGap
+from tcremedy.diagnose.findings import CODE_TITLES, Finding
+from tcremedy.diagnose.model import FleetDiagnosis, InstanceDiagnosis
+from tcremedy.planfile import ProposedFix
+from tcremedy.serde import to_data
+
+PLAN_FORMAT = "tcremedy.plan/v1"
+
+
+def finding_data(finding: Finding) -> dict[str, Any]:
+    return {
+        "code": finding.code,
+        "title": CODE_TITLES.get(finding.code, finding.code),
+        "severity": finding.severity.value,
+        "status": finding.status.value,
+        "message": finding.message,
+        "evidence": to_data(finding.evidence),
+        "fix": finding.fix,
+    }
+
+
+def root_cause_data(finding: Finding | None) -> dict[str, Any] | None:
+    if finding is None:
+        return None
+    return {
+        "code": finding.code,
+        "title": CODE_TITLES.get(finding.code, finding.code),
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "evidence": to_data(finding.evidence),
+    }
+
+
+def fix_data(fix: ProposedFix) -> dict[str, Any]:
+    return {
+        "fix": fix.fix,
+        "finding_code": fix.finding_code,
+        "auto": fix.auto,
+        "description": fix.description,
+        "parameters": to_data(fix.parameters),
+    }
+
+
+def instance_data(diag: InstanceDiagnosis, fixes: Sequence[ProposedFix]) -> dict[str, Any]:
+    return {
+        "instance_id": diag.instance_id,
+        "name": diag.name,
+        "region": diag.region,
+        "compliant": diag.compliant,
+        "root_cause": root_cause_data(diag.root_cause),
+        "findings": [finding_data(f) for f in diag.findings],
+        "drift": [
+            {"path": d.path, "desired": to_data(d.desired), "live": to_data(d.live)} for d in diag.drift
+        ],
+        "masked": [{"code": m.code, "masked_by": m.masked_by, "reason": m.reason} for m in diag.masked],
+        "fixes": [fix_data(f) for f in fixes if f.instance_id == diag.instance_id],
+    }
+
+
+def gap_data(gap: CollectionGap) -> dict[str, Any]:
+    return to_data(gap)
+
+
+def plan_document(
+    fleet: FleetDiagnosis,
+    fixes: Sequence[ProposedFix] = (),
+    *,
+    policy_path: str = "",
+    endpoint: str = "",
+    collected_at: str = "",
+) -> dict[str, Any]:
+    """The full ``tcremedy.plan/v1`` document."""
+    summary = fleet.summary
+    return {
+        "format": PLAN_FORMAT,
+        "policy": {"name": fleet.policy_name, "path": policy_path},
+        "region": fleet.region,
+        "endpoint": endpoint,
+        "collected_at": collected_at,
+        "compliant": fleet.compliant,
+        "instances": [instance_data(d, fixes) for d in fleet.instances],
+        "summary": {
+            "selected": summary.selected,
+            "compliant": summary.compliant,
+            "failing": summary.failing,
+            "unknown": summary.unknown,
+            "root_causes": dict(sorted(summary.root_causes.items())),
+            "by_code": dict(sorted(summary.by_code.items())),
+        },
+        "skipped": fleet.skipped,
+        "gaps": [gap_data(g) for g in fleet.unattributed_gaps],
+    }
+
+
+def error_document(error: BaseException, kind: str = PLAN_FORMAT) -> dict[str, Any]:
+    """What ``--json`` prints instead of a report when the command fails."""
+    return {"format": kind, "error": {"type": type(error).__name__, "message": str(error)}}
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """Stable text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,108 @@
+"""Views of plan/check results, chosen before options are validated (terraform's rule), so that
+``--json`` runs get their errors as JSON too. Data goes to stdout, diagnostics to stderr."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from rich.console import Console
+
+from tcremedy.diagnose.model import FleetDiagnosis
+from tcremedy.errors import TcremedyError
+from tcremedy.planfile import ProposedFix
+from tcremedy.report.document import PLAN_FORMAT, dumps, error_document, plan_document
+from tcremedy.report.human import render_plan
+
+
+class View(Protocol):
+    def error(self, exc: BaseException) -> None: ...
+
+    def note(self, text: str) -> None: ...
+
+    def report(
+        self,
+        fleet: FleetDiagnosis,
+        fixes: Sequence[ProposedFix],
+        *,
+        policy_path: str,
+        endpoint: str,
+        collected_at: str,
+    ) -> None: ...
+
+
+class HumanView:
+    def __init__(
+        self,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        quiet: bool = False,
+        width: int | None = None,
+    ) -> None:
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.quiet = quiet
+        self.width = width  # None: the terminal's width (80 columns when not a terminal)
+
+    def error(self, exc: BaseException) -> None:
+        print(f"error: {exc}", file=self.stderr)
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=self.stderr)
+
+    def report(
+        self,
+        fleet: FleetDiagnosis,
+        fixes: Sequence[ProposedFix],
+        *,
+        policy_path: str,
+        endpoint: str,
+        collected_at: str,
+    ) -> None:
+        render_plan(Console(file=self.stdout, highlight=False, width=self.width), fleet, fixes)
+
+
+class JsonView:
+    """One JSON document on stdout: the plan report, or ``{"format", "error"}``."""
+
+    def __init__(
+        self, stdout: TextIO | None = None, stderr: TextIO | None = None, kind: str = PLAN_FORMAT
+    ) -> None:
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.kind = kind
+
+    def error(self, exc: BaseException) -> None:
+        self.stdout.write(dumps(error_document(exc, self.kind)))
+
+    def note(self, text: str) -> None:
+        pass  # stdout carries only the document
+
+    def report(
+        self,
+        fleet: FleetDiagnosis,
+        fixes: Sequence[ProposedFix],
+        *,
+        policy_path: str,
+        endpoint: str,
+        collected_at: str,
+    ) -> None:
+        doc = plan_document(
+            fleet, fixes, policy_path=policy_path, endpoint=endpoint, collected_at=collected_at
+        )
+        self.stdout.write(dumps(doc))
+
+
+def make_view(json_output: bool, quiet: bool = False) -> HumanView | JsonView:
+    return JsonView() if json_output else HumanView(quiet=quiet)
+
+
+def write_report_file(path: Path | str, text: str, what: str) -> None:
+    """Write a SARIF / JUnit / state file; an unwritable path is a user error, not a traceback."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise TcremedyError(f"{path}: cannot write the {what}: {exc.strerror or exc}") from None

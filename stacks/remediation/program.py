@@ -1,0 +1,72 @@
+"""The program interface shared by both backends.
+
+The program declares the union of this run's fixes and earlier fixes the policy still wants
+(computed by ``tcremedy.remediate.planner.program_resources``) and exports that list as
+``RECORD_OUTPUT``, so the next run knows what tcremedy created before. Secrets (new passwords) are
+never part of the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
+
+import pulumi
+
+from tcremedy.remediate.planner import FixResource
+from tcremedy.serde import to_data
+
+RECORD_OUTPUT = "tcremedyFixes"
+PATH_OUTPUT = "remediationPath"
+INSTANCE_KINDS = ("bandwidth", "running", "reboot", "password", "guest_fix")
+
+
+class ResourceBackend(Protocol):
+    """Turns tcremedy's fixes into Pulumi resources."""
+
+    path: str  # "tencentcloud-provider" | "sdk-dynamic"
+
+    def security_group_rule(self, res: FixResource, after: pulumi.Resource | None = None) -> pulumi.Resource:
+        """``after``: the previous rule of the same group (inserts into one group run in order)."""
+        ...
+
+    def instance_fixes(self, instance_id: str, fixes: Sequence[FixResource]) -> list[pulumi.Resource]:
+        """All fixes of one instance at once (the provider path adopts the instance once)."""
+        ...
+
+
+def group_by_instance(resources: Sequence[FixResource]) -> dict[str, list[FixResource]]:
+    groups: dict[str, list[FixResource]] = {}
+    for res in resources:
+        if res.kind in INSTANCE_KINDS:
+            groups.setdefault(res.instance_id, []).append(res)
+    return groups
+
+
+def build_program(resources: Sequence[FixResource], backend: ResourceBackend) -> Callable[[], None]:
+    """The inline Pulumi program for these fixes."""
+    resources = tuple(sorted(resources, key=lambda r: r.key))
+    unknown = sorted({r.kind for r in resources} - {"sg_rule", *INSTANCE_KINDS})
+    if unknown:
+        raise ValueError(f"unknown fix resource kinds: {', '.join(unknown)}")
+
+    def program() -> None:
+        last_in_group: dict[str, pulumi.Resource] = {}  # each insert reads and bumps the group's Version
+        for res in resources:
+            if res.kind == "sg_rule":
+                group = res.params["security_group_id"]
+                last_in_group[group] = backend.security_group_rule(res, last_in_group.get(group))
+        for instance_id, fixes in sorted(group_by_instance(resources).items()):
+            backend.instance_fixes(instance_id, fixes)
+        pulumi.export(RECORD_OUTPUT, [to_data(r) for r in resources])
+        pulumi.export(PATH_OUTPUT, backend.path)
+
+    return program
+
+
+def record_from_outputs(outputs: Mapping[str, object]) -> list[FixResource]:
+    """The fixes an earlier run recorded (``RECORD_OUTPUT``), or [] for a new stack."""
+    from tcremedy.serde import from_data
+
+    raw = outputs.get(RECORD_OUTPUT) or []
+    return [from_data(FixResource, item) for item in raw if isinstance(item, dict)]  # type: ignore[union-attr]

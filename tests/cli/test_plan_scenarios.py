@@ -1,0 +1,56 @@
+"""Acceptance: for every shipped emulator scenario (except the generated fleet), `tcremedy plan
+--json --detailed-exitcode` against the emulator names the scenario's expected root cause.
+
+Scenarios are discovered from the files, so a new scenario is covered without touching this test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import tcremedy.emulator
+from tcremedy.emulator.testing import RunningEmulator
+from tcremedy.main import app
+
+POLICY = Path(__file__).resolve().parents[2] / "policies" / "windows-rdp.yaml"
+SCENARIO_DIR = Path(tcremedy.emulator.__file__).parent / "scenarios"
+SCENARIOS = sorted(p for p in SCENARIO_DIR.glob("*.yaml") if p.stem != "fleet")
+
+
+def test_scenarios_are_found() -> None:
+    assert len(SCENARIOS) >= 10
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+def test_plan_names_the_scenario_root_cause(
+    scenario: Path, emulator_factory: Callable[..., RunningEmulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TCCLI_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    expected = (yaml.safe_load(scenario.read_text()).get("expect") or {}).get("root_cause")
+    emu = emulator_factory(scenario=str(scenario))
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--json",
+            "--detailed-exitcode",
+            "--endpoint",
+            emu.endpoint,
+            "--policy",
+            str(POLICY),
+        ],
+    )
+    doc = json.loads(result.stdout)
+    assert "error" not in doc, doc.get("error")
+    assert doc["format"] == "tcremedy.plan/v1"
+    assert doc["instances"], "the default policy selects the scenario's Windows instance"
+    causes = {i["instance_id"]: (i["root_cause"] or {}).get("code") for i in doc["instances"]}
+    assert set(causes.values()) == {expected}, causes
+    assert result.exit_code == (0 if expected is None else 2)

@@ -1,0 +1,124 @@
+"""Collection against the emulator over real HTTP with the real SDK: batching, retries, gaps."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import pytest
+
+from tcremedy.cloud.api import CloudApi
+from tcremedy.cloud.clients import make_clients, parse_endpoint
+from tcremedy.cloud.collect import CollectRequest, collect, query_for_selector
+from tcremedy.cloud.collect_cvm import InstanceQuery
+from tcremedy.cloud.collect_guest import ProbeSettings
+from tcremedy.cloud.retry import RetryPolicy
+from tcremedy.cloud.state import LiveState
+from tcremedy.emulator.testing import RunningEmulator
+from tcremedy.policy.model import Selector
+from tcremedy.policy.selector import selects
+
+WINDOWS = Selector()  # the default selector: Windows instances in any region
+FAST_RETRY = RetryPolicy(max_attempts=8, base_delay=0.005, max_delay=0.05)
+
+
+def api_for(emu: RunningEmulator, **kwargs: object) -> CloudApi:
+    clients = make_clients(emu.credential(), emu.region, parse_endpoint(emu.endpoint), timeout=10)
+    return CloudApi(clients, retry=FAST_RETRY, **kwargs)  # type: ignore[arg-type]
+
+
+def run(emu: RunningEmulator, api: CloudApi, **request: object) -> LiveState:
+    fields: dict[str, object] = {
+        "region": emu.region,
+        "selects": lambda inst: selects(WINDOWS, inst),
+        "probe": ProbeSettings(first_poll=0.05, poll_interval=0.2, deadline=10),
+        "endpoint": emu.endpoint,
+    }
+    req = CollectRequest(**{**fields, **request})  # type: ignore[arg-type]
+    return collect(api, req, now=datetime.now(UTC))
+
+
+@pytest.mark.emulator(scenario="fleet", fleet_size=130)
+def test_fleet_is_read_in_batches(emulator: RunningEmulator) -> None:
+    api = api_for(emulator)
+    state = run(emulator, api)
+    calls = api.stats.calls
+    selected = [i for i in state.instances.values() if selects(WINDOWS, i)]
+    running = [i for i in selected if i.state == "RUNNING"]
+    probed = [i for i in running if i.guest and i.guest.agent_status == "Online"]
+    groups = {g for i in selected for g in i.security_group_ids}
+    assert len(state.instances) == 130 and 0 < len(selected) < 130  # Linux instances are listed, not selected
+    assert calls["DescribeInstances"] == 2  # 100 per page
+    assert calls["DescribeSecurityGroupPolicies"] == len(groups) == len(state.security_groups)
+    assert calls["DescribeSubnets"] == 1 and calls["DescribeNetworkAcls"] <= 1
+    assert calls["GetMonitorData"] == 4 * math.ceil(len(selected) / 50)
+    assert calls["DescribeAutomationAgentStatus"] == math.ceil(len(running) / 100)
+    assert calls["RunCommand"] == 1  # up to 200 instances per RunCommand
+    assert calls["DescribeInvocationTasks"] == math.ceil(len(probed) / 100)
+    assert "DescribeAddressTemplates" not in calls  # no rule references a template
+    assert api.stats.total_retries == 0 and not state.gaps
+    # Only what the policy selects is inspected: no metrics and no probe for the rest.
+    for inst in state.instances.values():
+        if not selects(WINDOWS, inst):
+            assert inst.metrics == {} and inst.guest is None
+    assert all(i.guest.facts is not None for i in probed if not i.guest.error)  # type: ignore[union-attr]
+    assert any(i.guest.facts is not None for i in probed)  # type: ignore[union-attr]
+
+
+@pytest.mark.emulator(scenario="sg-second-group-drops", throttle_rate=0.3, seed=7)
+def test_throttling_is_retried_and_changes_nothing(emulator: RunningEmulator) -> None:
+    throttled = api_for(emulator)
+    state = run(emulator, throttled)
+    assert throttled.stats.total_retries > 0
+    assert not state.gaps
+    selected = [i for i in state.instances.values() if selects(WINDOWS, i)]
+    assert selected and all(i.guest and i.guest.facts for i in selected)
+    assert all(len(i.metrics) == 4 for i in selected)
+
+
+def test_throttled_and_clean_runs_read_the_same_state(emulator_factory) -> None:  # type: ignore[no-untyped-def]
+    clean = emulator_factory(scenario="sg-second-group-drops")
+    noisy = emulator_factory(scenario="sg-second-group-drops", throttle_rate=0.4, error_rate=0.1)
+    a, b = run(clean, api_for(clean)), run(noisy, api := api_for(noisy))
+    assert api.stats.total_retries > 0
+    assert a.fingerprint() == b.fingerprint()
+    assert a.security_groups == b.security_groups and a.subnets == b.subnets
+
+
+@pytest.mark.emulator(scenario="healthy")
+def test_offline_agent_and_disabled_probe_are_not_silent(emulator: RunningEmulator) -> None:
+    (iid,) = [i for i in emulator.instance_ids()]
+    api = api_for(emulator)
+    state = run(emulator, api, probe=ProbeSettings(enabled=False))
+    assert "RunCommand" not in api.stats.calls
+    guest = state.instances[iid].guest
+    assert guest is not None and guest.facts is None and "--no-guest-probe" in guest.error
+
+    emulator.control("POST", f"instances/{iid}/guest", {"AgentStatus": "Offline"})
+    api = api_for(emulator)
+    state = run(emulator, api)
+    assert "RunCommand" not in api.stats.calls  # only online agents are probed
+    guest = state.instances[iid].guest
+    assert guest is not None and guest.agent_status == "Offline" and "Offline" in guest.error
+
+
+@pytest.mark.emulator(scenario="healthy")
+def test_requested_ids_that_do_not_exist_become_gaps(emulator: RunningEmulator) -> None:
+    (iid,) = emulator.instance_ids()
+    api = api_for(emulator)
+    state = run(emulator, api, query=InstanceQuery(instance_ids=(iid, "ins-zzzzzzzz")))
+    assert list(state.instances) == [iid]
+    assert [(g.scope, g.resource_id) for g in state.gaps] == [("instance", "ins-zzzzzzzz")]
+
+
+def test_selector_criteria_are_pushed_down() -> None:
+    assert query_for_selector(Selector(instance_ids=("ins-a",)), ("ins-b",)).instance_ids == ("ins-b",)
+    assert query_for_selector(Selector(instance_ids=("ins-a", "ins-b")), ("ins-b",)).instance_ids == (
+        "ins-b",
+    )
+    tagged = query_for_selector(Selector(tags={"env": "prod"}, names=("web-1",)))
+    assert tagged.filters() == [
+        {"Name": "tag:env", "Values": ["prod"]},
+        {"Name": "instance-name", "Values": ["web-1"]},
+    ]
+    assert query_for_selector(Selector(names=("web-*",))).filters() == []  # globs are matched client-side
