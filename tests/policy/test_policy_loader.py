@@ -180,3 +180,12 @@ def test_readme_holds_the_generated_settings_table() -> None:
     assert render_table() in readme
     for key, *_ in schema_rows():
         assert f"`{key}`" in readme
+
+
+def test_policy_round_trips_through_plain_data() -> None:
+    """Plan files store the policy as plain data and rebuild it with serde.from_data."""
+    from tcremedy.policy.model import Policy
+    from tcremedy.serde import from_data, to_data
+
+    policy = parse_policy(MINIMAL + "selector:\n  tags: {env: prod}\n")
+    assert from_data(Policy, to_data(policy)) == policy

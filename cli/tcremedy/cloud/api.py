@@ -28,13 +28,18 @@ DEFAULT_CONCURRENCY = 8
 class Progress(Protocol):
     """What collection reports while it works (the CLI draws it; tests ignore it)."""
 
-    def phase(self, name: str, total: int) -> None: ...
+    def phase(self, name: str) -> None: ...  # what is being read now
 
-    def advance(self, n: int = 1) -> None: ...
+    def expect(self, n: int) -> None: ...  # n more requests are about to be made
+
+    def advance(self, n: int = 1) -> None: ...  # n of them finished
 
 
 class NoProgress:
-    def phase(self, name: str, total: int) -> None:
+    def phase(self, name: str) -> None:
+        pass
+
+    def expect(self, n: int) -> None:
         pass
 
     def advance(self, n: int = 1) -> None:
@@ -102,6 +107,7 @@ class CloudApi:
         items = list(items)
         if not items:
             return []
+        self.progress.expect(len(items))
 
         def run(item: T) -> R:
             try:

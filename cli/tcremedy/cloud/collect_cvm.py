@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,7 +84,7 @@ def describe_instances(
     """All instances matching ``query``; requested ids that do not exist become gaps."""
     if query.instance_ids:
         ids = list(dict.fromkeys(query.instance_ids))
-        api.progress.phase("instances", math.ceil(len(ids) / PAGE))
+        api.progress.phase("instances")
         pages = api.map(
             lambda batch: _page(api, {"InstanceIds": list(batch), "Limit": PAGE}), chunks(ids, PAGE)
         )
@@ -101,12 +100,10 @@ def describe_instances(
         return instances, gaps
     filters = query.filters()
     base: dict[str, Any] = {"Limit": PAGE, **({"Filters": filters} if filters else {})}
-    api.progress.phase("instances", 1)
+    api.progress.phase("instances")
     first = _page(api, {**base, "Offset": 0})
-    api.progress.advance()
     total = int(first.get("TotalCount") or 0)
     offsets = list(range(PAGE, total, PAGE))
-    api.progress.phase("instances", len(offsets))
     rest = api.map(lambda off: _page(api, {**base, "Offset": off}), offsets)
     items = [i for p in (first, *rest) for i in p.get("InstanceSet") or ()]
     unique = {i["InstanceId"]: i for i in items}  # a page boundary shifting under us must not duplicate

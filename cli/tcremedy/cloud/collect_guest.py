@@ -41,7 +41,7 @@ class ProbeSettings:
 
 def agent_status(api: CloudApi, instance_ids: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
     """instance id -> Online | Offline | NotInstalled; and instance id -> error for failed lookups."""
-    api.progress.phase("TAT agents", math.ceil(len(instance_ids) / STATUS_BATCH))
+    api.progress.phase("TAT agents")
 
     def one(batch: Sequence[str]) -> tuple[Sequence[str], dict[str, Any] | ApiError]:
         try:
@@ -73,7 +73,7 @@ def _run(
 ) -> tuple[list[str], dict[str, str]]:
     """RunCommand in batches; returns invocation ids and instance id -> error for failed batches."""
     content = base64.b64encode(probe_script().encode("utf-8")).decode("ascii")
-    api.progress.phase("guest probe", math.ceil(len(instance_ids) / RUN_BATCH))
+    api.progress.phase("guest probe")
 
     def one(batch: Sequence[str]) -> tuple[Sequence[str], str | ApiError]:
         params = {
@@ -182,7 +182,7 @@ def probe(
     wanted = [iid for iid in instance_ids if iid not in run_errors]
     if not invocations:
         return result
-    api.progress.phase("waiting for the guest probe", 0)
+    api.progress.phase("guest probe results")
     delay = settings.first_poll
     try:
         while True:

@@ -50,7 +50,7 @@ def metrics(
     """instance id -> metric name -> series. A failed request becomes one gap per instance and metric."""
     start, end = window(now, window_seconds)
     jobs = [(name, batch) for name in names for batch in chunks(list(instance_ids), BATCH)]
-    api.progress.phase("metrics", len(jobs))
+    api.progress.phase("metrics")
 
     def one(job: tuple[str, Sequence[str]]) -> dict[str, MetricSeries] | list[CollectionGap]:
         name, batch = job

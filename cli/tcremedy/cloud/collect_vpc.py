@@ -3,7 +3,6 @@ per request) and, only when a rule references them, address templates and templa
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -98,7 +97,7 @@ def security_groups(
     api: CloudApi, group_ids: Sequence[str]
 ) -> tuple[dict[str, SecurityGroup], list[CollectionGap]]:
     """``DescribeSecurityGroupPolicies`` once per distinct group."""
-    api.progress.phase("security groups", len(group_ids))
+    api.progress.phase("security groups")
 
     def one(group_id: str) -> SecurityGroup | CollectionGap:
         try:
@@ -116,7 +115,7 @@ def _by_ids(
     api: CloudApi, action: str, id_param: str, set_key: str, ids: Sequence[str], scope: str, phase: str
 ) -> tuple[list[dict[str, Any]], list[CollectionGap]]:
     """Fetch resources by id, ``BATCH`` ids per request; missing or failed ids become gaps."""
-    api.progress.phase(phase, math.ceil(len(ids) / BATCH))
+    api.progress.phase(phase)
 
     def one(batch: Sequence[str]) -> list[dict[str, Any]] | tuple[Sequence[str], ApiError]:
         try:
@@ -188,7 +187,7 @@ def address_templates(
     wanted_groups = {r.address_template_group_id for r in rules if r.address_template_group_id}
     if not wanted_templates and not wanted_groups:
         return {}, {}, []
-    api.progress.phase("address templates", 0)
+    api.progress.phase("address templates")
     templates: dict[str, tuple[str, ...]] = {}
     groups: dict[str, tuple[str, ...]] = {}
     gaps: list[CollectionGap] = []

@@ -10,11 +10,11 @@ listening and allowed by the guest firewall, and finally authenticate.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     CRITICAL = "critical"  # blocks RDP outright
     HIGH = "high"  # very likely blocks or degrades RDP
     MEDIUM = "medium"  # policy drift that does not block RDP by itself
@@ -22,7 +22,7 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     FAIL = "fail"  # the policy's condition does not hold
     UNKNOWN = "unknown"  # the check could not be made; ``evidence["reason"]`` says why
 

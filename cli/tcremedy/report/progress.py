@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 class RichProgress:
-    """Implements ``tcremedy.cloud.api.Progress``: one bar, its total growing phase by phase."""
+    """Implements ``tcremedy.cloud.api.Progress``: one bar whose total grows as requests are planned."""
 
     def __init__(self, console: Console) -> None:
         self._bar = Progress(
@@ -25,10 +25,12 @@ class RichProgress:
         self._task = self._bar.add_task("collecting", total=0)
         self._lock = threading.Lock()
 
-    def phase(self, name: str, total: int) -> None:
+    def phase(self, name: str) -> None:
+        self._bar.update(self._task, description=f"reading {name}")
+
+    def expect(self, n: int) -> None:
         with self._lock:
-            task = self._bar.tasks[0]
-            self._bar.update(self._task, description=f"reading {name}", total=(task.total or 0) + total)
+            self._bar.update(self._task, total=(self._bar.tasks[0].total or 0) + n)
 
     def advance(self, n: int = 1) -> None:
         self._bar.advance(self._task, n)

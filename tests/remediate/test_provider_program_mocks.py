@@ -1,0 +1,135 @@
+"""The pulumi-tencentcloud program (the production path) under Pulumi mocks.
+
+Mocks are used because the real path cannot run here: the ``pulumi-resource-tencentcloud`` plugin
+cannot be built (the Go module proxy refuses the tencentcloudstack modules). The mock monitor sees
+exactly what the engine would receive for each resource: type, inputs and options.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+
+from tcremedy.cloud.state import Instance, LiveState, SecurityGroup
+from tcremedy.remediate.planner import FixResource
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "stacks"))
+from remediation.program import build_program  # noqa: E402
+from remediation.provider_backend import MANAGED, TencentCloudProviderBackend  # noqa: E402
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return (args.resource_id or f"{args.name}-id"), dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Keeps every RegisterResource request (inputs, import id, protect, ignore_changes...)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.requests: dict[str, Any] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.requests[request.name] = request
+        return super().RegisterResource(request)
+
+
+STATE = LiveState(
+    region="ap-guangzhou", collected_at="2026-01-01T00:00:00+00:00",
+    instances={"ins-aaaa1111": Instance(
+        instance_id="ins-aaaa1111", region="ap-guangzhou", name="win-01", zone="ap-guangzhou-3",
+        image_id="img-win2019", instance_type="S5.MEDIUM4", state="STOPPED", internet_max_bandwidth_out=0,
+        internet_charge_type="TRAFFIC_POSTPAID_BY_HOUR", instance_charge_type="POSTPAID_BY_HOUR",
+        vpc_id="vpc-1", subnet_id="subnet-1", security_group_ids=("sg-first", "sg-second"),
+        public_ip_addresses=("198.18.0.10",))},
+    security_groups={"sg-first": SecurityGroup("sg-first"), "sg-second": SecurityGroup("sg-second")},
+)
+IID = "ins-aaaa1111"
+RESOURCES = (
+    FixResource("sg_rule", "sg-rule-sg-first-203-0-113-0-24-tcp-3389", "sg_allow_rdp", "", {
+        "security_group_id": "sg-first", "cidr_block": "203.0.113.0/24", "protocol": "TCP", "port": "3389",
+        "action": "ACCEPT", "policy_index": 0, "region": "ap-guangzhou", "description": "tcremedy: RDP from x"}),
+    FixResource("bandwidth", f"bandwidth-{IID}", "raise_bandwidth", IID, {"instance_id": IID, "target_mbps": 5}),
+    FixResource("running", f"running-{IID}", "start_instance", IID, {"instance_id": IID}),
+    FixResource("password", f"password-{IID}", "reset_password", IID,
+                {"instance_id": IID, "password_env": "NEW_PW", "trigger": "PASSWORD_RESET_FAILED@t1"}),
+    FixResource("reboot", f"reboot-{IID}", "reboot_instance", IID, {"instance_id": IID, "trigger": "CPU@t1"}),
+    FixResource("guest_fix", f"guest-enable-rdp-{IID}", "guest_enable_rdp", IID,
+                {"instance_id": IID, "script": "enable-rdp", "trigger": "GUEST@t1"}),
+)
+
+
+@pytest.fixture(scope="module")
+def registered() -> dict[str, Any]:
+    mocks = _Mocks()
+    monitor = _RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="tcremedy-remediation", stack="test", preview=False, monitor=monitor)
+    backend = TencentCloudProviderBackend(STATE, "ap-guangzhou", passwords={IID: "N3w-Secret-Passw0rd!"})
+    program = build_program(RESOURCES, backend)
+
+    @pulumi.runtime.test
+    def run() -> None:
+        program()
+
+    run()
+    return monitor.requests
+
+
+def _inputs(request: Any) -> dict[str, Any]:
+    return json_format.MessageToDict(request.object)
+
+
+def test_rule_is_a_group_rule_at_index_0_for_exactly_the_policy_cidr_and_port(registered):
+    req = registered["sg-rule-sg-first-203-0-113-0-24-tcp-3389"]
+    assert req.type == "tencentcloud:Security/groupRule:GroupRule"
+    inputs = _inputs(req)
+    assert inputs["securityGroupId"] == "sg-first"  # the FIRST bound group
+    assert inputs["policyIndex"] == 0
+    assert inputs["cidrIp"] == "203.0.113.0/24"
+    assert (inputs["portRange"], inputs["ipProtocol"], inputs["policy"], inputs["type"]) == (
+        "3389", "TCP", "ACCEPT", "ingress")
+
+
+def test_instance_is_adopted_protected_and_only_managed_properties_can_change(registered):
+    req = registered[f"instance-{IID}"]
+    assert req.type == "tencentcloud:Instance/instance:Instance"
+    assert req.importId == IID
+    assert req.protect is True
+    assert req.retainOnDelete is True
+    ignored = set(req.ignoreChanges)
+    assert not ignored & {"internetMaxBandwidthOut", "runningFlag", "password", *MANAGED}
+    assert {"imageId", "instanceType", "availabilityZone", "orderlySecurityGroups"} <= ignored
+    inputs = _inputs(req)
+    assert inputs["internetMaxBandwidthOut"] == 5 and inputs["runningFlag"] is True
+    assert (inputs["imageId"], inputs["availabilityZone"]) == ("img-win2019", "ap-guangzhou-3")  # from live state
+
+
+def test_password_is_a_pulumi_secret(registered):
+    password = _inputs(registered[f"instance-{IID}"])["password"]
+    assert isinstance(password, dict) and password.get(SECRET_SIG) is not None
+    assert password["value"] == "N3w-Secret-Passw0rd!"  # only inside the secret envelope
+
+
+def test_reboot_and_guest_fix_resources_follow_the_adopted_instance(registered):
+    reboot = registered[f"reboot-{IID}"]
+    assert reboot.type == "tencentcloud:Cvm/rebootInstance:RebootInstance"
+    assert _inputs(reboot)["instanceId"] == IID
+    guest = registered[f"guest-enable-rdp-{IID}"]
+    assert guest.type == "tencentcloud:Tat/invocationCommandAttachment:InvocationCommandAttachment"
+    inputs = _inputs(guest)
+    assert inputs["commandType"] == "POWERSHELL" and inputs["instanceId"] == IID
+    import base64
+
+    assert base64.b64decode(inputs["content"]).decode().startswith("# tcremedy-guest-fix enable-rdp v1")
