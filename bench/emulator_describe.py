@@ -46,8 +46,10 @@ def main() -> None:
         stats = emu.control("GET", "stats")["DescribeInstances"]
     mean_ms = stats["cpu_seconds"] / stats["count"] * 1000
     p95 = sorted(per_request)[int(0.95 * len(per_request))] * 1000
-    print(f"pages: {stats['count']}  server CPU per page: mean {mean_ms:.3f} ms, "
-          f"median {statistics.median(per_request) * 1000:.3f} ms, p95 {p95:.3f} ms  (target < 2 ms)")
+    print(
+        f"pages: {stats['count']}  server CPU per page: mean {mean_ms:.3f} ms, "
+        f"median {statistics.median(per_request) * 1000:.3f} ms, p95 {p95:.3f} ms  (target < 2 ms)"
+    )
     print(f"client wall time per page (SDK + HTTP + server): {wall / args.pages * 1000:.2f} ms")
     print("PASS" if mean_ms < 2.0 else "FAIL: above the 2 ms target")
 

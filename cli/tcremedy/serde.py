@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
 
@@ -19,7 +20,7 @@ def to_data(value: Any) -> Any:
         return [to_data(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_data(v) for k, v in value.items()}
-    if hasattr(value, "value") and type(value).__module__ != "builtins" and hasattr(type(value), "__members__"):
+    if isinstance(value, Enum):
         return value.value
     return value
 
@@ -53,7 +54,8 @@ def _convert(tp: Any, data: Any) -> Any:
         return {k: _convert(val, v) for k, v in data.items()}
     if dataclasses.is_dataclass(tp):
         hints = _hints(tp)
-        kwargs = {f.name: _convert(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data}
+        fields = dataclasses.fields(tp)
+        kwargs = {f.name: _convert(hints[f.name], data[f.name]) for f in fields if f.name in data}
         return tp(**kwargs)
     if isinstance(tp, type) and hasattr(tp, "__members__"):
         return tp(data)

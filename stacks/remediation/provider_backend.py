@@ -31,7 +31,8 @@ from tcremedy.remediate.planner import FixResource
 PATH = "tencentcloud-provider"
 MANAGED = ("internet_max_bandwidth_out", "running_flag", "password")
 INSTANCE_INPUTS: tuple[str, ...] = tuple(
-    p for p in inspect.signature(tencentcloud.instance.InstanceArgs.__init__).parameters if p != "__self__")
+    p for p in inspect.signature(tencentcloud.instance.InstanceArgs.__init__).parameters if p != "__self__"
+)
 
 
 def adopted_inputs(inst: Instance) -> dict[str, Any]:
@@ -64,10 +65,17 @@ class TencentCloudProviderBackend:
     def security_group_rule(self, res: FixResource, after: pulumi.Resource | None = None) -> pulumi.Resource:
         p = res.params
         return tencentcloud.security.GroupRule(
-            res.key, security_group_id=p["security_group_id"], type="ingress", cidr_ip=p["cidr_block"],
-            ip_protocol=p["protocol"], port_range=str(p["port"]), policy=p["action"],
-            policy_index=int(p.get("policy_index", 0)), description=p.get("description"),
-            opts=pulumi.ResourceOptions(depends_on=[after] if after is not None else []))
+            res.key,
+            security_group_id=p["security_group_id"],
+            type="ingress",
+            cidr_ip=p["cidr_block"],
+            ip_protocol=p["protocol"],
+            port_range=str(p["port"]),
+            policy=p["action"],
+            policy_index=int(p.get("policy_index", 0)),
+            description=p.get("description"),
+            opts=pulumi.ResourceOptions(depends_on=[after] if after is not None else []),
+        )
 
     def instance_fixes(self, instance_id: str, fixes: Sequence[FixResource]) -> list[pulumi.Resource]:
         inst = self._state.instances[instance_id]
@@ -75,7 +83,9 @@ class TencentCloudProviderBackend:
         managed: list[str] = []
         for res in fixes:
             if res.kind == "bandwidth":
-                args["internet_max_bandwidth_out"] = max(int(res.params["target_mbps"]), inst.internet_max_bandwidth_out)
+                args["internet_max_bandwidth_out"] = max(
+                    int(res.params["target_mbps"]), inst.internet_max_bandwidth_out
+                )
                 managed.append("internet_max_bandwidth_out")
             elif res.kind == "running":
                 args["running_flag"] = True
@@ -85,20 +95,34 @@ class TencentCloudProviderBackend:
                 managed.append("password")
         ignore = [name for name in INSTANCE_INPUTS if name not in managed]
         adopted = tencentcloud.instance.Instance(
-            f"instance-{instance_id}", **args,
-            opts=pulumi.ResourceOptions(import_=instance_id, protect=True, retain_on_delete=True,
-                                        ignore_changes=ignore))
+            f"instance-{instance_id}",
+            **args,
+            opts=pulumi.ResourceOptions(
+                import_=instance_id, protect=True, retain_on_delete=True, ignore_changes=ignore
+            ),
+        )
         made: list[pulumi.Resource] = [adopted]
         for res in sorted(fixes, key=lambda r: r.key):
             after = pulumi.ResourceOptions(depends_on=[adopted], replacement_trigger=_trigger(res))
             if res.kind == "reboot":
-                made.append(tencentcloud.cvm.RebootInstance(res.key, instance_id=instance_id, stop_type="SOFT_FIRST",
-                                                            opts=after))
+                made.append(
+                    tencentcloud.cvm.RebootInstance(
+                        res.key, instance_id=instance_id, stop_type="SOFT_FIRST", opts=after
+                    )
+                )
             elif res.kind == "guest_fix":
                 name, port = res.params["script"], res.params.get("port")
-                made.append(tencentcloud.tat.InvocationCommandAttachment(
-                    res.key, instance_id=instance_id, content=encoded_script(name, port), command_type="POWERSHELL",
-                    command_name=f"{COMMAND_NAME_PREFIX}{name}", timeout=120, opts=after))
+                made.append(
+                    tencentcloud.tat.InvocationCommandAttachment(
+                        res.key,
+                        instance_id=instance_id,
+                        content=encoded_script(name, port),
+                        command_type="POWERSHELL",
+                        command_name=f"{COMMAND_NAME_PREFIX}{name}",
+                        timeout=120,
+                        opts=after,
+                    )
+                )
         return made
 
 

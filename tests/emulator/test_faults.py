@@ -30,7 +30,9 @@ def test_throttling_answers_request_limit_exceeded(emulator) -> None:
     assert emulator.control("GET", "health")["status"] == "ok"  # the control API is never faulted
 
 
-def test_error_rate_splits_internal_errors_and_dropped_connections_deterministically(emulator_factory) -> None:
+def test_error_rate_splits_internal_errors_and_dropped_connections_deterministically(
+    emulator_factory,
+) -> None:
     first = outcomes(emulator_factory(error_rate=1.0, seed=11), 12)
     assert set(first) == {"InternalError", "ClientNetworkError"}
     assert outcomes(emulator_factory(error_rate=1.0, seed=11), 12) == first  # same seed, same faults

@@ -17,9 +17,15 @@ CST = timezone(timedelta(hours=8))
 
 def get(mon, metric: str, ids: list[str], *, period: int = 60, minutes: int = 15, **extra):
     end = datetime.now(CST).replace(microsecond=0)
-    params = {"Namespace": "QCE/CVM", "MetricName": metric, "Period": period,
-              "Instances": [{"Dimensions": [{"Name": "InstanceId", "Value": i}]} for i in ids],
-              "StartTime": (end - timedelta(minutes=minutes)).isoformat(), "EndTime": end.isoformat(), **extra}
+    params = {
+        "Namespace": "QCE/CVM",
+        "MetricName": metric,
+        "Period": period,
+        "Instances": [{"Dimensions": [{"Name": "InstanceId", "Value": i}]} for i in ids],
+        "StartTime": (end - timedelta(minutes=minutes)).isoformat(),
+        "EndTime": end.isoformat(),
+        **extra,
+    }
     req = mm.GetMonitorDataRequest()
     req.from_json_string(json.dumps(params))
     return mon.GetMonitorData(req)
@@ -44,7 +50,9 @@ def test_cpu_series_is_aligned_echoed_and_reflects_the_load_model(emulator) -> N
         assert all(t % 60 == 0 for t in point.Timestamps)
         assert min(point.Values) > 90  # the scenario's steady ~97 % with small noise
     # deterministic: the same request returns the same series
-    assert get(mon, "CpuUsage", [iid]).DataPoints[0].Values == get(mon, "CpuUsage", [iid]).DataPoints[0].Values
+    assert (
+        get(mon, "CpuUsage", [iid]).DataPoints[0].Values == get(mon, "CpuUsage", [iid]).DataPoints[0].Values
+    )
 
 
 @pytest.mark.emulator(scenario="bandwidth-saturated")
@@ -79,8 +87,11 @@ def test_one_datapoint_per_instance_in_request_order_and_stopped_is_empty(emulat
 def test_bad_requests(emulator) -> None:
     mon = emulator.client(monitor_client.MonitorClient)
     (iid,) = instance_ids(emulator)
-    for kwargs, code in (({"Period": 7}, "InvalidParameterValue"), ({"Namespace": "QCE/CDB"}, "InvalidParameterValue"),
-                         ({"StartTime": "yesterday"}, "InvalidParameterValue")):
+    for kwargs, code in (
+        ({"Period": 7}, "InvalidParameterValue"),
+        ({"Namespace": "QCE/CDB"}, "InvalidParameterValue"),
+        ({"StartTime": "yesterday"}, "InvalidParameterValue"),
+    ):
         with pytest.raises(TencentCloudSDKException) as err:
             get(mon, "CpuUsage", [iid], **kwargs)
         assert err.value.get_code() == code

@@ -19,8 +19,23 @@ def test_world_survives_a_restart(tmp_path) -> None:
         vpc = emu.client(vpc_client.VpcClient)
         (inst,) = cvm.DescribeInstances(cm.DescribeInstancesRequest()).InstanceSet
         req = vm.CreateSecurityGroupPoliciesRequest()
-        req.from_json_string(json.dumps({"SecurityGroupId": inst.SecurityGroupIds[0], "SecurityGroupPolicySet": {
-            "Ingress": [{"Protocol": "TCP", "Port": "3389", "CidrBlock": "203.0.113.0/24", "Action": "ACCEPT"}]}}))
+        req.from_json_string(
+            json.dumps(
+                {
+                    "SecurityGroupId": inst.SecurityGroupIds[0],
+                    "SecurityGroupPolicySet": {
+                        "Ingress": [
+                            {
+                                "Protocol": "TCP",
+                                "Port": "3389",
+                                "CidrBlock": "203.0.113.0/24",
+                                "Action": "ACCEPT",
+                            }
+                        ]
+                    },
+                }
+            )
+        )
         vpc.CreateSecurityGroupPolicies(req)
         stop = cm.StopInstancesRequest()
         stop.InstanceIds = [inst.InstanceId]

@@ -26,70 +26,123 @@ from tcremedy.emulator.core.protocol import _unflatten
 def test_official_doc_vector_canonical_request_and_signature() -> None:
     payload = b'{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}'
     assert signing.sha256_hex(payload) == "35e9c5b0e3ae67532d3c9f17ead6c90222632e5b1ff7f6e89887f1398934f064"
-    headers = {"content-type": "application/json; charset=utf-8", "host": "cvm.tencentcloudapi.com",
-               "x-tc-action": "DescribeInstances"}
-    canonical = signing.canonical_request("POST", "", headers, ("content-type", "host", "x-tc-action"),
-                                          signing.sha256_hex(payload), lower_values=True)
+    headers = {
+        "content-type": "application/json; charset=utf-8",
+        "host": "cvm.tencentcloudapi.com",
+        "x-tc-action": "DescribeInstances",
+    }
+    canonical = signing.canonical_request(
+        "POST",
+        "",
+        headers,
+        ("content-type", "host", "x-tc-action"),
+        signing.sha256_hex(payload),
+        lower_values=True,
+    )
     assert signing.sha256_hex(canonical.encode()) == (
-        "7019a55be8395899b900fb5564e4200d984910f34794a27cb3fb7d10ff6a1e84")
+        "7019a55be8395899b900fb5564e4200d984910f34794a27cb3fb7d10ff6a1e84"
+    )
     # The doc masks its SecretKey but publishes SecretSigning; finish the computation from there.
     import hmac
 
     secret_signing = bytes.fromhex("b596b923aad85185e2d1f6659d2a062e0a86731226e021e61bfe06f7ed05f5af")
-    string_to_sign = ("TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n"
-                      + signing.sha256_hex(canonical.encode()))
+    string_to_sign = "TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n" + signing.sha256_hex(
+        canonical.encode()
+    )
     assert hmac.new(secret_signing, string_to_sign.encode(), hashlib.sha256).hexdigest() == (
-        "10b1a37a7301a02ca19a647ad722d5e43b4b3cff309d421d85b46093f6ab6c4f")
+        "10b1a37a7301a02ca19a647ad722d5e43b4b3cff309d421d85b46093f6ab6c4f"
+    )
 
 
 def test_sdk_style_vector() -> None:
     body = b'{"InstanceIds": ["ins-12345678"]}'
     headers = {"content-type": "application/json", "host": "cvm.tencentcloudapi.com"}
-    canonical = signing.canonical_request("POST", "", headers, ("content-type", "host"), signing.sha256_hex(body))
+    canonical = signing.canonical_request(
+        "POST", "", headers, ("content-type", "host"), signing.sha256_hex(body)
+    )
     assert canonical.endswith("26dcc027fb407b16fb050bbbf6cfee9f68698a0a9fb283f82abe4ca0e68f0faf")
     sig = signing.signature("Gu5t9xGARNpq86cd98joQYCN3EXAMPLE", "2023-11-14", "cvm", "1700000000", canonical)
     assert sig == "6ad1d02f0d8abd06b1c9bfefaa13bd0b874d7099364377149d132bc516d3b57b"
 
 
-@pytest.mark.parametrize("header", [
-    "", "TC3-HMAC-SHA256", "HMAC-SHA1 Credential=a/2023-11-14/cvm/tc3_request, SignedHeaders=host, Signature=ab",
-    "TC3-HMAC-SHA256 Credential=a/2023-11-14/cvm, SignedHeaders=host, Signature=ab",
-    "TC3-HMAC-SHA256 Credential=a/2023-11-14/cvm/tc3_request, Signature=ab",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "TC3-HMAC-SHA256",
+        "HMAC-SHA1 Credential=a/2023-11-14/cvm/tc3_request, SignedHeaders=host, Signature=ab",
+        "TC3-HMAC-SHA256 Credential=a/2023-11-14/cvm, SignedHeaders=host, Signature=ab",
+        "TC3-HMAC-SHA256 Credential=a/2023-11-14/cvm/tc3_request, Signature=ab",
+    ],
+)
 def test_malformed_authorization_headers_are_rejected(header: str) -> None:
     with pytest.raises(InvalidAuthorization):
         signing.parse_authorization(header)
 
 
 def test_get_form_parameters_unflatten_zero_based() -> None:
-    pairs = [("InstanceIds.0", "ins-a"), ("InstanceIds.1", "ins-b"), ("Filters.0.Name", "zone"),
-             ("Filters.0.Values.0", "ap-guangzhou-3"), ("Limit", "5")]
-    assert _unflatten(pairs) == {"InstanceIds": ["ins-a", "ins-b"], "Limit": "5",
-                                 "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]}]}
+    pairs = [
+        ("InstanceIds.0", "ins-a"),
+        ("InstanceIds.1", "ins-b"),
+        ("Filters.0.Name", "zone"),
+        ("Filters.0.Values.0", "ap-guangzhou-3"),
+        ("Limit", "5"),
+    ]
+    assert _unflatten(pairs) == {
+        "InstanceIds": ["ins-a", "ins-b"],
+        "Limit": "5",
+        "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]}],
+    }
 
 
 # -- over HTTP -----------------------------------------------------------------------------------
-def raw_call(emulator, *, action: str = "DescribeInstances", service: str = "cvm", version: str = "2017-03-12",
-             body: bytes = b"{}", secret_id: str | None = None, secret_key: str | None = None,
-             timestamp: int | None = None, host: str | None = None, target: str = "/",
-             authorization: str | None = None) -> tuple[http.client.HTTPResponse, dict]:
+def raw_call(
+    emulator,
+    *,
+    action: str = "DescribeInstances",
+    service: str = "cvm",
+    version: str = "2017-03-12",
+    body: bytes = b"{}",
+    secret_id: str | None = None,
+    secret_key: str | None = None,
+    timestamp: int | None = None,
+    host: str | None = None,
+    target: str = "/",
+    authorization: str | None = None,
+) -> tuple[http.client.HTTPResponse, dict]:
     """A hand-signed request (SDK's Sign.sign_tc3), for paths the SDK cannot produce."""
     ts = int(time.time()) if timestamp is None else timestamp
     date = time.strftime("%Y-%m-%d", time.gmtime(ts))
     host = host or emulator.host_port
-    canonical = f"POST\n/\n\ncontent-type:application/json\nhost:{host}\n\ncontent-type;host\n" + \
-        hashlib.sha256(body).hexdigest()
-    to_sign = (f"TC3-HMAC-SHA256\n{ts}\n{date}/{service}/tc3_request\n"
-               + hashlib.sha256(canonical.encode()).hexdigest())
+    canonical = (
+        f"POST\n/\n\ncontent-type:application/json\nhost:{host}\n\ncontent-type;host\n"
+        + hashlib.sha256(body).hexdigest()
+    )
+    to_sign = (
+        f"TC3-HMAC-SHA256\n{ts}\n{date}/{service}/tc3_request\n"
+        + hashlib.sha256(canonical.encode()).hexdigest()
+    )
     sig = Sign.sign_tc3(secret_key or emulator.secret_key, date, service, to_sign)
-    auth = authorization if authorization is not None else (
-        f"TC3-HMAC-SHA256 Credential={secret_id or emulator.secret_id}/{date}/{service}/tc3_request, "
-        f"SignedHeaders=content-type;host, Signature={sig}")
+    auth = (
+        authorization
+        if authorization is not None
+        else (
+            f"TC3-HMAC-SHA256 Credential={secret_id or emulator.secret_id}/{date}/{service}/tc3_request, "
+            f"SignedHeaders=content-type;host, Signature={sig}"
+        )
+    )
     conn = http.client.HTTPConnection(emulator.server.host, emulator.server.port, timeout=10)
     conn.putrequest("POST", target, skip_host=True, skip_accept_encoding=True)
-    for name, value in (("Host", host), ("Content-Type", "application/json"), ("X-TC-Action", action),
-                        ("X-TC-Version", version), ("X-TC-Region", emulator.region), ("X-TC-Timestamp", str(ts)),
-                        ("Authorization", auth), ("Content-Length", str(len(body)))):
+    for name, value in (
+        ("Host", host),
+        ("Content-Type", "application/json"),
+        ("X-TC-Action", action),
+        ("X-TC-Version", version),
+        ("X-TC-Region", emulator.region),
+        ("X-TC-Timestamp", str(ts)),
+        ("Authorization", auth),
+        ("Content-Length", str(len(body))),
+    ):
         conn.putheader(name, value)
     conn.endheaders(body)
     resp = conn.getresponse()
@@ -105,16 +158,19 @@ def test_success_envelope_has_exact_content_type_and_request_id(emulator) -> Non
     assert data["Response"]["TotalCount"] == 0 and data["Response"]["RequestId"]
 
 
-@pytest.mark.parametrize(("kwargs", "code"), [
-    ({"secret_id": "AKIDunknown"}, "AuthFailure.SecretIdNotFound"),
-    ({"secret_key": "not-the-key"}, "AuthFailure.SignatureFailure"),
-    ({"timestamp": int(time.time()) - 3600}, "AuthFailure.SignatureExpire"),
-    ({"authorization": "TC3-HMAC-SHA256 garbage"}, "AuthFailure.InvalidAuthorization"),
-    ({"body": b"{not json"}, "InvalidParameter"),
-    ({"action": "DescribeNothing"}, "InvalidAction"),
-    ({"version": "2099-01-01"}, "NoSuchVersion"),
-    ({"service": "nosuchsvc"}, "InvalidAction"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"secret_id": "AKIDunknown"}, "AuthFailure.SecretIdNotFound"),
+        ({"secret_key": "not-the-key"}, "AuthFailure.SignatureFailure"),
+        ({"timestamp": int(time.time()) - 3600}, "AuthFailure.SignatureExpire"),
+        ({"authorization": "TC3-HMAC-SHA256 garbage"}, "AuthFailure.InvalidAuthorization"),
+        ({"body": b"{not json"}, "InvalidParameter"),
+        ({"action": "DescribeNothing"}, "InvalidAction"),
+        ({"version": "2099-01-01"}, "NoSuchVersion"),
+        ({"service": "nosuchsvc"}, "InvalidAction"),
+    ],
+)
 def test_protocol_errors_are_http_200_envelopes_with_the_real_codes(emulator, kwargs, code) -> None:
     resp, data = raw_call(emulator, **kwargs)
     assert resp.status == 200 and resp.getheader("Content-Type") == "application/json"
@@ -139,7 +195,9 @@ def test_missing_required_parameter(emulator) -> None:
 
 
 def test_get_requests_are_signed_over_the_query_string(emulator) -> None:
-    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emulator.host_port, reqMethod="GET"))
+    profile = ClientProfile(
+        httpProfile=HttpProfile(protocol="http", endpoint=emulator.host_port, reqMethod="GET")
+    )
     cvm = emulator.client(cvm_client.CvmClient, profile=profile)
     req = cvm_models.DescribeInstancesRequest()
     req.Limit = 5
@@ -161,8 +219,14 @@ def test_forward_proxy_form_through_the_sdk_proxy_setting(emulator) -> None:
 
 
 def test_forward_proxy_absolute_target_routes_on_the_credential_scope(emulator) -> None:
-    resp, data = raw_call(emulator, service="tat", action="DescribeInvocations", version="2020-10-28",
-                          host="tat.tencentcloudapi.com", target="http://tat.tencentcloudapi.com/")
+    resp, data = raw_call(
+        emulator,
+        service="tat",
+        action="DescribeInvocations",
+        version="2020-10-28",
+        host="tat.tencentcloudapi.com",
+        target="http://tat.tencentcloudapi.com/",
+    )
     assert data["Response"]["TotalCount"] == 0
 
 

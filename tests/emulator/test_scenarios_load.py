@@ -26,16 +26,35 @@ def first_rdp_match(vpc, sg_ids: list[str]) -> str | None:
         for rule in rdp_ingress(vpc, sg):
             ports = rule["Port"].upper()
             port_ok = ports == "ALL" or "3389" in ports.split(",")
-            if rule["Protocol"].upper() in ("TCP", "ALL") and port_ok and rule["CidrBlock"] in ("0.0.0.0/0", ADMIN):
+            if (
+                rule["Protocol"].upper() in ("TCP", "ALL")
+                and port_ok
+                and rule["CidrBlock"] in ("0.0.0.0/0", ADMIN)
+            ):
                 return rule["Action"]
     return None
 
 
 def test_every_issue_scenario_is_shipped() -> None:
-    wanted = {"healthy", "sg-missing-rdp", "sg-drop-before-accept", "sg-second-group-drops", "acl-blocks-rdp",
-              "bandwidth-zero", "bandwidth-saturated", "cpu-saturated", "instance-stopped", "password-reset-failed",
-              "guest-rdp-disabled", "guest-port-changed", "guest-firewall-blocks", "credssp-mismatch",
-              "no-public-ip", "isolated", "fleet"}
+    wanted = {
+        "healthy",
+        "sg-missing-rdp",
+        "sg-drop-before-accept",
+        "sg-second-group-drops",
+        "acl-blocks-rdp",
+        "bandwidth-zero",
+        "bandwidth-saturated",
+        "cpu-saturated",
+        "instance-stopped",
+        "password-reset-failed",
+        "guest-rdp-disabled",
+        "guest-port-changed",
+        "guest-firewall-blocks",
+        "credssp-mismatch",
+        "no-public-ip",
+        "isolated",
+        "fleet",
+    }
     assert wanted <= set(scenarios.shipped())
 
 
@@ -53,32 +72,49 @@ def test_single_scenario_shape_and_cause(emulator_factory, name: str) -> None:
     view = emu.control("GET", f"instances/{inst['InstanceId']}")
     guest, load = view["guest"], view["load"]
     checks = {
-        "healthy": lambda: first_rdp_match(vpc, inst["SecurityGroupIds"]) == "ACCEPT"
-        and inst["InternetAccessible"]["InternetMaxBandwidthOut"] >= 5 and load["CpuUsage"] < 90,
+        "healthy": lambda: (
+            first_rdp_match(vpc, inst["SecurityGroupIds"]) == "ACCEPT"
+            and inst["InternetAccessible"]["InternetMaxBandwidthOut"] >= 5
+            and load["CpuUsage"] < 90
+        ),
         "sg-missing-rdp": lambda: first_rdp_match(vpc, inst["SecurityGroupIds"]) is None,
-        "sg-drop-before-accept": lambda: rdp_ingress(vpc, inst["SecurityGroupIds"][0])[0]["Action"] == "DROP"
-        and first_rdp_match(vpc, inst["SecurityGroupIds"]) == "DROP",
-        "sg-second-group-drops": lambda: len(inst["SecurityGroupIds"]) == 2
-        and first_rdp_match(vpc, inst["SecurityGroupIds"][:1]) is None
-        and first_rdp_match(vpc, inst["SecurityGroupIds"]) == "DROP",
-        "acl-blocks-rdp": lambda: any(e["Action"].upper() == "DROP" and e["Port"] == "3389" for a in
-                                      vpc.call_json("DescribeNetworkAcls", {})["Response"]["NetworkAclSet"]
-                                      for e in a["IngressEntries"])
-        and first_rdp_match(vpc, inst["SecurityGroupIds"]) == "ACCEPT",
-        "bandwidth-zero": lambda: inst["InternetAccessible"]["InternetMaxBandwidthOut"] == 0
-        and inst["PublicIpAddresses"],
-        "bandwidth-saturated": lambda: inst["InternetAccessible"]["InternetMaxBandwidthOut"] == 5
-        and load["WanOuttraffic"] / 5 > 0.95,
+        "sg-drop-before-accept": lambda: (
+            rdp_ingress(vpc, inst["SecurityGroupIds"][0])[0]["Action"] == "DROP"
+            and first_rdp_match(vpc, inst["SecurityGroupIds"]) == "DROP"
+        ),
+        "sg-second-group-drops": lambda: (
+            len(inst["SecurityGroupIds"]) == 2
+            and first_rdp_match(vpc, inst["SecurityGroupIds"][:1]) is None
+            and first_rdp_match(vpc, inst["SecurityGroupIds"]) == "DROP"
+        ),
+        "acl-blocks-rdp": lambda: (
+            any(
+                e["Action"].upper() == "DROP" and e["Port"] == "3389"
+                for a in vpc.call_json("DescribeNetworkAcls", {})["Response"]["NetworkAclSet"]
+                for e in a["IngressEntries"]
+            )
+            and first_rdp_match(vpc, inst["SecurityGroupIds"]) == "ACCEPT"
+        ),
+        "bandwidth-zero": lambda: (
+            inst["InternetAccessible"]["InternetMaxBandwidthOut"] == 0 and inst["PublicIpAddresses"]
+        ),
+        "bandwidth-saturated": lambda: (
+            inst["InternetAccessible"]["InternetMaxBandwidthOut"] == 5 and load["WanOuttraffic"] / 5 > 0.95
+        ),
         "cpu-saturated": lambda: load["CpuUsage"] > 95,
         "instance-stopped": lambda: inst["InstanceState"] == "STOPPED",
-        "password-reset-failed": lambda: (inst["LatestOperation"], inst["LatestOperationState"])
-        == ("ResetInstancesPassword", "FAILED"),
+        "password-reset-failed": lambda: (
+            (inst["LatestOperation"], inst["LatestOperationState"]) == ("ResetInstancesPassword", "FAILED")
+        ),
         "guest-rdp-disabled": lambda: guest["fDenyTSConnections"] == 1,
         "guest-port-changed": lambda: guest["RdpPort"] == guest["TdsPort"] != 3389,
-        "guest-firewall-blocks": lambda: not guest["FirewallAllowsRdpPort"] and guest["FirewallProfilesEnabled"],
+        "guest-firewall-blocks": lambda: (
+            not guest["FirewallAllowsRdpPort"] and guest["FirewallProfilesEnabled"]
+        ),
         "credssp-mismatch": lambda: guest["AllowEncryptionOracle"] == 0,
-        "no-public-ip": lambda: not inst["PublicIpAddresses"] and inst["InternetAccessible"][
-            "InternetMaxBandwidthOut"] > 0,
+        "no-public-ip": lambda: (
+            not inst["PublicIpAddresses"] and inst["InternetAccessible"]["InternetMaxBandwidthOut"] > 0
+        ),
         "isolated": lambda: inst["RestrictState"] == "PROTECTIVELY_ISOLATED",
     }
     assert checks[name]()
@@ -104,14 +140,20 @@ def test_fleet_is_seeded_sized_and_mixed() -> None:
         build(10_001, seed=1)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("name: x\ncolour: red\n", "unknown top-level key"),
-    ("name: x\nvpcs: [\n", "line"),
-    ("name: x\nexpect: {root_cause: NOT_A_CODE}\n", "unknown finding code"),
-    ("vpcs: [{name: v, cidr: 10.0.0.0/16, subnets: [{name: s, cidr: 10.0.1.0/24, zone: ap-guangzhou-3}]}]\n"
-     "instances: [{name: a, subnet: nope}]\n", "instances[0].subnet"),
-    ("vpcs: [{name: v, cidr: not-a-cidr}]\n", "vpcs[0]: CreateVpc failed"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: x\ncolour: red\n", "unknown top-level key"),
+        ("name: x\nvpcs: [\n", "line"),
+        ("name: x\nexpect: {root_cause: NOT_A_CODE}\n", "unknown finding code"),
+        (
+            "vpcs: [{name: v, cidr: 10.0.0.0/16, subnets: [{name: s, cidr: 10.0.1.0/24, zone: ap-guangzhou-3}]}]\n"
+            "instances: [{name: a, subnet: nope}]\n",
+            "instances[0].subnet",
+        ),
+        ("vpcs: [{name: v, cidr: not-a-cidr}]\n", "vpcs[0]: CreateVpc failed"),
+    ],
+)
 def test_bad_scenario_files_name_file_and_field(tmp_path, text: str, message: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text)

@@ -57,7 +57,11 @@ def test_probe_reports_guest_state_and_output_is_hidden_by_default(emulator) -> 
     assert task_of(tat, inv, hide_output=None).TaskResult.Output == ""  # HideOutput defaults to true
     facts = parse_probe_output(base64.b64decode(task_of(tat, inv).TaskResult.Output).decode())
     assert (facts.rdp_port, facts.tds_port, facts.deny_ts_connections, facts.allow_encryption_oracle) == (
-        3389, 3389, 0, 1)
+        3389,
+        3389,
+        0,
+        1,
+    )
     assert facts.termservice_state == "Running" and facts.listening and facts.firewall_allows_rdp_port
     invocations = tat.DescribeInvocations(tm.DescribeInvocationsRequest())
     assert invocations.InvocationSet[0].InvocationId == inv
@@ -89,20 +93,33 @@ def test_project_fix_scripts_change_the_guest(emulator_factory, scenario, fix, p
 def test_start_termservice_fix(emulator) -> None:
     tat = emulator.client(tat_client.TatClient)
     iid = only_instance_id(emulator)
-    emulator.control("POST", f"instances/{iid}/guest", {"TermServiceState": "Stopped",
-                                                        "TermServiceStartMode": "Disabled"})
+    emulator.control(
+        "POST", f"instances/{iid}/guest", {"TermServiceState": "Stopped", "TermServiceStartMode": "Disabled"}
+    )
     facts = probe(emulator, tat, iid)
     assert (facts.termservice_state, facts.listening) == ("Stopped", False)
-    run(tat, iid, "# tcremedy-guest-fix start-termservice v1\nSet-Service TermService -StartupType Automatic\n")
+    run(
+        tat,
+        iid,
+        "# tcremedy-guest-fix start-termservice v1\nSet-Service TermService -StartupType Automatic\n",
+    )
     facts = probe(emulator, tat, iid)
-    assert (facts.termservice_state, facts.termservice_start_mode, facts.listening) == ("Running", "Auto", True)
+    assert (facts.termservice_state, facts.termservice_start_mode, facts.listening) == (
+        "Running",
+        "Auto",
+        True,
+    )
 
 
 @pytest.mark.emulator(scenario="healthy")
 def test_unknown_scripts_fail_realistically(emulator) -> None:
     tat = emulator.client(tat_client.TatClient)
     iid = only_instance_id(emulator)
-    for script in ("Get-Date\n", "# tcremedy-guest-fix reboot-world v1\n", "# tcremedy-guest-fix align-rdp-port v1\n"):
+    for script in (
+        "Get-Date\n",
+        "# tcremedy-guest-fix reboot-world v1\n",
+        "# tcremedy-guest-fix align-rdp-port v1\n",
+    ):
         inv = run(tat, iid, script)
         emulator.advance(5)
         task = task_of(tat, inv)
@@ -117,8 +134,12 @@ def test_run_command_preconditions(emulator) -> None:
     cvm = emulator.client(cvm_client.CvmClient)
     iid = only_instance_id(emulator)
 
-    def code(script: str = "# tcremedy-guest-probe v1\n", command_type: str = "POWERSHELL",
-             content: str | None = None, ids: list[str] | None = None) -> str:
+    def code(
+        script: str = "# tcremedy-guest-probe v1\n",
+        command_type: str = "POWERSHELL",
+        content: str | None = None,
+        ids: list[str] | None = None,
+    ) -> str:
         req = tm.RunCommandRequest()
         req.Content = content if content is not None else base64.b64encode(script.encode()).decode()
         req.InstanceIds, req.CommandType = ids or [iid], command_type

@@ -2,7 +2,7 @@
 
 These tests run the real engine (no mocks): an inline Automation API program on a local file
 backend with passphrase secrets, and a dynamic-provider resource, which makes the engine start
-the ``pulumi-resource-pulumi-python`` plugin shipped in the sdk/v3 module.
+the ``pulumi-resource-pulumi-python`` plugin installed from the sdk/v3 module.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pulumi
-import pulumi.dynamic
 import pytest
-from pulumi import automation as auto
+from conftest import Recorded
 
 from tcremedy.remediate.engine import ENGINE_VERSION, locate_engine
 
@@ -29,66 +28,29 @@ def test_engine_version_matches_the_pinned_build():
     assert out.stdout.strip() == ENGINE_VERSION
 
 
-class _EchoProvider(pulumi.dynamic.ResourceProvider):
-    """Side-effect free: the point is that the engine loads the dynamic-provider plugin."""
-
-    def create(self, props):
-        return pulumi.dynamic.CreateResult(id_=f"echo-{props['word']}", outs=dict(props))
-
-
-class _Echo(pulumi.dynamic.Resource):
-    word: pulumi.Output[str]
-
-    def __init__(self, name: str, word: str, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(_EchoProvider(), name, {"word": word}, opts)
-
-
 def _program() -> None:
-    echo = _Echo("greeting", "hello")
-    pulumi.export("word", echo.word)
+    echo = Recorded("greeting", {"word": "hello"})
+    pulumi.export("word", echo.word)  # type: ignore[attr-defined]
     pulumi.export("token", pulumi.Output.secret("not-in-plain-text"))
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    engine = locate_engine()
-    work = tmp_path_factory.mktemp("engine-smoke")
-    env = engine.env(work / "pulumi-home")
-    env.update({"PULUMI_BACKEND_URL": f"file://{work / 'state'}", "PULUMI_CONFIG_PASSPHRASE": "smoke-test"})
-    # dill pickles _EchoProvider by reference: the plugin's python must import this module too.
-    env["PYTHONPATH"] = str(Path(__file__).parent)
-    (work / "state").mkdir()
-    opts = auto.LocalWorkspaceOptions(
-        work_dir=str(work),
-        env_vars=env,
-        secrets_provider="passphrase",
-        pulumi_command=auto.PulumiCommand(root=str(engine.root)),
-    )
-    return auto.create_or_select_stack("smoke", project_name="tcremedy-smoke", program=_program, opts=opts), work
-
-
-def test_preview_then_up_then_up_again_changes_nothing(stack):
-    st, work = stack
-    preview = st.preview(color="never")
+def test_preview_up_and_a_second_up_that_changes_nothing(engine_stack, tmp_path):
+    stack = engine_stack("smoke", _program)
+    preview = stack.preview(color="never")
     assert preview.change_summary.get("create") == 2  # the stack + the dynamic resource
 
-    first = st.up(color="never")
+    first = stack.up(color="never")
     assert first.summary.result == "succeeded"
     assert first.outputs["word"].value == "hello"
     assert first.outputs["token"].secret
 
-    second = st.up(color="never")
+    second = stack.up(color="never")
     assert second.summary.resource_changes == {"same": 2}
 
+    # the dynamic-provider plugin from the engine build ran, and registered its provider
+    types = {r["type"] for r in stack.export_stack().deployment["resources"]}
+    assert {"pulumi-python:dynamic:Resource", "pulumi:providers:pulumi-python"} <= types
+
     # passphrase secrets: the secret output is encrypted in the file backend's checkpoint
-    checkpoints = list((work / "state").rglob("smoke.json"))
-    assert checkpoints and "not-in-plain-text" not in checkpoints[0].read_text()
-
-
-def test_dynamic_provider_plugin_was_loaded_from_the_engine_build(stack):
-    st, _ = stack
-    state = st.export_stack().deployment
-    types = {r["type"] for r in state["resources"]}
-    assert "pulumi-python:dynamic:Resource" in types
-    providers = [r for r in state["resources"] if r["type"].startswith("pulumi:providers:pulumi-python")]
-    assert providers, "the engine registered no pulumi-python provider"
+    checkpoint = next((tmp_path / "state").rglob("smoke.json")).read_text()
+    assert "not-in-plain-text" not in checkpoint

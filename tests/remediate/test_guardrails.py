@@ -13,8 +13,12 @@ def _op(op: str, rtype: str, name: str = "x", keys: tuple[str, ...] = ()) -> Ste
 
 
 def test_instance_replacement_is_refused_with_the_reason():
-    found = violations([_op("replace", PROVIDER_INSTANCE, "instance-ins-1", ("imageId",)),
-                        _op("create-replacement", BANDWIDTH, "bandwidth-ins-1")])
+    found = violations(
+        [
+            _op("replace", PROVIDER_INSTANCE, "instance-ins-1", ("imageId",)),
+            _op("create-replacement", BANDWIDTH, "bandwidth-ins-1"),
+        ]
+    )
     assert len(found) == 2
     assert "instance-ins-1" in found[0] and "imageId" in found[0] and "never replaces an instance" in found[0]
 
@@ -23,12 +27,25 @@ def test_deleting_what_tcremedy_does_not_own_is_refused_but_its_own_fixes_may_go
     assert violations([_op("delete", PROVIDER_INSTANCE)])
     assert violations([_op("delete", "tencentcloud:Vpc/vpc:Vpc")])
     assert violations([_op("replace", "tencentcloud:Security/group:Group")])
-    assert not violations([_op("delete", RULE), _op("replace", RULE), _op("delete", BANDWIDTH),
-                           _op("create", RULE), _op("update", PROVIDER_INSTANCE), _op("same", PROVIDER_INSTANCE),
-                           _op("delete", "pulumi:providers:pulumi-python")])
+    assert not violations(
+        [
+            _op("delete", RULE),
+            _op("replace", RULE),
+            _op("delete", BANDWIDTH),
+            _op("create", RULE),
+            _op("update", PROVIDER_INSTANCE),
+            _op("same", PROVIDER_INSTANCE),
+            _op("delete", "pulumi:providers:pulumi-python"),
+        ]
+    )
 
 
 def test_changes_count_real_steps_only():
-    ops = [_op("create", RULE), _op("create", RULE, "y"), _op("same", BANDWIDTH), _op("update", BANDWIDTH),
-           _op("create", "pulumi:pulumi:Stack")]
+    ops = [
+        _op("create", RULE),
+        _op("create", RULE, "y"),
+        _op("same", BANDWIDTH),
+        _op("update", BANDWIDTH),
+        _op("create", "pulumi:pulumi:Stack"),
+    ]
     assert changes(ops) == {"create": 2, "update": 1}

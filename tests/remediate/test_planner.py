@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tcremedy.cloud.state import Instance, LiveState, SecurityGroup
-from tcremedy.diagnose.findings import Finding, Severity, Status
+from tcremedy.diagnose.findings import Finding, Severity
 from tcremedy.diagnose.model import FleetDiagnosis, FleetSummary, InstanceDiagnosis
 from tcremedy.policy.model import Fixes, Policy, RdpAccess
 from tcremedy.remediate.planner import BANDWIDTH_CAP_MBPS, FixResource, plan_fixes, program_resources
@@ -13,14 +13,26 @@ from tcremedy.remediate.planner import BANDWIDTH_CAP_MBPS, FixResource, plan_fix
 ADMIN = ("203.0.113.0/24", "198.51.100.10/32")
 POLICY = Policy(name="windows-rdp", rdp=RdpAccess(port=3389, admin_cidrs=ADMIN))
 IID = "ins-aaaa1111"
-INST = Instance(instance_id=IID, region="ap-guangzhou", state="RUNNING", internet_max_bandwidth_out=10,
-                security_group_ids=("sg-first", "sg-second"), internet_charge_type="TRAFFIC_POSTPAID_BY_HOUR")
-STATE = LiveState(region="ap-guangzhou", collected_at="2026-01-01T00:00:00+00:00", instances={IID: INST},
-                  security_groups={"sg-first": SecurityGroup("sg-first"), "sg-second": SecurityGroup("sg-second")})
+INST = Instance(
+    instance_id=IID,
+    region="ap-guangzhou",
+    state="RUNNING",
+    internet_max_bandwidth_out=10,
+    security_group_ids=("sg-first", "sg-second"),
+    internet_charge_type="TRAFFIC_POSTPAID_BY_HOUR",
+)
+STATE = LiveState(
+    region="ap-guangzhou",
+    collected_at="2026-01-01T00:00:00+00:00",
+    instances={IID: INST},
+    security_groups={"sg-first": SecurityGroup("sg-first"), "sg-second": SecurityGroup("sg-second")},
+)
 
 
 def _fleet(*findings: Finding, iid: str = IID) -> FleetDiagnosis:
-    diag = InstanceDiagnosis(iid, "win", "ap-guangzhou", findings[0] if findings else None, findings, not findings)
+    diag = InstanceDiagnosis(
+        iid, "win", "ap-guangzhou", findings[0] if findings else None, findings, not findings
+    )
     return FleetDiagnosis("windows-rdp", "ap-guangzhou", (diag,), 0, FleetSummary(1, 0, 1, 0))
 
 
@@ -35,7 +47,11 @@ def test_sg_fix_opens_exactly_each_missing_admin_cidr_in_the_first_group_at_inde
     for r in rules:
         assert r.kind == "sg_rule" and r.params["security_group_id"] == "sg-first"
         assert (r.params["policy_index"], r.params["port"], r.params["protocol"], r.params["action"]) == (
-            0, "3389", "TCP", "ACCEPT")
+            0,
+            "3389",
+            "TCP",
+            "ACCEPT",
+        )
 
 
 def test_sg_fix_never_opens_a_cidr_outside_the_policy_nor_the_internet():
@@ -55,7 +71,9 @@ def test_bandwidth_is_raised_to_the_policy_minimum_and_saturation_is_capped():
     zero = replace(STATE, instances={IID: replace(INST, internet_max_bandwidth_out=0)})
     plan = plan_fixes(POLICY, zero, _fleet(_finding("BANDWIDTH_ZERO")))
     assert plan.automatic[0].resource.params["target_mbps"] == POLICY.capacity.min_bandwidth_mbps
-    plan = plan_fixes(POLICY, STATE, _fleet(_finding("BANDWIDTH_SATURATED", max_mbps=9.8, ceiling_percent=90)))
+    plan = plan_fixes(
+        POLICY, STATE, _fleet(_finding("BANDWIDTH_SATURATED", max_mbps=9.8, ceiling_percent=90))
+    )
     step = plan.automatic[0]
     assert step.resource.params["target_mbps"] == 20  # peak at the 10 Mbps cap: doubled, > 9.8/0.9
     huge = replace(STATE, instances={IID: replace(INST, internet_max_bandwidth_out=80)})
@@ -68,7 +86,9 @@ def test_reboot_and_password_only_when_the_policy_allows_and_the_env_var_is_set(
     cpu = _fleet(_finding("CPU_SATURATED", metric="CpuUsage", max=99))
     assert not plan_fixes(POLICY, STATE, cpu).automatic
     assert "VNC" in plan_fixes(POLICY, STATE, cpu).manual[0].manual
-    rebooting = replace(POLICY, fixes=Fixes(auto=("reboot_instance", "reset_password"), password_env="NEW_PW"))
+    rebooting = replace(
+        POLICY, fixes=Fixes(auto=("reboot_instance", "reset_password"), password_env="NEW_PW")
+    )
     assert plan_fixes(rebooting, STATE, cpu).automatic[0].resource.kind == "reboot"
     pw = _fleet(_finding("PASSWORD_RESET_FAILED"))
     assert not plan_fixes(rebooting, STATE, pw).automatic  # NEW_PW not set
@@ -94,10 +114,17 @@ def test_guest_fixes_carry_the_policy_port_and_only_filter_applies():
 
 
 def test_fixes_stay_while_the_policy_wants_them_and_go_when_it_does_not():
-    rule = FixResource("sg_rule", "sg-rule-sg-first-203-0-113-0-24-tcp-3389", "sg_allow_rdp", "", {
-        "security_group_id": "sg-first", "cidr_block": "203.0.113.0/24", "port": "3389"})
+    rule = FixResource(
+        "sg_rule",
+        "sg-rule-sg-first-203-0-113-0-24-tcp-3389",
+        "sg_allow_rdp",
+        "",
+        {"security_group_id": "sg-first", "cidr_block": "203.0.113.0/24", "port": "3389"},
+    )
     dropped = replace(rule, key="sg-rule-x", params={**rule.params, "cidr_block": "192.0.2.0/24"})
-    guest = FixResource("guest_fix", f"guest-enable-rdp-{IID}", "guest_enable_rdp", IID, {"script": "enable-rdp"})
+    guest = FixResource(
+        "guest_fix", f"guest-enable-rdp-{IID}", "guest_enable_rdp", IID, {"script": "enable-rdp"}
+    )
     empty = plan_fixes(POLICY, STATE, _fleet())
     kept = program_resources(empty, [rule, dropped, guest], POLICY, STATE)
     assert [r.key for r in kept] == [f"guest-enable-rdp-{IID}", rule.key]  # CIDR left the policy: removed

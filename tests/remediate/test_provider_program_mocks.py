@@ -20,8 +20,8 @@ from tcremedy.cloud.state import Instance, LiveState, SecurityGroup
 from tcremedy.remediate.planner import FixResource
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "stacks"))
-from remediation.program import build_program  # noqa: E402
-from remediation.provider_backend import MANAGED, TencentCloudProviderBackend  # noqa: E402
+from remediation.program import build_program
+from remediation.provider_backend import MANAGED, TencentCloudProviderBackend
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
@@ -41,33 +41,71 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.requests: dict[str, Any] = {}
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         self.requests[request.name] = request
         return super().RegisterResource(request)
 
 
 STATE = LiveState(
-    region="ap-guangzhou", collected_at="2026-01-01T00:00:00+00:00",
-    instances={"ins-aaaa1111": Instance(
-        instance_id="ins-aaaa1111", region="ap-guangzhou", name="win-01", zone="ap-guangzhou-3",
-        image_id="img-win2019", instance_type="S5.MEDIUM4", state="STOPPED", internet_max_bandwidth_out=0,
-        internet_charge_type="TRAFFIC_POSTPAID_BY_HOUR", instance_charge_type="POSTPAID_BY_HOUR",
-        vpc_id="vpc-1", subnet_id="subnet-1", security_group_ids=("sg-first", "sg-second"),
-        public_ip_addresses=("198.18.0.10",))},
+    region="ap-guangzhou",
+    collected_at="2026-01-01T00:00:00+00:00",
+    instances={
+        "ins-aaaa1111": Instance(
+            instance_id="ins-aaaa1111",
+            region="ap-guangzhou",
+            name="win-01",
+            zone="ap-guangzhou-3",
+            image_id="img-win2019",
+            instance_type="S5.MEDIUM4",
+            state="STOPPED",
+            internet_max_bandwidth_out=0,
+            internet_charge_type="TRAFFIC_POSTPAID_BY_HOUR",
+            instance_charge_type="POSTPAID_BY_HOUR",
+            vpc_id="vpc-1",
+            subnet_id="subnet-1",
+            security_group_ids=("sg-first", "sg-second"),
+            public_ip_addresses=("198.18.0.10",),
+        )
+    },
     security_groups={"sg-first": SecurityGroup("sg-first"), "sg-second": SecurityGroup("sg-second")},
 )
 IID = "ins-aaaa1111"
 RESOURCES = (
-    FixResource("sg_rule", "sg-rule-sg-first-203-0-113-0-24-tcp-3389", "sg_allow_rdp", "", {
-        "security_group_id": "sg-first", "cidr_block": "203.0.113.0/24", "protocol": "TCP", "port": "3389",
-        "action": "ACCEPT", "policy_index": 0, "region": "ap-guangzhou", "description": "tcremedy: RDP from x"}),
-    FixResource("bandwidth", f"bandwidth-{IID}", "raise_bandwidth", IID, {"instance_id": IID, "target_mbps": 5}),
+    FixResource(
+        "sg_rule",
+        "sg-rule-sg-first-203-0-113-0-24-tcp-3389",
+        "sg_allow_rdp",
+        "",
+        {
+            "security_group_id": "sg-first",
+            "cidr_block": "203.0.113.0/24",
+            "protocol": "TCP",
+            "port": "3389",
+            "action": "ACCEPT",
+            "policy_index": 0,
+            "region": "ap-guangzhou",
+            "description": "tcremedy: RDP from x",
+        },
+    ),
+    FixResource(
+        "bandwidth", f"bandwidth-{IID}", "raise_bandwidth", IID, {"instance_id": IID, "target_mbps": 5}
+    ),
     FixResource("running", f"running-{IID}", "start_instance", IID, {"instance_id": IID}),
-    FixResource("password", f"password-{IID}", "reset_password", IID,
-                {"instance_id": IID, "password_env": "NEW_PW", "trigger": "PASSWORD_RESET_FAILED@t1"}),
+    FixResource(
+        "password",
+        f"password-{IID}",
+        "reset_password",
+        IID,
+        {"instance_id": IID, "password_env": "NEW_PW", "trigger": "PASSWORD_RESET_FAILED@t1"},
+    ),
     FixResource("reboot", f"reboot-{IID}", "reboot_instance", IID, {"instance_id": IID, "trigger": "CPU@t1"}),
-    FixResource("guest_fix", f"guest-enable-rdp-{IID}", "guest_enable_rdp", IID,
-                {"instance_id": IID, "script": "enable-rdp", "trigger": "GUEST@t1"}),
+    FixResource(
+        "guest_fix",
+        f"guest-enable-rdp-{IID}",
+        "guest_enable_rdp",
+        IID,
+        {"instance_id": IID, "script": "enable-rdp", "trigger": "GUEST@t1"},
+    ),
 )
 
 
@@ -75,7 +113,9 @@ RESOURCES = (
 def registered() -> dict[str, Any]:
     mocks = _Mocks()
     monitor = _RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="tcremedy-remediation", stack="test", preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        mocks, project="tcremedy-remediation", stack="test", preview=False, monitor=monitor
+    )
     backend = TencentCloudProviderBackend(STATE, "ap-guangzhou", passwords={IID: "N3w-Secret-Passw0rd!"})
     program = build_program(RESOURCES, backend)
 
@@ -99,7 +139,11 @@ def test_rule_is_a_group_rule_at_index_0_for_exactly_the_policy_cidr_and_port(re
     assert inputs["policyIndex"] == 0
     assert inputs["cidrIp"] == "203.0.113.0/24"
     assert (inputs["portRange"], inputs["ipProtocol"], inputs["policy"], inputs["type"]) == (
-        "3389", "TCP", "ACCEPT", "ingress")
+        "3389",
+        "TCP",
+        "ACCEPT",
+        "ingress",
+    )
 
 
 def test_instance_is_adopted_protected_and_only_managed_properties_can_change(registered):
@@ -113,7 +157,10 @@ def test_instance_is_adopted_protected_and_only_managed_properties_can_change(re
     assert {"imageId", "instanceType", "availabilityZone", "orderlySecurityGroups"} <= ignored
     inputs = _inputs(req)
     assert inputs["internetMaxBandwidthOut"] == 5 and inputs["runningFlag"] is True
-    assert (inputs["imageId"], inputs["availabilityZone"]) == ("img-win2019", "ap-guangzhou-3")  # from live state
+    assert (inputs["imageId"], inputs["availabilityZone"]) == (
+        "img-win2019",
+        "ap-guangzhou-3",
+    )  # from live state
 
 
 def test_password_is_a_pulumi_secret(registered):

@@ -41,32 +41,59 @@ def register(app: typer.Typer) -> None:
 
 
 def apply(
-    plan_file: Annotated[Path | None, typer.Argument(help="Plan file from `tcremedy plan --out` (default: plan now).",
-                                                    show_default=False)] = None,
+    plan_file: Annotated[
+        Path | None,
+        typer.Argument(help="Plan file from `tcremedy plan --out` (default: plan now).", show_default=False),
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking for confirmation.")] = False,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Only fix findings with this code (repeatable).")]
-    = None,
-    instance: Annotated[list[str] | None, typer.Option("--instance", help="Only this instance id (repeatable).")]
-    = None,
-    policy: Annotated[Path | None, typer.Option("--policy", help="Policy file (default: ./policies/windows-rdp.yaml, "
-                                                "else the packaged one).")] = None,
-    endpoint: Annotated[str | None, typer.Option("--endpoint", help="API endpoint, e.g. http://127.0.0.1:8080 for "
-                                                 "the local emulator (default: $TCREMEDY_ENDPOINT, else Tencent "
-                                                 "Cloud).")] = None,
-    region: Annotated[str | None, typer.Option("--region", help="Region (default: $TENCENTCLOUD_REGION, else "
-                                               "ap-guangzhou).")] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Only fix findings with this code (repeatable).")
+    ] = None,
+    instance: Annotated[
+        list[str] | None, typer.Option("--instance", help="Only this instance id (repeatable).")
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy", help="Policy file (default: ./policies/windows-rdp.yaml, else the packaged one)."
+        ),
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            help="API endpoint, e.g. http://127.0.0.1:8080 for "
+            "the local emulator (default: $TCREMEDY_ENDPOINT, else Tencent "
+            "Cloud).",
+        ),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="Region (default: $TENCENTCLOUD_REGION, else ap-guangzhou)."),
+    ] = None,
     profile: Annotated[str | None, typer.Option("--profile", help="tccli profile.")] = None,
-    backend_url: Annotated[str | None, typer.Option("--backend-url", help="Pulumi state backend (default: "
-                                                    "file://./.tcremedy/state).")] = None,
+    backend_url: Annotated[
+        str | None,
+        typer.Option("--backend-url", help="Pulumi state backend (default: file://./.tcremedy/state)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
 ) -> None:
     """Repair the causes found by `tcremedy plan` as code, through Pulumi, then verify."""
     from tcremedy.remediate.apply import ApplyOptions, run_apply
 
     ui = _TerminalUi(quiet)
-    opts = ApplyOptions(plan_file=plan_file, yes=yes, only=tuple(only or ()), instances=tuple(instance or ()),
-                        policy=policy, endpoint=endpoint, region=region, profile=profile, backend_url=backend_url,
-                        quiet=quiet)
+    opts = ApplyOptions(
+        plan_file=plan_file,
+        yes=yes,
+        only=tuple(only or ()),
+        instances=tuple(instance or ()),
+        policy=policy,
+        endpoint=endpoint,
+        region=region,
+        profile=profile,
+        backend_url=backend_url,
+        quiet=quiet,
+    )
     try:
         outcome = run_apply(opts, ui, progress=lambda op, name, _t: ui.say(f"  {op}: {name}"))
     except TcremedyError as exc:
@@ -79,6 +106,8 @@ def apply(
     for iid, code in outcome.new_findings:
         ui.say(f"  revealed  {iid} {code} (was hidden by the cause just fixed; run `tcremedy plan`)")
     if outcome.manual:
-        ui.say(f"{len(outcome.manual)} cause(s) need a human (listed above); `tcremedy plan` still reports them.")
+        ui.say(
+            f"{len(outcome.manual)} cause(s) need a human (listed above); `tcremedy plan` still reports them."
+        )
     sys.stdout.flush()
     raise typer.Exit(code=outcome.exit_code)

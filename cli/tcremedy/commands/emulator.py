@@ -32,21 +32,34 @@ def _fail(message: str) -> typer.Exit:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = DEFAULT_HOST,
     port: Annotated[int, typer.Option(help="TCP port; 0 picks a free one.", min=0, max=65535)] = DEFAULT_PORT,
-    scenario: Annotated[str | None, typer.Option(help="Shipped scenario name or a scenario YAML file.")] = None,
-    state: Annotated[Path | None, typer.Option(help="Persist the world to this JSON file (loaded if present).")] = None,
+    scenario: Annotated[
+        str | None, typer.Option(help="Shipped scenario name or a scenario YAML file.")
+    ] = None,
+    state: Annotated[
+        Path | None, typer.Option(help="Persist the world to this JSON file (loaded if present).")
+    ] = None,
     latency_ms: Annotated[float, typer.Option(help="Delay added to every API request.", min=0)] = 0.0,
-    throttle_rate: Annotated[float, typer.Option(help="Share of requests answered RequestLimitExceeded.",
-                                                 min=0, max=1)] = 0.0,
-    error_rate: Annotated[float, typer.Option(help="Share of requests failed: half InternalError, half "
-                                                   "dropped connections.", min=0, max=1)] = 0.0,
+    throttle_rate: Annotated[
+        float, typer.Option(help="Share of requests answered RequestLimitExceeded.", min=0, max=1)
+    ] = 0.0,
+    error_rate: Annotated[
+        float,
+        typer.Option(
+            help="Share of requests failed: half InternalError, half dropped connections.", min=0, max=1
+        ),
+    ] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed for ids, generated fleets, metric noise and faults.")] = 0,
     region: Annotated[str, typer.Option(help="Region the scenario is built in.")] = DEFAULT_REGION,
     secret_id: Annotated[str, typer.Option(help="Accepted SecretId.")] = LOCAL_SECRET_ID,
-    secret_key: Annotated[str, typer.Option(help="Accepted SecretKey.", show_default=False)] = LOCAL_SECRET_KEY,
-    fleet_size: Annotated[int, typer.Option(help="Instances in the `fleet` scenario.", min=1,
-                                            max=MAX_FLEET_SIZE)] = DEFAULT_FLEET_SIZE,
-    transition_seconds: Annotated[float, typer.Option(help="Duration of each instance state transition.",
-                                                      min=0)] = 1.0,
+    secret_key: Annotated[
+        str, typer.Option(help="Accepted SecretKey.", show_default=False)
+    ] = LOCAL_SECRET_KEY,
+    fleet_size: Annotated[
+        int, typer.Option(help="Instances in the `fleet` scenario.", min=1, max=MAX_FLEET_SIZE)
+    ] = DEFAULT_FLEET_SIZE,
+    transition_seconds: Annotated[
+        float, typer.Option(help="Duration of each instance state transition.", min=0)
+    ] = 1.0,
 ) -> None:
     """Serve Tencent Cloud API 3.0 (CVM, VPC, Monitor, TAT, CBS, Tag) on one HTTP listener.
 
@@ -59,10 +72,21 @@ def serve(
         raise _fail("--throttle-rate plus --error-rate must not exceed 1")
     if bool(secret_id.strip()) != bool(secret_key.strip()) or not secret_id.strip():
         raise _fail("--secret-id and --secret-key must both be non-empty")
-    config = EmulatorConfig(host=host, port=port, scenario=scenario, state_file=state, latency_ms=latency_ms,
-                            throttle_rate=throttle_rate, error_rate=error_rate, seed=seed, region=region,
-                            secret_id=secret_id, secret_key=secret_key, fleet_size=fleet_size,
-                            transition_seconds=transition_seconds)
+    config = EmulatorConfig(
+        host=host,
+        port=port,
+        scenario=scenario,
+        state_file=state,
+        latency_ms=latency_ms,
+        throttle_rate=throttle_rate,
+        error_rate=error_rate,
+        seed=seed,
+        region=region,
+        secret_id=secret_id,
+        secret_key=secret_key,
+        fleet_size=fleet_size,
+        transition_seconds=transition_seconds,
+    )
     try:
         server = EmulatorServer(config)
     except (TcremedyError, StateFileError) as exc:

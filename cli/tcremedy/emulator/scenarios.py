@@ -125,8 +125,13 @@ def load(world: World, ref: str, *, region: str, fleet_size: int = DEFAULT_FLEET
     elif "generator" in doc:
         raise ScenarioError(f"{source}: generator: unknown generator {doc['generator']!r}; expected 'fleet'")
     builder = _Builder(world.region(region), source)
+    cvm = world.region(region).cvm
     with world.lock:
-        built = builder.build(doc)
+        cvm.network_cache = {}
+        try:
+            built = builder.build(doc)
+        finally:
+            cvm.network_cache = None
     name = str(doc.get("name") or Path(source).stem)
     expect = _expect(source, doc.get("expect"), "expect")
     world.meta = {

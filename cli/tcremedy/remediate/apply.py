@@ -26,12 +26,26 @@ from tcremedy.policy.model import Policy
 from tcremedy.remediate import console
 from tcremedy.remediate.engine import locate_engine
 from tcremedy.remediate.guardrails import StepOp, changes, violations
-from tcremedy.remediate.paths import PROVIDER_PATH, PathChoice, choose_path, find_tencentcloud_plugin, load_remediation
+from tcremedy.remediate.paths import (
+    PROVIDER_PATH,
+    PathChoice,
+    choose_path,
+    find_tencentcloud_plugin,
+    load_remediation,
+)
 from tcremedy.remediate.planner import FixPlan, FixResource, FixStep, plan_fixes, program_resources
 from tcremedy.serde import from_data
 
-OP_SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "+-", "create-replacement": "++",
-              "delete-replaced": "--", "import": "=", "read": ">"}
+OP_SYMBOLS = {
+    "create": "+",
+    "update": "~",
+    "delete": "-",
+    "replace": "+-",
+    "create-replacement": "++",
+    "delete-replaced": "--",
+    "import": "=",
+    "read": ">",
+}
 
 
 class Ui(Protocol):
@@ -98,8 +112,14 @@ class Context:
 def _pipeline_options(opts: ApplyOptions, **over: Any) -> Any:
     from tcremedy.commands.plan import PipelineOptions
 
-    base = {"policy": opts.policy, "region": opts.region, "endpoint": opts.endpoint, "profile": opts.profile,
-            "instances": opts.instances, "quiet": True}
+    base = {
+        "policy": opts.policy,
+        "region": opts.region,
+        "endpoint": opts.endpoint,
+        "profile": opts.profile,
+        "instances": opts.instances,
+        "quiet": True,
+    }
     return PipelineOptions(**{**base, **over})
 
 
@@ -107,9 +127,17 @@ def _plan_now(opts: ApplyOptions, ui: Ui) -> Context:
     from tcremedy.commands.plan import run_pipeline
 
     result = run_pipeline(_pipeline_options(opts))
-    plan = plan_fixes(result.policy, result.state, result.fleet, only_codes=opts.only,
-                      instance_ids=opts.instances, available_env=tuple(os.environ))
-    return Context(result.policy, result.state, result.fleet, plan, result.state.endpoint, result.state.region)
+    plan = plan_fixes(
+        result.policy,
+        result.state,
+        result.fleet,
+        only_codes=opts.only,
+        instance_ids=opts.instances,
+        available_env=tuple(os.environ),
+    )
+    return Context(
+        result.policy, result.state, result.fleet, plan, result.state.endpoint, result.state.region
+    )
 
 
 def _collect(policy: Policy, opts: ApplyOptions, ui: Ui, **over: Any) -> tuple[LiveState, FleetDiagnosis]:
@@ -121,10 +149,19 @@ def _collect(policy: Policy, opts: ApplyOptions, ui: Ui, **over: Any) -> tuple[L
 
 
 def steps_from_planfile(pf: PlanFile) -> tuple[FixStep, ...]:
-    return tuple(FixStep(fix=f.fix, instance_id=f.instance_id, finding_code=f.finding_code, automatic=f.auto,
-                         reason=f.description, params=dict(f.parameters), manual=f.manual,
-                         resource=from_data(FixResource, f.resource) if f.resource else None)
-                 for f in pf.fixes)
+    return tuple(
+        FixStep(
+            fix=f.fix,
+            instance_id=f.instance_id,
+            finding_code=f.finding_code,
+            automatic=f.auto,
+            reason=f.description,
+            params=dict(f.parameters),
+            manual=f.manual,
+            resource=from_data(FixResource, f.resource) if f.resource else None,
+        )
+        for f in pf.fixes
+    )
 
 
 def _from_planfile(opts: ApplyOptions, ui: Ui) -> Context:
@@ -135,24 +172,34 @@ def _from_planfile(opts: ApplyOptions, ui: Ui) -> Context:
         raise PlanFileError(f"{source}: the plan is for region {pf.region}, not --region {opts.region}")
     endpoint = resolve_endpoint(opts.endpoint if opts.endpoint is not None else (pf.endpoint or None))
     if endpoint.url.rstrip("/") != pf.endpoint.rstrip("/"):
-        raise PlanFileError(f"{source}: the plan was made against {pf.endpoint or 'Tencent Cloud'}, "
-                            f"not {endpoint.url or 'Tencent Cloud'}")
+        raise PlanFileError(
+            f"{source}: the plan was made against {pf.endpoint or 'Tencent Cloud'}, "
+            f"not {endpoint.url or 'Tencent Cloud'}"
+        )
     policy_file = Path(pf.policy_path)
     if policy_file.is_file() and sha256_text(policy_file.read_bytes()) != pf.policy_sha256:
-        raise PlanFileError(f"{source}: STALE plan: the policy {policy_file} changed since the plan was made; "
-                            "run `tcremedy plan --out` again")
+        raise PlanFileError(
+            f"{source}: STALE plan: the policy {policy_file} changed since the plan was made; "
+            "run `tcremedy plan --out` again"
+        )
     try:
         policy = pf.policy()
     except (KeyError, TypeError, ValueError) as exc:
         raise PlanFileError(f"{source}: malformed field 'policy.data' ({exc})") from None
-    state, fleet = _collect(policy, opts, ui, region=pf.region, endpoint=pf.endpoint or None, policy=None)
+    state, fleet = _collect(policy, opts, ui, region=pf.region, endpoint=pf.endpoint or None)
     live = state.fingerprint(pf.affected_instances)
     if live != pf.state_fingerprint:
-        raise PlanFileError(f"{source}: STALE plan: the cloud changed since {pf.created_at} for instance(s) "
-                            f"{', '.join(pf.affected_instances)} (fingerprint {live[:19]}... != plan's "
-                            f"{pf.state_fingerprint[:19]}...); run `tcremedy plan --out` again")
-    steps = [s for s in steps_from_planfile(pf) if (not opts.only or s.finding_code in opts.only)
-             and (not opts.instances or s.instance_id in opts.instances)]
+        raise PlanFileError(
+            f"{source}: STALE plan: the cloud changed since {pf.created_at} for instance(s) "
+            f"{', '.join(pf.affected_instances)} (fingerprint {live[:19]}... != plan's "
+            f"{pf.state_fingerprint[:19]}...); run `tcremedy plan --out` again"
+        )
+    steps = [
+        s
+        for s in steps_from_planfile(pf)
+        if (not opts.only or s.finding_code in opts.only)
+        and (not opts.instances or s.instance_id in opts.instances)
+    ]
     return Context(policy, state, fleet, FixPlan(pf.region, tuple(steps)), pf.endpoint, pf.region)
 
 
@@ -162,9 +209,14 @@ def _from_planfile(opts: ApplyOptions, ui: Ui) -> Context:
 def _engine_env(ctx: Context, cred: ResolvedCredential) -> dict[str, str]:
     """Credentials and endpoint for the engine's processes: environment only, never state."""
     creds = cred.credential
-    env = {"TENCENTCLOUD_SECRET_ID": creds.secret_id, "TENCENTCLOUD_SECRET_KEY": creds.secret_key,
-           "TENCENTCLOUD_REGION": ctx.region, "TCREMEDY_ENDPOINT": ctx.endpoint_url,
-           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    env = {
+        "TENCENTCLOUD_SECRET_ID": creds.secret_id,
+        "TENCENTCLOUD_SECRET_KEY": creds.secret_key,
+        "TENCENTCLOUD_REGION": ctx.region,
+        "TCREMEDY_ENDPOINT": ctx.endpoint_url,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
     if getattr(creds, "token", None):
         env["TENCENTCLOUD_SESSION_TOKEN"] = creds.token
     return env
@@ -173,7 +225,8 @@ def _engine_env(ctx: Context, cred: ResolvedCredential) -> dict[str, str]:
 def _backend(choice: PathChoice, ctx: Context, passwords: dict[str, str]) -> Any:
     if choice.path == PROVIDER_PATH:
         return load_remediation("provider_backend").TencentCloudProviderBackend(
-            ctx.state, region=ctx.region, passwords=passwords)
+            ctx.state, region=ctx.region, passwords=passwords
+        )
     return load_remediation("dynamic_backend").SdkDynamicBackend(passwords=passwords)
 
 
@@ -197,7 +250,11 @@ def _show_plan(ui: Ui, ctx: Context, links: dict[str, str]) -> None:
 
 
 def _show_preview(ui: Ui, ops: Sequence[StepOp]) -> None:
-    shown = [o for o in ops if o.op != "same" and not o.type.startswith(("pulumi:pulumi:Stack", "pulumi:providers:"))]
+    shown = [
+        o
+        for o in ops
+        if o.op != "same" and not o.type.startswith(("pulumi:pulumi:Stack", "pulumi:providers:"))
+    ]
     if not shown:
         ui.say("Preview: no changes.")
         return
@@ -207,14 +264,16 @@ def _show_preview(ui: Ui, ops: Sequence[StepOp]) -> None:
         ui.say(f"  {OP_SYMBOLS.get(o.op, o.op):>2} {o.op:<8} {o.name}  [{o.type}]")
 
 
-def _verify(ctx: Context, opts: ApplyOptions, ui: Ui, targeted: Sequence[FixStep]) -> tuple[
-        tuple[Verdict, ...], tuple[tuple[str, str], ...]]:
+def _verify(
+    ctx: Context, opts: ApplyOptions, ui: Ui, targeted: Sequence[FixStep]
+) -> tuple[tuple[Verdict, ...], tuple[tuple[str, str], ...]]:
     touched = tuple(sorted({s.instance_id for s in targeted}))
     if not touched:
         return (), ()
     ui.say("Verifying: re-reading the touched instances ...")
-    _, fleet = _collect(ctx.policy, opts, ui, instances=touched, region=ctx.region,
-                        endpoint=ctx.endpoint_url or None)
+    _, fleet = _collect(
+        ctx.policy, opts, ui, instances=touched, region=ctx.region, endpoint=ctx.endpoint_url or None
+    )
     open_now = {(d.instance_id, f.code) for d in fleet.instances for f in d.findings}
     wanted = dict.fromkeys((s.instance_id, s.finding_code) for s in targeted)
     verdicts = tuple(Verdict(iid, code, (iid, code) not in open_now) for iid, code in wanted)
@@ -223,7 +282,9 @@ def _verify(ctx: Context, opts: ApplyOptions, ui: Ui, targeted: Sequence[FixStep
     return verdicts, new
 
 
-def run_apply(opts: ApplyOptions, ui: Ui, progress: Callable[[str, str, str], None] | None = None) -> ApplyOutcome:
+def run_apply(
+    opts: ApplyOptions, ui: Ui, progress: Callable[[str, str, str], None] | None = None
+) -> ApplyOutcome:
     """The whole apply. Raises TcremedyError (GuardrailViolation, PlanFileError, EngineError...)."""
     from tcremedy.remediate.driver import Driver, StackSettings, default_backend_url, stack_name
 
@@ -234,13 +295,17 @@ def run_apply(opts: ApplyOptions, ui: Ui, progress: Callable[[str, str, str], No
     home = opts.home
     settings = StackSettings(
         name=stack_name(ctx.endpoint_url, ctx.region, str(getattr(cred.credential, "secret_id", ""))),
-        backend_url=opts.backend_url or default_backend_url(home), home=home,
-        engine_env=_engine_env(ctx, cred))
+        backend_url=opts.backend_url or default_backend_url(home),
+        home=home,
+        engine_env=_engine_env(ctx, cred),
+    )
     driver = Driver(engine, settings)
     for note in driver.notes:
         ui.note(note)
     plugin = find_tencentcloud_plugin(engine, home.resolve() / "pulumi-home")
-    choice = choose_path(plugin, ctx.endpoint_url, searched=f"PATH, {engine.bin}, {home / 'pulumi-home' / 'plugins'}")
+    choice = choose_path(
+        plugin, ctx.endpoint_url, searched=f"PATH, {engine.bin}, {home / 'pulumi-home' / 'plugins'}"
+    )
     ui.say(choice.describe())
     for done in driver.recover():
         ui.note(f"note: {done}")
@@ -259,8 +324,9 @@ def run_apply(opts: ApplyOptions, ui: Ui, progress: Callable[[str, str, str], No
     _show_preview(ui, preview.ops)
     refused = violations(preview.ops)
     if refused:
-        raise GuardrailViolation("refusing to apply; nothing was changed. The preview wants to:\n  "
-                                 + "\n  ".join(refused))
+        raise GuardrailViolation(
+            "refusing to apply; nothing was changed. The preview wants to:\n  " + "\n  ".join(refused)
+        )
     planned = changes(preview.ops)
     targeted = ctx.plan.automatic
     if not planned:
@@ -270,24 +336,32 @@ def run_apply(opts: ApplyOptions, ui: Ui, progress: Callable[[str, str, str], No
     if not opts.yes:
         answer = ui.confirm("Apply these changes?")
         if answer is None:
-            raise TcremedyError("refusing to apply without confirmation: no terminal to ask on; "
-                                "re-run with --yes to apply")
+            raise TcremedyError(
+                "refusing to apply without confirmation: no terminal to ask on; re-run with --yes to apply"
+            )
         if not answer:
             ui.say("Apply cancelled; nothing was changed.")
             return ApplyOutcome(choice, False, manual=ctx.plan.manual)
     update = driver.up(program, progress)
-    ui.say(f"Update {update.result}: " + ", ".join(f"{n} {op}" for op, n in sorted(update.resource_changes.items())))
+    ui.say(
+        f"Update {update.result}: "
+        + ", ".join(f"{n} {op}" for op, n in sorted(update.resource_changes.items()))
+    )
     verdicts, new = _verify(ctx, opts, ui, targeted)
     return ApplyOutcome(choice, True, planned, verdicts, ctx.plan.manual, new)
 
 
-def vnc_links(ctx_endpoint: str, region: str, profile: str | None, steps: Sequence[FixStep]) -> dict[str, str]:
+def vnc_links(
+    ctx_endpoint: str, region: str, profile: str | None, steps: Sequence[FixStep]
+) -> dict[str, str]:
     """The VNC console URL (or why there is none) for each instance with a manual step."""
     ids = sorted({s.instance_id for s in steps})
     if not ids:
         return {}
     cred = resolve_credential(ctx_endpoint, profile)
-    return console.vnc_urls(cred.credential, resolve_region(region), resolve_endpoint(ctx_endpoint or None), ids)
+    return console.vnc_urls(
+        cred.credential, resolve_region(region), resolve_endpoint(ctx_endpoint or None), ids
+    )
 
 
 def stdin_is_terminal() -> bool:

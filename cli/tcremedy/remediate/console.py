@@ -28,5 +28,7 @@ def vnc_urls(credential: Any, region: str, endpoint: Endpoint, instance_ids: Seq
             continue
         # The API returns the wss:// URL already URL-encoded; encode it only if it is not.
         value = raw if "%" in raw else quote(raw, safe="")
-        links[iid] = f"{VNC_PAGE}{value} (single-use, valid ~15 s)" if value else "no VNC console URL returned"
+        links[iid] = (
+            f"{VNC_PAGE}{value} (single-use, valid ~15 s)" if value else "no VNC console URL returned"
+        )
     return links

@@ -54,7 +54,9 @@ class StackSettings:
     name: str
     backend_url: str
     home: Path  # PULUMI_HOME and the workspace dir live under here
-    engine_env: dict[str, str] = field(default_factory=dict, repr=False)  # credentials, endpoint (never logged)
+    engine_env: dict[str, str] = field(
+        default_factory=dict, repr=False
+    )  # credentials, endpoint (never logged)
 
 
 def default_backend_url(base: Path = DEFAULT_DIR) -> str:
@@ -111,7 +113,9 @@ class Driver:
         work = home / "work"
         work.mkdir(parents=True, exist_ok=True)
         self._opts = auto.LocalWorkspaceOptions(
-            work_dir=str(work), env_vars=env, secrets_provider="passphrase",
+            work_dir=str(work),
+            env_vars=env,
+            secrets_provider="passphrase",
             pulumi_command=auto.PulumiCommand(root=str(engine.root)),
             project_settings=auto.ProjectSettings(name=PROJECT, runtime="python"),
         )
@@ -122,7 +126,8 @@ class Driver:
         if self._stack is None:
             try:
                 self._stack = auto.create_or_select_stack(
-                    self.settings.name, project_name=PROJECT, program=lambda: None, opts=self._opts)
+                    self.settings.name, project_name=PROJECT, program=lambda: None, opts=self._opts
+                )
             except auto.CommandError as exc:
                 raise EngineError(f"could not open stack {self.settings.name}: {_tail(exc)}") from None
         return self._stack
@@ -139,20 +144,33 @@ class Driver:
                 deployment.deployment["pending_operations"] = []
                 self.stack.import_stack(deployment)
         except auto.CommandError as exc:
-            raise EngineError(f"could not repair the state of stack {self.settings.name}: {_tail(exc)}") from None
+            raise EngineError(
+                f"could not repair the state of stack {self.settings.name}: {_tail(exc)}"
+            ) from None
         if pending:
-            kinds = ", ".join(sorted({f"{p.get('type')} {p.get('resource', {}).get('urn', '').rsplit('::', 1)[-1]}"
-                                      for p in pending}))
-            done.append(f"cleared {len(pending)} pending operation(s) left by an interrupted run ({kinds}); "
-                        "the fixes look at the cloud first, so re-running them makes no duplicates")
+            kinds = ", ".join(
+                sorted(
+                    {
+                        f"{p.get('type')} {p.get('resource', {}).get('urn', '').rsplit('::', 1)[-1]}"
+                        for p in pending
+                    }
+                )
+            )
+            done.append(
+                f"cleared {len(pending)} pending operation(s) left by an interrupted run ({kinds}); "
+                "the fixes look at the cloud first, so re-running them makes no duplicates"
+            )
         return done
 
     def _lock_files(self) -> list[Path]:
         if not self.settings.backend_url.startswith("file://"):
             return []
         root = Path(urlsplit(self.settings.backend_url).path) / ".pulumi" / "locks"
-        return [p for p in root.rglob("*.json") if p.parent.name == self.settings.name
-                and p.parent.parent.name == PROJECT]
+        return [
+            p
+            for p in root.rglob("*.json")
+            if p.parent.name == self.settings.name and p.parent.parent.name == PROJECT
+        ]
 
     def _clear_stale_locks(self) -> list[str]:
         locks = self._lock_files()
@@ -165,11 +183,15 @@ class Driver:
                 continue
             pid, host = int(info.get("pid") or 0), info.get("hostname", "")
             if host and host != socket.gethostname():
-                raise EngineError(f"stack {self.settings.name} is locked by pid {pid} on {host}; "
-                                  f"if that run is dead, remove {path}")
+                raise EngineError(
+                    f"stack {self.settings.name} is locked by pid {pid} on {host}; "
+                    f"if that run is dead, remove {path}"
+                )
             if _alive(pid):
-                raise EngineError(f"stack {self.settings.name} is being changed by a running process (pid {pid}, "
-                                  f"since {info.get('timestamp', '?')}); wait for it to finish")
+                raise EngineError(
+                    f"stack {self.settings.name} is being changed by a running process (pid {pid}, "
+                    f"since {info.get('timestamp', '?')}); wait for it to finish"
+                )
         self.stack.cancel()  # the DIY backend's cancel deletes the stack's lock files
         return [f"removed a stale lock of stack {self.settings.name} (its process is gone)"]
 
@@ -179,7 +201,9 @@ class Driver:
         try:
             return {k: v.value for k, v in self.stack.outputs().items()}
         except auto.CommandError as exc:
-            raise EngineError(f"could not read the outputs of stack {self.settings.name}: {_tail(exc)}") from None
+            raise EngineError(
+                f"could not read the outputs of stack {self.settings.name}: {_tail(exc)}"
+            ) from None
 
     def preview(self, program: Callable[[], None]) -> Preview:
         ops: list[StepOp] = []
@@ -196,9 +220,13 @@ class Driver:
             result = self.stack.preview(program=program, on_event=on_event, color="never")
         except auto.CommandError as exc:
             raise EngineError(_failure("preview", exc, diags)) from None
-        return Preview(tuple(ops), {str(k): int(v) for k, v in (result.change_summary or {}).items()}, tuple(diags))
+        return Preview(
+            tuple(ops), {str(k): int(v) for k, v in (result.change_summary or {}).items()}, tuple(diags)
+        )
 
-    def up(self, program: Callable[[], None], progress: Callable[[str, str, str], None] | None = None) -> Update:
+    def up(
+        self, program: Callable[[], None], progress: Callable[[str, str, str], None] | None = None
+    ) -> Update:
         """Run the update; ``progress(op, name, type)`` is called as each resource finishes."""
         diags: list[str] = []
 
@@ -214,8 +242,11 @@ class Driver:
             result = self.stack.up(program=program, on_event=on_event, color="never")
         except auto.CommandError as exc:
             raise EngineError(_failure("update", exc, diags)) from None
-        return Update(result.summary.result, {str(k): int(v) for k, v in (result.summary.resource_changes or {}).items()},
-                      {k: v.value for k, v in result.outputs.items()})
+        return Update(
+            result.summary.result,
+            {str(k): int(v) for k, v in (result.summary.resource_changes or {}).items()},
+            {k: v.value for k, v in result.outputs.items()},
+        )
 
 
 def _collect_diag(event: auto.EngineEvent, into: list[str]) -> None:

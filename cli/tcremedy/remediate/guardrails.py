@@ -16,26 +16,50 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-REPLACE_OPS = frozenset({"replace", "create-replacement", "delete-replaced", "discard-replaced",
-                         "import-replacement", "read-replacement"})
+REPLACE_OPS = frozenset(
+    {
+        "replace",
+        "create-replacement",
+        "delete-replaced",
+        "discard-replaced",
+        "import-replacement",
+        "read-replacement",
+    }
+)
 DELETE_OPS = frozenset({"delete", "discard"})
 
 PROVIDER_INSTANCE = "tencentcloud:Instance/instance:Instance"
 DYNAMIC = "pulumi-python:dynamic/tcremedy:"
 
 # Types whose resources tcremedy creates and therefore owns.
-OWNED_TYPES = frozenset({
-    "tencentcloud:Security/groupRule:GroupRule",
-    "tencentcloud:Cvm/rebootInstance:RebootInstance",
-    "tencentcloud:Tat/invocationCommandAttachment:InvocationCommandAttachment",
-    *(DYNAMIC + n for n in ("SecurityGroupIngressRule", "InstanceBandwidth", "InstanceRunning",
-                            "InstanceReboot", "InstancePassword", "GuestFix")),
-})
+OWNED_TYPES = frozenset(
+    {
+        "tencentcloud:Security/groupRule:GroupRule",
+        "tencentcloud:Cvm/rebootInstance:RebootInstance",
+        "tencentcloud:Tat/invocationCommandAttachment:InvocationCommandAttachment",
+        *(
+            DYNAMIC + n
+            for n in (
+                "SecurityGroupIngressRule",
+                "InstanceBandwidth",
+                "InstanceRunning",
+                "InstanceReboot",
+                "InstancePassword",
+                "GuestFix",
+            )
+        ),
+    }
+)
 # Types that stand for (or act on) one instance: never replaced.
-INSTANCE_TYPES = frozenset({
-    PROVIDER_INSTANCE,
-    *(DYNAMIC + n for n in ("InstanceBandwidth", "InstanceRunning", "InstanceReboot", "InstancePassword")),
-})
+INSTANCE_TYPES = frozenset(
+    {
+        PROVIDER_INSTANCE,
+        *(
+            DYNAMIC + n
+            for n in ("InstanceBandwidth", "InstanceRunning", "InstanceReboot", "InstancePassword")
+        ),
+    }
+)
 # Engine bookkeeping, not cloud resources.
 IGNORED_TYPE_PREFIXES = ("pulumi:pulumi:Stack", "pulumi:providers:")
 
@@ -62,11 +86,15 @@ def violations(ops: Iterable[StepOp]) -> list[str]:
             continue
         because = f" (because of: {', '.join(step.keys)})" if step.keys else ""
         if step.op in REPLACE_OPS and step.type in INSTANCE_TYPES:
-            found.append(f"{step.op} of instance resource {step.name} [{step.type}]{because}: tcremedy never "
-                         "replaces an instance")
+            found.append(
+                f"{step.op} of instance resource {step.name} [{step.type}]{because}: tcremedy never "
+                "replaces an instance"
+            )
         elif step.op in REPLACE_OPS | DELETE_OPS and step.type not in OWNED_TYPES:
-            found.append(f"{step.op} of {step.name} [{step.type}]{because}: tcremedy did not create it and "
-                         "never replaces or deletes what it does not own")
+            found.append(
+                f"{step.op} of {step.name} [{step.type}]{because}: tcremedy did not create it and "
+                "never replaces or deletes what it does not own"
+            )
     return list(dict.fromkeys(found))
 
 

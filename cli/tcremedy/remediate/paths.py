@@ -26,7 +26,7 @@ STACKS_ENV = "TCREMEDY_STACKS_DIR"
 # Why the plugin is missing on this machine (see docs and engine/tencentcloud/go.mod).
 PLUGIN_BUILD_BLOCKER = (
     "it cannot be built here: the Go module proxy refuses github.com/tencentcloudstack/pulumi-tencentcloud/provider "
-    "and github.com/tencentcloudstack/terraform-provider-tencentcloud (403 \"This module version is not available\")"
+    'and github.com/tencentcloudstack/terraform-provider-tencentcloud (403 "This module version is not available")'
 )
 
 
@@ -59,11 +59,18 @@ def choose_path(plugin: Path | None, endpoint_url: str, searched: str = "") -> P
     """The provider path only with the plugin AND the real cloud; otherwise the SDK path, with why."""
     if plugin is None:
         where = f" (searched {searched})" if searched else ""
-        return PathChoice(SDK_PATH, f"tencentcloud plugin not available: {TENCENTCLOUD_PLUGIN} not found{where}; "
-                          f"{PLUGIN_BUILD_BLOCKER}")
+        return PathChoice(
+            SDK_PATH,
+            f"tencentcloud plugin not available: {TENCENTCLOUD_PLUGIN} not found{where}; "
+            f"{PLUGIN_BUILD_BLOCKER}",
+        )
     if endpoint_url:
-        return PathChoice(SDK_PATH, f"the endpoint {endpoint_url} is not Tencent Cloud; the tencentcloud plugin "
-                          f"({plugin}) is used only against the real cloud", plugin)
+        return PathChoice(
+            SDK_PATH,
+            f"the endpoint {endpoint_url} is not Tencent Cloud; the tencentcloud plugin "
+            f"({plugin}) is used only against the real cloud",
+            plugin,
+        )
     return PathChoice(PROVIDER_PATH, f"pulumi-tencentcloud resources through {plugin}", plugin)
 
 
@@ -77,8 +84,10 @@ def load_remediation(module: str = "program") -> ModuleType:
     """Import ``remediation.<module>`` from the stacks directory (the remediation program)."""
     root = stacks_dir()
     if not (root / "remediation" / "program.py").is_file():
-        raise EngineError(f"the remediation program is missing: expected {root / 'remediation' / 'program.py'} "
-                          f"(set {STACKS_ENV} to the directory holding remediation/)")
+        raise EngineError(
+            f"the remediation program is missing: expected {root / 'remediation' / 'program.py'} "
+            f"(set {STACKS_ENV} to the directory holding remediation/)"
+        )
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     return importlib.import_module(f"remediation.{module}")

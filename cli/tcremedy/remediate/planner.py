@@ -159,8 +159,12 @@ def plan_fixes(
                 continue
             for step in _steps_for(policy, state, inst, finding, env):
                 if isolated and step.automatic and finding.code != "INSTANCE_ISOLATED":
-                    step = replace(step, automatic=False, manual="Blocked while the instance is isolated: "
-                                   "restore it first, then re-run `tcremedy apply`.")
+                    step = replace(
+                        step,
+                        automatic=False,
+                        manual="Blocked while the instance is isolated: "
+                        "restore it first, then re-run `tcremedy apply`.",
+                    )
                 steps.append(step)
     return FixPlan(region=state.region, steps=tuple(steps))
 
@@ -177,34 +181,81 @@ def _steps_for(policy: Policy, state: LiveState, inst: Instance, f: Finding, env
         return [_bandwidth_step(policy, inst, f)]
     if fix == "start_instance":
         res = FixResource("running", f"running-{iid}", fix, iid, {"instance_id": iid, "region": inst.region})
-        return [_auto(policy, f, iid, fix, res, f"Start the instance (now {inst.state or 'not running'}) and "
-                      "wait until it is RUNNING.")]
+        return [
+            _auto(
+                policy,
+                f,
+                iid,
+                fix,
+                res,
+                f"Start the instance (now {inst.state or 'not running'}) and wait until it is RUNNING.",
+            )
+        ]
     if fix == "reboot_instance":
-        res = FixResource("reboot", f"reboot-{iid}", fix, iid,
-                          {"instance_id": iid, "region": inst.region, "trigger": trigger})
+        res = FixResource(
+            "reboot",
+            f"reboot-{iid}",
+            fix,
+            iid,
+            {"instance_id": iid, "region": inst.region, "trigger": trigger},
+        )
         step = _auto(policy, f, iid, fix, res, f"Reboot the instance: {f.message}")
         return [step if step.automatic else replace(step, manual=MANUAL_TEXT[f.code])]
     if fix == "reset_password":
         var = policy.fixes.password_env
-        res = FixResource("password", f"password-{iid}", fix, iid,
-                          {"instance_id": iid, "region": inst.region, "user_name": "Administrator",
-                           "password_env": var or "", "trigger": trigger})
+        res = FixResource(
+            "password",
+            f"password-{iid}",
+            fix,
+            iid,
+            {
+                "instance_id": iid,
+                "region": inst.region,
+                "user_name": "Administrator",
+                "password_env": var or "",
+                "trigger": trigger,
+            },
+        )
         step = _auto(policy, f, iid, fix, res, f"Reset the Administrator password from ${var} (kept secret).")
         if step.automatic and (not var or var not in env):
-            return [replace(step, automatic=False, manual=f"Set the environment variable {var or '<password_env>'} "
-                            "to the new password and re-run `tcremedy apply`.")]
+            return [
+                replace(
+                    step,
+                    automatic=False,
+                    manual=f"Set the environment variable {var or '<password_env>'} "
+                    "to the new password and re-run `tcremedy apply`.",
+                )
+            ]
         return [step if step.automatic else replace(step, manual=MANUAL_TEXT[f.code])]
     if fix in GUEST_SCRIPTS:
         script = GUEST_SCRIPTS[fix]
-        params: dict[str, Any] = {"instance_id": iid, "region": inst.region, "script": script, "trigger": trigger}
+        params: dict[str, Any] = {
+            "instance_id": iid,
+            "region": inst.region,
+            "script": script,
+            "trigger": trigger,
+        }
         if script in ("align-rdp-port", "allow-rdp-firewall"):
             params["port"] = policy.rdp.port
         res = FixResource("guest_fix", f"guest-{script}-{iid}", fix, iid, params)
-        return [_auto(policy, f, iid, fix, res, f"Run the guest fix `{script}` through the TAT agent: {f.message}")]
+        return [
+            _auto(
+                policy, f, iid, fix, res, f"Run the guest fix `{script}` through the TAT agent: {f.message}"
+            )
+        ]
     text = MANUAL_TEXT.get(f.code, "No fix as code exists for this cause; see the finding's evidence.")
-    return [_manual(f, iid, text.format(
-        source=inst.isolated_source or inst.restrict_state, acl=f.evidence.get("network_acl_id", "?"),
-        port=policy.rdp.port, reason=f.evidence.get("reason", f.message)))]
+    return [
+        _manual(
+            f,
+            iid,
+            text.format(
+                source=_isolation(inst),
+                acl=f.evidence.get("network_acl_id", "?"),
+                port=policy.rdp.port,
+                reason=f.evidence.get("reason", f.message),
+            ),
+        )
+    ]
 
 
 def _sg_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
@@ -219,18 +270,39 @@ def _sg_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
     steps = []
     for cidr in dict.fromkeys(missing):
         if cidr in PUBLIC_CIDRS and not policy.rdp.allow_public_rdp:
-            steps.append(_manual(f, iid, f"{cidr} would open RDP to the internet; the policy does not set "
-                                 "allow_public_rdp, so no rule is made."))
+            steps.append(
+                _manual(
+                    f,
+                    iid,
+                    f"{cidr} would open RDP to the internet; the policy does not set "
+                    "allow_public_rdp, so no rule is made.",
+                )
+            )
             continue
-        params: dict[str, Any] = {"security_group_id": group, "cidr_block": cidr, "protocol": "TCP", "port": str(port),
-                  "action": "ACCEPT", "policy_index": 0, "region": inst.region,
-                  "description": f"tcremedy: RDP from {cidr}"}
+        params: dict[str, Any] = {
+            "security_group_id": group,
+            "cidr_block": cidr,
+            "protocol": "TCP",
+            "port": str(port),
+            "action": "ACCEPT",
+            "policy_index": 0,
+            "region": inst.region,
+            "description": f"tcremedy: RDP from {cidr}",
+        }
         if cidr in PUBLIC_CIDRS:
             params["allow_public"] = True  # the provider refuses a public CIDR without it
         res = FixResource("sg_rule", f"sg-rule-{group}-{_slug(cidr)}-tcp-{port}", "sg_allow_rdp", "", params)
-        steps.append(_auto(policy, f, iid, "sg_allow_rdp", res,
-                           f"Insert ACCEPT TCP/{port} from {cidr} at the top (index 0) of {group}, the first "
-                           "group bound to the instance, so it is matched before any DROP."))
+        steps.append(
+            _auto(
+                policy,
+                f,
+                iid,
+                "sg_allow_rdp",
+                res,
+                f"Insert ACCEPT TCP/{port} from {cidr} at the top (index 0) of {group}, the first "
+                "group bound to the instance, so it is matched before any DROP.",
+            )
+        )
     return steps
 
 
@@ -245,32 +317,63 @@ def _bandwidth_step(policy: Policy, inst: Instance, f: Finding) -> FixStep:
         # Traffic never exceeds the cap, so a peak at the cap hides the real demand: at least double.
         wanted = max(minimum, needed, now * 2)
         target = min(wanted, max(BANDWIDTH_CAP_MBPS, now))
-        why = (f"raise public bandwidth from {now} to {target} Mbps: peak {peak:g} Mbps is >= {ceiling:g}% of the "
-               f"cap; {needed} Mbps keeps it under, doubled because traffic is clipped at the cap")
+        why = (
+            f"raise public bandwidth from {now} to {target} Mbps: peak {peak:g} Mbps is >= {ceiling:g}% of the "
+            f"cap; {needed} Mbps keeps it under, doubled because traffic is clipped at the cap"
+        )
         if target < wanted:
             why += f" (capped at {BANDWIDTH_CAP_MBPS} Mbps; raise further by hand if needed)"
-    res = FixResource("bandwidth", f"bandwidth-{iid}", "raise_bandwidth", iid,
-                      {"instance_id": iid, "region": inst.region, "target_mbps": target})
+    res = FixResource(
+        "bandwidth",
+        f"bandwidth-{iid}",
+        "raise_bandwidth",
+        iid,
+        {"instance_id": iid, "region": inst.region, "target_mbps": target},
+    )
     step = _auto(policy, f, iid, "raise_bandwidth", res, why[0].upper() + why[1:] + ".")
     if inst.internet_charge_type == PREPAID_BANDWIDTH and step.automatic:
-        return replace(step, automatic=False, manual="Bandwidth is prepaid (BANDWIDTH_PREPAID): changing it "
-                       "needs a start/end date and charges the account; adjust it in the console.")
+        return replace(
+            step,
+            automatic=False,
+            manual="Bandwidth is prepaid (BANDWIDTH_PREPAID): changing it "
+            "needs a start/end date and charges the account; adjust it in the console.",
+        )
     if target <= now:
-        return replace(step, automatic=False, manual=f"Bandwidth is already at the {BANDWIDTH_CAP_MBPS} Mbps "
-                       "cap tcremedy raises to; find the traffic over the VNC console.")
+        return replace(
+            step,
+            automatic=False,
+            manual=f"Bandwidth is already at the {BANDWIDTH_CAP_MBPS} Mbps "
+            "cap tcremedy raises to; find the traffic over the VNC console.",
+        )
     return step
 
 
 def _auto(policy: Policy, f: Finding, iid: str, fix: str, res: FixResource, reason: str) -> FixStep:
     allowed = policy.allows_fix(fix)
     manual = "" if allowed else f"Not run: `{fix}` is not listed in the policy's fixes.auto."
-    return FixStep(fix=fix, instance_id=iid, finding_code=f.code, automatic=allowed, reason=reason,
-                   params=dict(res.params), resource=res, manual=manual)
+    return FixStep(
+        fix=fix,
+        instance_id=iid,
+        finding_code=f.code,
+        automatic=allowed,
+        reason=reason,
+        params=dict(res.params),
+        resource=res,
+        manual=manual,
+    )
 
 
 def _manual(f: Finding, iid: str, text: str) -> FixStep:
-    return FixStep(fix="manual", instance_id=iid, finding_code=f.code, automatic=False, reason=f.message,
-                   manual=text)
+    return FixStep(
+        fix="manual", instance_id=iid, finding_code=f.code, automatic=False, reason=f.message, manual=text
+    )
+
+
+def _isolation(inst: Instance) -> str:
+    parts = [
+        p for p in (inst.restrict_state, inst.isolated_source) if p and p not in ("NORMAL", "NOTISOLATED")
+    ]
+    return ", ".join(parts) or "restricted"
 
 
 def _slug(text: str) -> str:
@@ -289,8 +392,12 @@ def still_wanted(res: FixResource, policy: Policy, state: LiveState) -> bool:
     if res.kind == "sg_rule":
         cidr = res.params.get("cidr_block")
         public_ok = cidr not in PUBLIC_CIDRS or policy.rdp.allow_public_rdp
-        return (cidr in policy.rdp.admin_cidrs and public_ok and res.params.get("port") == str(policy.rdp.port)
-                and res.params.get("security_group_id") in state.security_groups)
+        return (
+            cidr in policy.rdp.admin_cidrs
+            and public_ok
+            and res.params.get("port") == str(policy.rdp.port)
+            and res.params.get("security_group_id") in state.security_groups
+        )
     if res.instance_id not in state.instances:
         return False
     if res.kind == "running":

@@ -26,8 +26,18 @@ ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
 TIMEOUT_ENV = "TCREMEDY_FIX_TIMEOUT"
 OWNED_DESCRIPTION_PREFIX = "tcremedy:"
 PUBLIC_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
-TERMINAL_TASK_STATES = frozenset({"SUCCESS", "FAILED", "TIMEOUT", "TASK_TIMEOUT", "DELIVER_FAILED",
-                                  "START_FAILED", "CANCELLED", "TERMINATED"})
+TERMINAL_TASK_STATES = frozenset(
+    {
+        "SUCCESS",
+        "FAILED",
+        "TIMEOUT",
+        "TASK_TIMEOUT",
+        "DELIVER_FAILED",
+        "START_FAILED",
+        "CANCELLED",
+        "TERMINATED",
+    }
+)
 
 
 class FixError(Exception):
@@ -40,9 +50,14 @@ def _api(region: str) -> Any:
     from tcremedy.cloud.api import CloudApi
     from tcremedy.cloud.clients import make_clients, parse_endpoint
 
-    secret_id, secret_key = os.environ.get("TENCENTCLOUD_SECRET_ID"), os.environ.get("TENCENTCLOUD_SECRET_KEY")
+    secret_id, secret_key = (
+        os.environ.get("TENCENTCLOUD_SECRET_ID"),
+        os.environ.get("TENCENTCLOUD_SECRET_KEY"),
+    )
     if not secret_id or not secret_key:
-        raise FixError("no credentials in the engine environment (TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY)")
+        raise FixError(
+            "no credentials in the engine environment (TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY)"
+        )
     cred = credential.Credential(secret_id, secret_key, os.environ.get("TENCENTCLOUD_SESSION_TOKEN") or None)
     endpoint = parse_endpoint(os.environ.get(ENDPOINT_ENV))
     return CloudApi(make_clients(cred, region, endpoint), concurrency=1)
@@ -73,19 +88,29 @@ def _instance(api: Any, instance_id: str) -> dict[str, Any]:
 
 
 def _settled(inst: dict[str, Any]) -> bool:
-    return inst.get("LatestOperationState") != "OPERATING" and inst.get("InstanceState") in ("RUNNING", "STOPPED")
+    return inst.get("LatestOperationState") != "OPERATING" and inst.get("InstanceState") in (
+        "RUNNING",
+        "STOPPED",
+    )
 
 
 def _wait_running(api: Any, instance_id: str) -> None:
-    _wait(f"{instance_id} to be RUNNING", lambda: _instance(api, instance_id).get("InstanceState") == "RUNNING")
+    _wait(
+        f"{instance_id} to be RUNNING", lambda: _instance(api, instance_id).get("InstanceState") == "RUNNING"
+    )
 
 
 def _same_keys(olds: dict[str, Any], news: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
     return [k for k in keys if olds.get(k) != news.get(k)]
 
 
-def _diff(olds: dict[str, Any], news: dict[str, Any], replace_keys: tuple[str, ...], update_keys: tuple[str, ...],
-          drifted: Callable[[], bool]) -> dyn.DiffResult:
+def _diff(
+    olds: dict[str, Any],
+    news: dict[str, Any],
+    replace_keys: tuple[str, ...],
+    update_keys: tuple[str, ...],
+    drifted: Callable[[], bool],
+) -> dyn.DiffResult:
     replaces = _same_keys(olds, news, replace_keys)
     if replaces:
         return dyn.DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
@@ -116,25 +141,32 @@ def _overlaps(cidr_a: str, cidr_b: str) -> bool:
 
 
 def _identical(rule: dict[str, Any], props: dict[str, Any]) -> bool:
-    return (str(rule.get("Protocol", "")).upper() == props["protocol"].upper()
-            and str(rule.get("Port", "")).upper() == str(props["port"]).upper()
-            and rule.get("CidrBlock", "") == props["cidr_block"]
-            and str(rule.get("Action", "")).upper() == props["action"].upper())
+    return (
+        str(rule.get("Protocol", "")).upper() == props["protocol"].upper()
+        and str(rule.get("Port", "")).upper() == str(props["port"]).upper()
+        and rule.get("CidrBlock", "") == props["cidr_block"]
+        and str(rule.get("Action", "")).upper() == props["action"].upper()
+    )
 
 
 def _shadowed(ingress: list[dict[str, Any]], index: int, props: dict[str, Any]) -> bool:
     """A DROP above position ``index`` matches (part of) this rule's traffic."""
     for rule in ingress[:index]:
-        if (str(rule.get("Action", "")).upper() == "DROP"
-                and str(rule.get("Protocol", "")).upper() in ("TCP", "ALL")
-                and _port_covers(str(rule.get("Port", "")), str(props["port"]))
-                and rule.get("CidrBlock") and _overlaps(rule["CidrBlock"], props["cidr_block"])):
+        if (
+            str(rule.get("Action", "")).upper() == "DROP"
+            and str(rule.get("Protocol", "")).upper() in ("TCP", "ALL")
+            and _port_covers(str(rule.get("Port", "")), str(props["port"]))
+            and rule.get("CidrBlock")
+            and _overlaps(rule["CidrBlock"], props["cidr_block"])
+        ):
             return True
     return False
 
 
 def _policies(api: Any, group: str) -> dict[str, Any]:
-    return _call(api, "vpc", "DescribeSecurityGroupPolicies", {"SecurityGroupId": group})["SecurityGroupPolicySet"]
+    return _call(api, "vpc", "DescribeSecurityGroupPolicies", {"SecurityGroupId": group})[
+        "SecurityGroupPolicySet"
+    ]
 
 
 def _find(ingress: list[dict[str, Any]], props: dict[str, Any]) -> int | None:
@@ -146,8 +178,11 @@ def _mutate(api: Any, action: str, group: str, version: str, rule: dict[str, Any
     from tcremedy.cloud.api import ApiError
 
     try:
-        api.call("vpc", action, {"SecurityGroupId": group,
-                                 "SecurityGroupPolicySet": {"Version": version, "Ingress": [rule]}})
+        api.call(
+            "vpc",
+            action,
+            {"SecurityGroupId": group, "SecurityGroupPolicySet": {"Version": version, "Ingress": [rule]}},
+        )
     except ApiError as exc:
         if exc.code == "UnsupportedOperation.VersionMismatch":
             return False
@@ -167,8 +202,13 @@ class SecurityGroupIngressRuleProvider(dyn.ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
         failures = []
         if news.get("cidr_block") in PUBLIC_CIDRS and not news.get("allow_public"):
-            failures.append(dyn.CheckFailure("cidr_block", f"{news['cidr_block']} opens RDP to the internet and "
-                                             "the policy does not set allow_public_rdp"))
+            failures.append(
+                dyn.CheckFailure(
+                    "cidr_block",
+                    f"{news['cidr_block']} opens RDP to the internet and "
+                    "the policy does not set allow_public_rdp",
+                )
+            )
         return dyn.CheckResult(news, failures)
 
     def _ensure(self, props: dict[str, Any]) -> dict[str, Any]:
@@ -181,12 +221,22 @@ class SecurityGroupIngressRuleProvider(dyn.ResourceProvider):
                 owned = str(ingress[found].get("PolicyDescription", "")).startswith(OWNED_DESCRIPTION_PREFIX)
                 return {**props, "adopted": not owned}
             if found is not None:  # present but under a DROP: take it out and put it back on top
-                _mutate(api, "DeleteSecurityGroupPolicies", group, current["Version"],
-                        {"PolicyIndex": ingress[found]["PolicyIndex"]})
+                _mutate(
+                    api,
+                    "DeleteSecurityGroupPolicies",
+                    group,
+                    current["Version"],
+                    {"PolicyIndex": ingress[found]["PolicyIndex"]},
+                )
                 continue
-            rule = {"Protocol": props["protocol"], "Port": str(props["port"]), "CidrBlock": props["cidr_block"],
-                    "Action": props["action"], "PolicyDescription": props.get("description", ""),
-                    "PolicyIndex": int(props.get("policy_index", 0))}
+            rule = {
+                "Protocol": props["protocol"],
+                "Port": str(props["port"]),
+                "CidrBlock": props["cidr_block"],
+                "Action": props["action"],
+                "PolicyDescription": props.get("description", ""),
+                "PolicyIndex": int(props.get("policy_index", 0)),
+            }
             if _mutate(api, "CreateSecurityGroupPolicies", group, current["Version"], rule):
                 return {**props, "adopted": False}
         raise FixError(f"{group} kept changing while tcremedy inserted its rule; try again")
@@ -224,8 +274,13 @@ class SecurityGroupIngressRuleProvider(dyn.ResourceProvider):
             found = _find(ingress, props)
             if found is None:
                 return
-            _mutate(api, "DeleteSecurityGroupPolicies", props["security_group_id"], current["Version"],
-                    {"PolicyIndex": ingress[found]["PolicyIndex"]})
+            _mutate(
+                api,
+                "DeleteSecurityGroupPolicies",
+                props["security_group_id"],
+                current["Version"],
+                {"PolicyIndex": ingress[found]["PolicyIndex"]},
+            )
         raise FixError(f"{props['security_group_id']} kept changing while tcremedy removed its rule")
 
 
@@ -241,8 +296,12 @@ class InstanceBandwidthProvider(dyn.ResourceProvider):
         inst = _instance(api, iid)
         before = int((inst.get("InternetAccessible") or {}).get("InternetMaxBandwidthOut") or 0)
         if before < target:
-            _call(api, "cvm", "ResetInstancesInternetMaxBandwidth",
-                  {"InstanceIds": [iid], "InternetAccessible": {"InternetMaxBandwidthOut": target}})
+            _call(
+                api,
+                "cvm",
+                "ResetInstancesInternetMaxBandwidth",
+                {"InstanceIds": [iid], "InternetAccessible": {"InternetMaxBandwidthOut": target}},
+            )
 
             def done() -> bool:
                 now = _instance(api, iid)
@@ -262,7 +321,8 @@ class InstanceBandwidthProvider(dyn.ResourceProvider):
         def drifted() -> bool:
             inst = _instance(_api(news["region"]), news["instance_id"])
             return int((inst.get("InternetAccessible") or {}).get("InternetMaxBandwidthOut") or 0) < int(
-                news["target_mbps"])
+                news["target_mbps"]
+            )
 
         return _diff(olds, news, ("instance_id", "region"), ("target_mbps",), drifted)
 
@@ -318,11 +378,21 @@ class InstancePasswordProvider(dyn.ResourceProvider):
     def _run(self, props: dict[str, Any]) -> dict[str, Any]:
         api, iid = _api(props["region"]), props["instance_id"]
         if not props.get("password"):
-            raise FixError(f"no new password given (environment variable {props.get('password_env')!r} is empty)")
+            raise FixError(
+                f"no new password given (environment variable {props.get('password_env')!r} is empty)"
+            )
         _wait(f"{iid} to settle", lambda: _settled(_instance(api, iid)))
-        _call(api, "cvm", "ResetInstancesPassword", {"InstanceIds": [iid], "Password": props["password"],
-                                                     "UserName": props.get("user_name") or "Administrator",
-                                                     "ForceStop": True})
+        _call(
+            api,
+            "cvm",
+            "ResetInstancesPassword",
+            {
+                "InstanceIds": [iid],
+                "Password": props["password"],
+                "UserName": props.get("user_name") or "Administrator",
+                "ForceStop": True,
+            },
+        )
         _wait(f"{iid} to settle", lambda: _settled(_instance(api, iid)))
         if _instance(api, iid).get("InstanceState") == "STOPPED":
             _call(api, "cvm", "StartInstances", {"InstanceIds": [iid]})
@@ -345,25 +415,45 @@ class GuestFixProvider(dyn.ResourceProvider):
     def _run(self, props: dict[str, Any]) -> dict[str, Any]:
         api, iid, name = _api(props["region"]), props["instance_id"], props["script"]
         port = props.get("port")
-        inv = _call(api, "tat", "RunCommand", {
-            "Content": encoded_script(name, int(port) if port is not None else None),
-            "CommandType": "POWERSHELL", "CommandName": f"{COMMAND_NAME_PREFIX}{name}",
-            "Description": f"tcremedy guest fix {name}", "InstanceIds": [iid], "Timeout": 120,
-            "SaveCommand": False})["InvocationId"]
+        inv = _call(
+            api,
+            "tat",
+            "RunCommand",
+            {
+                "Content": encoded_script(name, int(port) if port is not None else None),
+                "CommandType": "POWERSHELL",
+                "CommandName": f"{COMMAND_NAME_PREFIX}{name}",
+                "Description": f"tcremedy guest fix {name}",
+                "InstanceIds": [iid],
+                "Timeout": 120,
+                "SaveCommand": False,
+            },
+        )["InvocationId"]
         task: dict[str, Any] = {}
 
         def finished() -> bool:
-            tasks = _call(api, "tat", "DescribeInvocationTasks", {
-                "Filters": [{"Name": "invocation-id", "Values": [inv]}], "HideOutput": False,
-            }).get("InvocationTaskSet") or []
+            tasks = (
+                _call(
+                    api,
+                    "tat",
+                    "DescribeInvocationTasks",
+                    {
+                        "Filters": [{"Name": "invocation-id", "Values": [inv]}],
+                        "HideOutput": False,
+                    },
+                ).get("InvocationTaskSet")
+                or []
+            )
             task.update(tasks[0] if tasks else {})
             return task.get("TaskStatus") in TERMINAL_TASK_STATES
 
         _wait(f"guest fix {name} on {iid}", finished, interval=0.5)
         if task.get("TaskStatus") != "SUCCESS":
             result = task.get("TaskResult") or {}
-            raise FixError(f"guest fix {name} on {iid} ended {task.get('TaskStatus')} "
-                           f"(exit code {result.get('ExitCode')}): {task.get('ErrorInfo') or ''}".rstrip(": "))
+            raise FixError(
+                f"guest fix {name} on {iid} ended {task.get('TaskStatus')} "
+                f"(exit code {result.get('ExitCode')}): {task.get('ErrorInfo') or ''}".rstrip(": ")
+            )
         return {**props, "invocation_id": inv}
 
     def create(self, props: dict[str, Any]) -> dyn.CreateResult:
@@ -373,4 +463,6 @@ class GuestFixProvider(dyn.ResourceProvider):
         return dyn.UpdateResult(outs=self._run(news))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
-        return _diff(olds, news, ("instance_id", "region", "script"), ("trigger", "port", "digest"), lambda: False)
+        return _diff(
+            olds, news, ("instance_id", "region", "script"), ("trigger", "port", "digest"), lambda: False
+        )

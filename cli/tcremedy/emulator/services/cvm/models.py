@@ -7,6 +7,7 @@ clock instead of sleeping (``World.transition_seconds`` per step, default 1 s).
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from tcremedy.emulator.core.errors import (
     MissingParameter,
     UnsupportedOperation,
 )
+from tcremedy.emulator.core.protocol import PreEncoded
 from tcremedy.emulator.services.cvm import images
 from tcremedy.emulator.services.cvm.guest import Guest
 from tcremedy.emulator.services.cvm.load import Load
@@ -225,8 +227,13 @@ class CvmBackend:
         self._moving: set[str] = set()  # instances with queued lifecycle steps
         self._next_host: dict[str, int] = {}  # subnet id -> next host index for private IPs
         self._next_public = 0
-        self._wire: dict[str, dict[str, Any]] = {}  # cache of Instance.to_wire(), dropped on change
+        self._wire: dict[
+            str, tuple[dict[str, Any], str]
+        ] = {}  # cache of Instance.to_wire(), dropped on change
         self._order: list[Instance] | None = None
+        # Subnet lookups remembered while a scenario is being built (subnets do not change meanwhile);
+        # None = always ask the VPC service.
+        self.network_cache: dict[str, dict[str, Any]] | None = None
 
     # -- persistence ------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -253,9 +260,21 @@ class CvmBackend:
         self._wire.pop(inst.instance_id, None)
 
     def wire(self, inst: Instance) -> dict[str, Any]:
+        return self._cached(inst)[0]
+
+    def wire_page(self, instances: list[Instance]) -> PreEncoded:
+        """Wire dicts plus their cached JSON texts (see ``protocol.PreEncoded``)."""
+        pairs = [self._cached(i) for i in instances]
+        return PreEncoded([d for d, _ in pairs], [t for _, t in pairs])
+
+    def _cached(self, inst: Instance) -> tuple[dict[str, Any], str]:
         cached = self._wire.get(inst.instance_id)
         if cached is None:
-            cached = self._wire[inst.instance_id] = inst.to_wire()
+            data = inst.to_wire()
+            cached = self._wire[inst.instance_id] = (
+                data,
+                json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            )
         return cached
 
     def ordered(self) -> list[Instance]:
@@ -478,11 +497,15 @@ class CvmBackend:
         if not self.region.has_service("vpc"):
             return None
         self.check_security_groups(security_group_ids)
-        try:
-            subnets = self._vpc_call("DescribeSubnets", {"SubnetIds": [subnet_id]}).get("SubnetSet") or []
-        except ApiError:  # the VPC service reports unknown ids as ResourceNotFound
-            subnets = []
-        match = next((s for s in subnets if s.get("SubnetId") == subnet_id), None)
+        match = self.network_cache.get(subnet_id) if self.network_cache is not None else None
+        if match is None:
+            try:
+                subnets = self._vpc_call("DescribeSubnets", {"SubnetIds": [subnet_id]}).get("SubnetSet") or []
+            except ApiError:  # the VPC service reports unknown ids as ResourceNotFound
+                subnets = []
+            match = next((s for s in subnets if s.get("SubnetId") == subnet_id), None)
+            if match is not None and self.network_cache is not None:
+                self.network_cache[subnet_id] = match
         if match is None:
             raise InvalidParameterValue(
                 f"The subnet `{subnet_id}` does not exist.", code="InvalidParameterValue.SubnetNotExist"

@@ -59,7 +59,7 @@ def describe_instances(region: RegionState, params: dict[str, Any]) -> dict[str,
         found = [i for i in cvm.ordered() if i.instance_id in wanted]
     else:
         found = matching(cvm.ordered(), filters)
-    return {"TotalCount": len(found), "InstanceSet": [cvm.wire(i) for i in found[offset : offset + limit]]}
+    return {"TotalCount": len(found), "InstanceSet": cvm.wire_page(found[offset : offset + limit])}
 
 
 @action(SERVICE, VERSION, "DescribeInstancesStatus")
