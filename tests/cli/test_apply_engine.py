@@ -91,7 +91,7 @@ def converged(tmp_path_factory):
 
 
 def test_second_apply_changes_nothing_and_never_opens_rdp_to_the_internet(converged):
-    emu, work, first = converged
+    emu, work, _ = converged
     group = instance(emu)["SecurityGroupIds"][0]
     rules = ingress(emu, group)
     again = tc(emu, work, "apply", "--yes")

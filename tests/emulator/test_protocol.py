@@ -219,7 +219,7 @@ def test_forward_proxy_form_through_the_sdk_proxy_setting(emulator) -> None:
 
 
 def test_forward_proxy_absolute_target_routes_on_the_credential_scope(emulator) -> None:
-    resp, data = raw_call(
+    _, data = raw_call(
         emulator,
         service="tat",
         action="DescribeInvocations",

@@ -147,7 +147,8 @@ def test_fleet_is_seeded_sized_and_mixed() -> None:
         ("name: x\nvpcs: [\n", "line"),
         ("name: x\nexpect: {root_cause: NOT_A_CODE}\n", "unknown finding code"),
         (
-            "vpcs: [{name: v, cidr: 10.0.0.0/16, subnets: [{name: s, cidr: 10.0.1.0/24, zone: ap-guangzhou-3}]}]\n"
+            "vpcs: [{name: v, cidr: 10.0.0.0/16,\n"
+            "        subnets: [{name: s, cidr: 10.0.1.0/24, zone: ap-guangzhou-3}]}]\n"
             "instances: [{name: a, subnet: nope}]\n",
             "instances[0].subnet",
         ),

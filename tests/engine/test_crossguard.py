@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Recorded
 from pulumi.automation import CommandError
+
+from conftest import Recorded
 
 REPO = Path(__file__).resolve().parents[2]
 PACK = str(REPO / "policies" / "crossguard" / "analyzer")

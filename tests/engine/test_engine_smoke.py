@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from conftest import Recorded
 
+from conftest import Recorded
 from tcremedy.remediate.engine import ENGINE_VERSION, locate_engine
 
 REPO = Path(__file__).resolve().parents[2]

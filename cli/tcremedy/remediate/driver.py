@@ -88,7 +88,10 @@ def _passphrase_env(home: Path) -> tuple[dict[str, str], str]:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(32))
-        note = f"note: generated a passphrase for stack secrets in {path} (set PULUMI_CONFIG_PASSPHRASE to use your own)"
+        note = (
+            f"note: generated a passphrase for stack secrets in {path} "
+            "(set PULUMI_CONFIG_PASSPHRASE to use your own)"
+        )
         return {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path.resolve())}, note
     return {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path.resolve())}, ""
 

@@ -25,8 +25,10 @@ SDK_PATH = "sdk-dynamic"
 STACKS_ENV = "TCREMEDY_STACKS_DIR"
 # Why the plugin is missing on this machine (see docs and engine/tencentcloud/go.mod).
 PLUGIN_BUILD_BLOCKER = (
-    "it cannot be built here: the Go module proxy refuses github.com/tencentcloudstack/pulumi-tencentcloud/provider "
-    'and github.com/tencentcloudstack/terraform-provider-tencentcloud (403 "This module version is not available")'
+    "it cannot be built here: the Go module proxy refuses "
+    "github.com/tencentcloudstack/pulumi-tencentcloud/provider and "
+    "github.com/tencentcloudstack/terraform-provider-tencentcloud "
+    '(403 "This module version is not available")'
 )
 
 

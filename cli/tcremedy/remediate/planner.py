@@ -59,7 +59,8 @@ BANDWIDTH_CAP_MBPS = 100
 PREPAID_BANDWIDTH = "BANDWIDTH_PREPAID"
 
 MANUAL_TEXT: dict[str, str] = {
-    "INSTANCE_ISOLATED": "The instance is isolated ({source}). Top up the account or renew the instance in the "
+    "INSTANCE_ISOLATED": "The instance is isolated ({source}). Top up the account or renew the instance in "
+    "the "
     "console (Billing Center / CVM > Renew); it cannot be repaired as code.",
     "NO_PUBLIC_IP": "The instance has no public IP. Allocate an EIP and associate it with the instance "
     "(console: CVM > More > IP/ENI > Bind EIP), or reach it through a bastion/VPN from the admin network.",
@@ -318,7 +319,8 @@ def _bandwidth_step(policy: Policy, inst: Instance, f: Finding) -> FixStep:
         wanted = max(minimum, needed, now * 2)
         target = min(wanted, max(BANDWIDTH_CAP_MBPS, now))
         why = (
-            f"raise public bandwidth from {now} to {target} Mbps: peak {peak:g} Mbps is >= {ceiling:g}% of the "
+            f"raise public bandwidth from {now} to {target} Mbps: peak {peak:g} Mbps is >= {ceiling:g}% "
+            "of the "
             f"cap; {needed} Mbps keeps it under, doubled because traffic is clipped at the cap"
         )
         if target < wanted:
