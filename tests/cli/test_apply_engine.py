@@ -32,8 +32,6 @@ FIXABLE = [
     "instance-stopped",
     "guest-rdp-disabled",
     "guest-port-changed",
-    "guest-firewall-blocks",
-    "credssp-mismatch",
 ]
 
 
@@ -184,3 +182,34 @@ def test_sigkill_during_the_update_then_apply_again_converges(tmp_path):
         assert "stale lock" in again.stderr and "pending operation" in again.stderr
         assert instance(emu)["InstanceState"] == "RUNNING"
         assert tc(emu, tmp_path, "apply", "--yes").stdout.count("Preview: no changes.") == 1
+
+
+def test_a_step_that_would_replace_an_instance_resource_is_refused_and_nothing_is_applied(
+    tmp_path, monkeypatch
+):
+    """The stack records the bandwidth fix as acting on another instance (say, a state file restored
+    from another fleet), so the provider's diff asks to replace it: apply must refuse it."""
+    from tcremedy.remediate.driver import Driver, StackSettings, stack_name
+    from tcremedy.remediate.engine import locate_engine
+
+    with start_emulator(scenario="bandwidth-zero", transition_seconds=0.05) as emu:
+        assert tc(emu, tmp_path, "apply", "--yes").returncode == 0
+        iid = instance(emu)["InstanceId"]
+        monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only")
+        home = tmp_path / ".tcremedy"
+        settings = StackSettings(stack_name(emu.endpoint, emu.region), (home / "state").as_uri(), home)
+        stack = Driver(locate_engine(), settings).stack
+        deployment = stack.export_stack()
+        for res in deployment.deployment["resources"]:
+            if res["urn"].endswith(f"::bandwidth-{iid}"):
+                res["inputs"]["instance_id"] = res["outputs"]["instance_id"] = "ins-0ther000"
+        stack.import_stack(deployment)
+        cvm = emu.client(cvm_client.CvmClient)
+        req = cvm_models.ResetInstancesInternetMaxBandwidthRequest()
+        req._deserialize({"InstanceIds": [iid], "InternetAccessible": {"InternetMaxBandwidthOut": 0}})
+        cvm.ResetInstancesInternetMaxBandwidth(req)  # the drift comes back
+        refused = tc(emu, tmp_path, "apply", "--yes")
+        assert refused.returncode == 1
+        assert "refusing to apply; nothing was changed" in refused.stderr
+        assert f"bandwidth-{iid}" in refused.stderr and "never replaces an instance" in refused.stderr
+        assert instance(emu)["InternetAccessible"]["InternetMaxBandwidthOut"] == 0

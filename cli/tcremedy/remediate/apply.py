@@ -343,10 +343,7 @@ def run_apply(
             ui.say("Apply cancelled; nothing was changed.")
             return ApplyOutcome(choice, False, manual=ctx.plan.manual)
     update = driver.up(program, progress)
-    ui.say(
-        f"Update {update.result}: "
-        + ", ".join(f"{n} {op}" for op, n in sorted(update.resource_changes.items()))
-    )
+    ui.say(f"Update {update.result}: " + ", ".join(f"{op} {n}" for op, n in sorted(planned.items())))
     verdicts, new = _verify(ctx, opts, ui, targeted)
     return ApplyOutcome(choice, True, planned, verdicts, ctx.plan.manual, new)
 
