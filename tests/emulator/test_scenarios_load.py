@@ -11,7 +11,7 @@ from tcremedy.emulator import scenarios
 from tcremedy.emulator.core.world import World
 from tcremedy.emulator.scenarios import ScenarioError
 
-SINGLE = [s for s in scenarios.shipped() if s != "fleet"]
+SINGLE = [s for s in scenarios.shipped() if not scenarios.is_generated(s)]
 ADMIN = "203.0.113.0/24"
 
 
@@ -161,3 +161,19 @@ def test_bad_scenario_files_name_file_and_field(tmp_path, text: str, message: st
     with pytest.raises(ScenarioError) as err:
         scenarios.load(World(), str(path), region="ap-guangzhou")
     assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_demo_fleet_cycles_through_its_fixable_causes() -> None:
+    world = World(seed=0)
+    loaded = scenarios.load(world, "demo-fleet", region="ap-guangzhou", fleet_size=12)
+    wanted = set(scenarios.read("demo-fleet")[1]["fleet"]["causes"])
+    causes = [c for c in loaded.instances.values() if c]
+    assert set(causes) == wanted and len(causes) == len(wanted)
+    assert None in loaded.instances.values()  # healthy ones (and Linux) too
+
+
+def test_fleet_options_are_validated(tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ngenerator: fleet\nfleet:\n  causes: [NOT_A_CAUSE]\n")
+    with pytest.raises(ScenarioError, match=r"fleet\.causes"):
+        scenarios.load(World(), str(bad), region="ap-guangzhou", fleet_size=5)

@@ -60,11 +60,8 @@ def resolve_credential(
     if found:
         return found
     if is_loopback(endpoint):
-        print(
-            "note: no Tencent Cloud credentials configured; "
-            f"using the local emulator's credentials for {endpoint}",
-            file=sys.stderr,
-        )
+        _note_once(f"note: no Tencent Cloud credentials configured; "
+                   f"using the local emulator's credentials for {endpoint}")
         return ResolvedCredential(sdk_credential.Credential(LOCAL_SECRET_ID, LOCAL_SECRET_KEY), "emulator")
     if try_cvm_role and _metadata_reachable():
         role = sdk_credential.CVMRoleCredential()
@@ -75,6 +72,16 @@ def resolve_credential(
         "write ~/.tencentcloud/credentials ([default] secret_id/secret_key), or use a tccli profile "
         "(--profile NAME, ~/.tccli/NAME.credential)"
     )
+
+
+_NOTED: set[str] = set()
+
+
+def _note_once(text: str) -> None:
+    """Say a note on stderr once per process (apply resolves credentials several times)."""
+    if text not in _NOTED:
+        _NOTED.add(text)
+        print(text, file=sys.stderr)
 
 
 def _make(

@@ -38,7 +38,9 @@ TOP_KEYS = {
     "network_acls",
     "instances",
     "generator",
+    "fleet",
 }
+FLEET_OPTION_KEYS = {"causes", "healthy_share"}
 INSTANCE_KEYS = {
     "name",
     "image",
@@ -119,8 +121,8 @@ def load(world: World, ref: str, *, region: str, fleet_size: int = DEFAULT_FLEET
     is_fleet = doc.get("generator") == "fleet"
     if is_fleet:
         doc = {
-            **fleet_spec(fleet_size, seed=world.seed),
-            **{k: v for k, v in doc.items() if k != "generator"},
+            **fleet_spec(fleet_size, seed=world.seed, **_fleet_options(source, doc.get("fleet"))),
+            **{k: v for k, v in doc.items() if k not in ("generator", "fleet")},
         }
     elif "generator" in doc:
         raise ScenarioError(f"{source}: generator: unknown generator {doc['generator']!r}; expected 'fleet'")
@@ -142,6 +144,27 @@ def load(world: World, ref: str, *, region: str, fleet_size: int = DEFAULT_FLEET
         "fleet_size": fleet_size if is_fleet else None,
     }
     return LoadedScenario(name, expect, built)
+
+
+def is_generated(name: str) -> bool:
+    """True for scenarios built by a generator (a fleet), which carry no single expected cause."""
+    return "generator" in read(name)[1]
+
+
+def _fleet_options(source: str, raw: Any) -> dict[str, Any]:
+    """The optional ``fleet:`` block: ``causes`` (cycled in order) and ``healthy_share``."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or set(raw) - FLEET_OPTION_KEYS:
+        raise ScenarioError(f"{source}: fleet: expected a mapping with keys {sorted(FLEET_OPTION_KEYS)}")
+    known = {cause for cause, _ in FLEET_CAUSES}
+    causes = raw.get("causes")
+    if causes is not None and (not isinstance(causes, list) or not causes or set(causes) - known):
+        raise ScenarioError(f"{source}: fleet.causes: expected a non-empty list of {sorted(known)}")
+    share = raw.get("healthy_share", HEALTHY_SHARE)
+    if not isinstance(share, (int, float)) or not 0 <= share < 1:
+        raise ScenarioError(f"{source}: fleet.healthy_share: expected a number in [0, 1), got {share!r}")
+    return {"causes": tuple(causes) if causes else None, "healthy_share": float(share)}
 
 
 def _expect(source: str, raw: Any, where: str) -> dict[str, Any]:
@@ -424,8 +447,14 @@ HEALTHY_SHARE = 0.6
 SUBNET_HOSTS = 4000  # instances per /20 application subnet
 
 
-def fleet_spec(size: int, *, seed: int) -> dict[str, Any]:
-    """A mixed fleet: ~60 % healthy Windows, the rest broken by one seeded cause each, plus Linux."""
+def fleet_spec(
+    size: int, *, seed: int, causes: tuple[str, ...] | None = None, healthy_share: float = HEALTHY_SHARE
+) -> dict[str, Any]:
+    """A mixed fleet: ~60 % healthy Windows, the rest broken by one seeded cause each, plus Linux.
+
+    With ``causes``, the broken instances take those causes in turn (every cause appears once the
+    fleet is large enough) instead of a seeded weighted draw.
+    """
     if not 1 <= size <= MAX_FLEET_SIZE:
         raise ScenarioError(f"--fleet-size must be within [1, {MAX_FLEET_SIZE}], got {size}")
     rng = random.Random(seed)
@@ -460,7 +489,8 @@ def fleet_spec(size: int, *, seed: int) -> dict[str, Any]:
         ],
         "egress": [{"protocol": "ALL", "cidr": "0.0.0.0/0", "action": "ACCEPT"}],
     }
-    causes, weights = zip(*FLEET_CAUSES, strict=True)
+    all_causes, weights = zip(*FLEET_CAUSES, strict=True)
+    cycle = _cause_cycle(causes, healthy_share) if causes else None
     instances = []
     for n in range(size):
         app = app_subnets[n // SUBNET_HOSTS]["name"]
@@ -475,7 +505,10 @@ def fleet_spec(size: int, *, seed: int) -> dict[str, Any]:
                 }
             )
             continue
-        cause = None if rng.random() < HEALTHY_SHARE else rng.choices(causes, weights)[0]
+        if cycle is not None:
+            cause = cycle[n % len(cycle)]
+        else:
+            cause = None if rng.random() < healthy_share else rng.choices(all_causes, weights)[0]
         inst: dict[str, Any] = {
             "name": f"win-{n + 1:05d}",
             "image": "windows",
@@ -499,6 +532,16 @@ def fleet_spec(size: int, *, seed: int) -> dict[str, Any]:
         "instances": instances,
         "expect": {"root_cause": None, "mixed": True},
     }
+
+
+def _cause_cycle(causes: tuple[str, ...], healthy_share: float) -> tuple[str | None, ...]:
+    """Causes in order, with healthy slots spread between them to make up ``healthy_share``."""
+    healthy = round(len(causes) * healthy_share / (1 - healthy_share))
+    out: list[str | None] = []
+    for k, cause in enumerate(causes):
+        out.append(cause)
+        out.extend([None] * (healthy * (k + 1) // len(causes) - healthy * k // len(causes)))
+    return tuple(out)
 
 
 def _break(inst: dict[str, Any], cause: str | None) -> None:
