@@ -43,6 +43,28 @@ install_sdk_scripts() {
   echo "engine: pulumi-resource-pulumi-python and pulumi-language-python-exec installed from sdk/v3 $PULUMI_VERSION"
 }
 
+# The Tencent Cloud provider plugin, in its own wrapper module (engine/tencentcloud). Optional:
+# when the module proxy does not serve it, say why and go on (tcremedy then uses its sdk-dynamic path).
+TENCENTCLOUD_VERSION="0.2.3"
+build_tencentcloud() {
+  local stamp="tencentcloud $TENCENTCLOUD_VERSION" bin=pulumi-resource-tencentcloud log
+  if stamp_ok "$bin" "$stamp"; then echo "engine: $bin $TENCENTCLOUD_VERSION already built"; return; fi
+  echo "engine: building $bin $TENCENTCLOUD_VERSION from github.com/tencentcloudstack/pulumi-tencentcloud/provider"
+  local pkg=github.com/tencentcloudstack/pulumi-tencentcloud/provider
+  log="$(mktemp)"
+  if (cd "$HERE/tencentcloud" && go build -trimpath \
+        -ldflags "-s -w -X $pkg/pkg/version.Version=$TENCENTCLOUD_VERSION" \
+        -o "$BIN/$bin.tmp" "$pkg/cmd/$bin") >"$log" 2>&1; then
+    mv "$BIN/$bin.tmp" "$BIN/$bin"
+    echo "$stamp" > "$BIN/.$bin.stamp"
+    echo "engine: $bin $TENCENTCLOUD_VERSION built"
+  else
+    echo "engine: $bin NOT built (apply will use its sdk-dynamic path): $(grep -m1 -E 'Forbidden|error|not available' "$log" || tail -1 "$log")"
+  fi
+  rm -f "$log" "$BIN/$bin.tmp"
+}
+
 build_pulumi
 install_sdk_scripts
+build_tencentcloud
 "$BIN/pulumi" version
