@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,7 @@ from tcremedy.emulator.testing import RunningEmulator, start_emulator
 
 pytestmark = pytest.mark.engine
 TCREMEDY = str(Path(sys.executable).parent / "tcremedy")
-FIXABLE = [
-    "sg-missing-rdp",
+FIXABLE = [  # sg-missing-rdp: the `converged` fixture and the crash tests apply it
     "sg-drop-before-accept",
     "sg-second-group-drops",
     "bandwidth-zero",
@@ -156,7 +156,7 @@ def test_stale_plan_is_refused_and_a_fresh_plan_applies(tmp_path):
 
 def test_sigkill_during_the_update_then_apply_again_converges(tmp_path):
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PULUMI_CONFIG_PASSPHRASE": "test-only"}
-    with start_emulator(scenario="instance-stopped", transition_seconds=4) as emu:
+    with start_emulator(scenario="instance-stopped", transition_seconds=1.5) as emu:
         proc = subprocess.Popen(
             [TCREMEDY, "apply", "--yes", "--endpoint", emu.endpoint],
             cwd=tmp_path,
@@ -208,8 +208,214 @@ def test_a_step_that_would_replace_an_instance_resource_is_refused_and_nothing_i
         req = cvm_models.ResetInstancesInternetMaxBandwidthRequest()
         req._deserialize({"InstanceIds": [iid], "InternetAccessible": {"InternetMaxBandwidthOut": 0}})
         cvm.ResetInstancesInternetMaxBandwidth(req)  # the drift comes back
+        group = instance(emu)["SecurityGroupIds"][0]
+        admin = rdp_rules(emu, group)["203.0.113.0/24"][0]
+        vpc = emu.client(vpc_client.VpcClient)
+        rm = vpc_models.DeleteSecurityGroupPoliciesRequest()
+        rm._deserialize(
+            {
+                "SecurityGroupId": group,
+                "SecurityGroupPolicySet": {"Ingress": [{"PolicyIndex": admin["PolicyIndex"]}]},
+            }
+        )
+        vpc.DeleteSecurityGroupPolicies(rm)  # a second, harmless fix joins the same preview
+        rules_before = ingress(emu, group)
         refused = tc(emu, tmp_path, "apply", "--yes")
         assert refused.returncode == 1
         assert "refusing to apply; nothing was changed" in refused.stderr
         assert f"bandwidth-{iid}" in refused.stderr and "never replaces an instance" in refused.stderr
-        assert instance(emu)["InternetAccessible"]["InternetMaxBandwidthOut"] == 0
+        assert "create" in refused.stdout and "sg-rule-" in refused.stdout  # the preview had both ...
+        assert instance(emu)["InternetAccessible"]["InternetMaxBandwidthOut"] == 0  # ... neither ran
+        assert ingress(emu, group) == rules_before
+
+
+# ---------------------------------------------------------------- issue #5 acceptance
+
+POLICY = Path(__file__).resolve().parents[2] / "policies" / "windows-rdp.yaml"
+RDP_SHADOWED = """
+name: rdp-shadowed-own-rule
+vpcs: [{name: demo, cidr: 10.0.0.0/16, subnets: [{name: app, cidr: 10.0.1.0/24, zone: ap-guangzhou-3}]}]
+security_groups:
+  - name: rdp
+    ingress:
+      - {protocol: TCP, port: "3389", cidr: 0.0.0.0/0, action: DROP, description: no rdp from internet}
+      - {protocol: TCP, port: "3389", cidr: 198.51.100.10/32, action: ACCEPT, description: jump host by hand}
+    egress: [{protocol: ALL, cidr: 0.0.0.0/0, action: ACCEPT}]
+instances:
+  - {name: win-rdp-01, image: windows, subnet: app, security_groups: [rdp], bandwidth: 10,
+     load: {CpuUsage: 12, MemUsage: 38, WanOuttraffic: 0.6, WanIntraffic: 0.3}}
+"""
+
+
+def policy_file(tmp: Path, name: str, old: str, new: str) -> Path:
+    text = POLICY.read_text()
+    assert old in text
+    path = tmp / name
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def rdp_rules(emu: RunningEmulator, group: str) -> dict[str, list[dict]]:
+    rules: dict[str, list[dict]] = {}
+    for r in ingress(emu, group):
+        if r["Port"] == "3389" and r["Action"] == "ACCEPT":
+            rules.setdefault(r["CidrBlock"], []).append(r)
+    return rules
+
+
+def test_a_cidr_removed_from_the_policy_deletes_tcremedys_rule_never_an_adopted_one(tmp_path):
+    """ "Removed from the policy" = the CIDR left rdp.admin_cidrs: tcremedy's own rule for it is
+    deleted; a rule that existed before (here moved above the DROP, adopted) is only forgotten."""
+    scenario = tmp_path / "rdp-shadowed.yaml"
+    scenario.write_text(RDP_SHADOWED)
+    with start_emulator(scenario=str(scenario), transition_seconds=0.05) as emu:
+        group = instance(emu)["SecurityGroupIds"][0]
+        first = tc(emu, tmp_path, "apply", "--yes")
+        assert first.returncode == 0, first.stdout + first.stderr
+        rules = rdp_rules(emu, group)
+        assert [r["PolicyDescription"] for r in rules["198.51.100.10/32"]] == ["jump host by hand"]
+        assert rules["203.0.113.0/24"][0]["PolicyDescription"].startswith("tcremedy:")
+        drop = next(r for r in ingress(emu, group) if r["Action"] == "DROP")
+        assert all(r[0]["PolicyIndex"] < drop["PolicyIndex"] for r in rules.values())  # both above it
+
+        narrowed = policy_file(
+            tmp_path, "narrow.yaml", "    - 203.0.113.0/24\n    - 198.51.100.10/32\n", "    - 192.0.2.10/32\n"
+        )
+        second = tc(emu, tmp_path, "apply", "--yes", "--policy", str(narrowed))
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert "delete" in second.stdout
+        after = rdp_rules(emu, group)
+        assert "203.0.113.0/24" not in after  # tcremedy's rule: deleted from the group
+        assert [r["PolicyDescription"] for r in after["198.51.100.10/32"]] == ["jump host by hand"]
+        assert len(after["192.0.2.10/32"]) == 1  # the policy's new CIDR
+        third = tc(emu, tmp_path, "apply", "--yes", "--policy", str(narrowed))
+        assert third.returncode == 0 and "Preview: no changes." in third.stdout, third.stdout
+
+
+def open_codes(emu: RunningEmulator, cwd: Path) -> dict[str, set[str]]:
+    out = tc(emu, cwd, "plan", "--json", "-q")
+    return {i["instance_id"]: {f["code"] for f in i["findings"]} for i in json.loads(out.stdout)["instances"]}
+
+
+def test_only_and_instance_fix_just_the_selection_and_keep_earlier_fixes(tmp_path):
+    """A scoped apply acts only on the selected findings; the others stay open. A later --instance
+    run, which reads only its instance's groups, must not remove the rule an earlier run made."""
+    with start_emulator(scenario="demo-fleet", fleet_size=12, transition_seconds=0.05) as emu:
+        expected = emu.control("GET", "scenario")["instances"]
+        by_cause = {code: iid for iid, code in expected.items() if code}
+        sg_inst, bw_inst = by_cause["SG_BLOCKS_RDP"], by_cause["BANDWIDTH_ZERO"]
+        before = open_codes(emu, tmp_path)
+        one = tc(emu, tmp_path, "apply", "--yes", "--instance", sg_inst)
+        assert one.returncode == 0, one.stdout + one.stderr
+        two = tc(emu, tmp_path, "apply", "--yes", "--only", "BANDWIDTH_ZERO", "--instance", bw_inst)
+        assert two.returncode == 0, two.stdout + two.stderr
+        assert "delete" not in two.stdout  # the first run's rule is kept
+        after = open_codes(emu, tmp_path)
+        assert not after[sg_inst] and not after[bw_inst]
+        for code, iid in by_cause.items():
+            if iid not in (sg_inst, bw_inst):
+                assert code in after[iid] and after[iid] == before[iid], (iid, code)
+
+
+SECRET = "Tcr3medy-Only-In-Env!"
+
+
+def test_password_reset_from_the_env_var_never_leaks_and_needs_a_value(tmp_path):
+    policy = policy_file(
+        tmp_path,
+        "pw.yaml",
+        "    - guest_credssp_mitigated\n",
+        "    - guest_credssp_mitigated\n    - reset_password\n  password_env: TCREMEDY_NEW_PASSWORD\n",
+    )
+    with start_emulator(scenario="password-reset-failed", transition_seconds=0.05) as emu:
+        os.environ.pop("TCREMEDY_NEW_PASSWORD", None)
+        manual = tc(emu, tmp_path, "apply", "--yes", "--policy", str(policy))
+        assert "Set the environment variable TCREMEDY_NEW_PASSWORD" in manual.stdout
+        assert instance(emu)["LatestOperationState"] == "FAILED"  # nothing ran
+
+        os.environ["TCREMEDY_NEW_PASSWORD"] = ""
+        try:
+            empty = tc(emu, tmp_path, "apply", "--yes", "--policy", str(policy))
+            assert empty.returncode == 1 and "Traceback" not in empty.stderr
+            assert "TCREMEDY_NEW_PASSWORD" in empty.stderr and "set but empty" in empty.stderr
+            assert instance(emu)["LatestOperationState"] == "FAILED"
+
+            os.environ["TCREMEDY_NEW_PASSWORD"] = SECRET
+            plan = tmp_path / "plan.json"
+            assert tc(
+                emu, tmp_path, "plan", "-q", "--policy", str(policy), "--out", str(plan)
+            ).returncode in (0, 2)
+            done = tc(emu, tmp_path, "apply", "--yes", "--policy", str(policy))
+        finally:
+            os.environ.pop("TCREMEDY_NEW_PASSWORD", None)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "ForceStop: the instance is STOPPED (forced) and started again" in done.stdout
+        inst = instance(emu)
+        assert (inst["LatestOperation"], inst["LatestOperationState"]) == (
+            "ResetInstancesPassword",
+            "SUCCESS",
+        )
+        assert inst["InstanceState"] == "RUNNING"
+        leaks = [p for p in tmp_path.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+        assert (tmp_path / ".tcremedy" / "state").is_dir() and plan.is_file()
+        assert not leaks and SECRET not in done.stdout + done.stderr
+
+
+def _pending_creates(state: Path) -> list[str]:
+    pending = []
+    for path in (state / ".pulumi" / "stacks").rglob("*.json"):
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue  # being written
+        for op in (doc.get("checkpoint", {}).get("latest") or {}).get("pending_operations") or []:
+            pending.append(f"{op.get('type')} {op.get('resource', {}).get('urn', '')}")
+    return pending
+
+
+def test_sigkill_while_the_rule_create_is_in_flight_leaves_no_duplicate_and_converges(tmp_path):
+    """Killed while CreateSecurityGroupPolicies is on the wire: the emulator still creates the rule
+    (the request was sent), the checkpoint keeps a pending create. The next apply clears it and
+    finds the rule instead of adding a second one; a third apply has nothing to do. The emulator's
+    latency is switched on only for this moment (its real --latency-ms fault, set in process)."""
+    state = tmp_path / ".tcremedy" / "state"
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PULUMI_CONFIG_PASSPHRASE": "test-only"}
+    with start_emulator(scenario="sg-missing-rdp", transition_seconds=0.05) as emu:
+        group = instance(emu)["SecurityGroupIds"][0]
+        server = emu.server.emulator
+        proc = subprocess.Popen(
+            [TCREMEDY, "apply", "--yes", "--endpoint", emu.endpoint],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not any("creating" in p and "sg-rule" in p for p in _pending_creates(state)):
+                assert proc.poll() is None and time.monotonic() < deadline, "no pending rule create seen"
+                time.sleep(0.02)
+            server.config = replace(server.config, latency_ms=1500)  # every request now waits 1.5 s
+            server.stats.clear()
+            while "DescribeSecurityGroupPolicies" not in server.stats.as_data():
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            time.sleep(0.4)  # the provider has read the group; its Create is waiting in the emulator
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            time.sleep(1.5)  # the sent Create completes server-side after the client died
+        finally:
+            server.config = replace(server.config, latency_ms=0)
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        assert len(rdp_rules(emu, group)) == 1  # the in-flight create landed in the cloud ...
+        assert _pending_creates(state)  # ... and the engine never learnt its result
+        again = tc(emu, tmp_path, "apply", "--yes")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "pending operation" in again.stderr
+        rules = rdp_rules(emu, group)
+        assert sorted(rules) == ["198.51.100.10/32", "203.0.113.0/24"]
+        assert all(len(v) == 1 for v in rules.values()), rules  # exactly one tcremedy rule per CIDR
+        third = tc(emu, tmp_path, "apply", "--yes")
+        assert third.returncode == 0 and "Preview: no changes." in third.stdout, third.stdout

@@ -14,12 +14,7 @@ from tcremedy.planfile import read_planfile
 
 POLICY = Path(__file__).resolve().parents[2] / "policies" / "windows-rdp.yaml"
 
-
-@pytest.fixture(autouse=True)
-def no_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TCCLI_PROFILE", "TCREMEDY_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+pytestmark = pytest.mark.usefixtures("no_credentials")
 
 
 def plan(*args: str) -> tuple[int, str, str]:

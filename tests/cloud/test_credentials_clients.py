@@ -68,7 +68,9 @@ def test_loopback_endpoint_falls_back_to_the_emulator_credentials(
 ) -> None:
     found = resolve_credential("http://127.0.0.1:8080")
     assert (found.source, found.credential.secret_id) == ("emulator", LOCAL_SECRET_ID)
-    assert "local emulator's credentials" in capsys.readouterr().err
+    # the core says nothing itself; the CLI prints this note (see tests/cli/test_plan_cli.py)
+    assert "local emulator's credentials" in found.note("http://127.0.0.1:8080")
+    assert capsys.readouterr().err == ""
 
 
 def test_real_cloud_without_credentials_is_a_clear_error(

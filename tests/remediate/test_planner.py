@@ -128,5 +128,26 @@ def test_fixes_stay_while_the_policy_wants_them_and_go_when_it_does_not():
     empty = plan_fixes(POLICY, STATE, _fleet())
     kept = program_resources(empty, [rule, dropped, guest], POLICY, STATE)
     assert [r.key for r in kept] == [f"guest-enable-rdp-{IID}", rule.key]  # CIDR left the policy: removed
+    # fixes.auto no longer lists the fix, but the policy still wants the access: held, not removed.
     narrowed = replace(POLICY, fixes=Fixes(auto=("raise_bandwidth",)))
-    assert program_resources(empty, [rule, guest], narrowed, STATE) == ()
+    held = program_resources(empty, [rule, guest], narrowed, STATE)
+    assert [(r.key, r.params.get("hold")) for r in held] == [(guest.key, True), (rule.key, True)]
+    # Allowed again: managed again (the hold is lifted).
+    assert all("hold" not in r.params for r in program_resources(empty, held, POLICY, STATE))
+
+
+def test_a_scoped_apply_keeps_every_earlier_fix_held_even_out_of_its_view():
+    """--instance collects only part of the cloud: fixes on instances and groups it did not read,
+    or fixes the policy no longer wants, must not be removed by it (only an unscoped apply may)."""
+    other = FixResource(
+        "sg_rule",
+        "sg-rule-sg-unseen-203-0-113-0-24-tcp-3389",
+        "sg_allow_rdp",
+        "",
+        {"security_group_id": "sg-unseen", "cidr_block": "203.0.113.0/24", "port": "3389"},
+    )
+    bandwidth = FixResource("bandwidth", "bandwidth-ins-unseen", "raise_bandwidth", "ins-unseen", {})
+    empty = plan_fixes(POLICY, STATE, _fleet())
+    assert program_resources(empty, [other, bandwidth], POLICY, STATE) == ()  # unscoped: gone
+    kept = program_resources(empty, [other, bandwidth], POLICY, STATE, scoped=True)
+    assert [(r.key, r.params["hold"]) for r in kept] == [(bandwidth.key, True), (other.key, True)]

@@ -65,3 +65,22 @@ def test_public_cidr_is_rejected_without_allow_public(sg_env):
     props, _ = sg_env
     check = SecurityGroupIngressRuleProvider().check({}, {**props, "cidr_block": "0.0.0.0/0"})
     assert check.failures and "allow_public_rdp" in check.failures[0].reason
+
+
+@pytest.mark.emulator(scenario="sg-drop-before-accept")
+def test_a_pre_existing_rule_under_a_drop_is_moved_on_top_adopted_and_never_deleted(sg_env):
+    """The admin's own ACCEPT sits below a DROP: the provider copies it above the DROP with the
+    admin's description, removes the shadowed original, and records it as adopted, so removing
+    the fix later forgets the rule instead of deleting someone else's access."""
+    props, ingress = sg_env
+    provider = SecurityGroupIngressRuleProvider()
+    made = provider.create(dict(props))
+    rules = [r for r in ingress() if r["CidrBlock"] == "203.0.113.0/24"]
+    drop = next(r for r in ingress() if r["Action"] == "DROP")
+    assert len(rules) == 1 and rules[0]["PolicyIndex"] < drop["PolicyIndex"]
+    assert rules[0]["PolicyDescription"] == "admin office" and made.outs["adopted"] is True
+    assert provider.diff(made.id, made.outs, dict(props)).changes is False
+    provider.delete(made.id, made.outs)
+    assert [r["PolicyDescription"] for r in ingress() if r["CidrBlock"] == "203.0.113.0/24"] == [
+        "admin office"
+    ]

@@ -57,6 +57,7 @@ class ApiError(Exception):
 
 
 def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    """``items`` in consecutive slices of ``size`` at most."""
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
@@ -119,3 +120,14 @@ class CloudApi:
             return [run(i) for i in items]
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(items))) as pool:
             return list(pool.map(run, items))
+
+
+def all_pages(
+    api: CloudApi, fetch: Callable[[int], dict[str, Any]], size: int, set_key: str
+) -> list[dict[str, Any]]:
+    """Every item of an Offset/Limit listing: ``fetch(offset)`` returns one response of ``size``
+    items at most; the first page's TotalCount says which further pages to fetch (concurrently)."""
+    first = fetch(0)
+    total = int(first.get("TotalCount") or 0)
+    rest = api.map(fetch, range(size, total, size))
+    return [item for page in (first, *rest) for item in page.get(set_key) or ()]

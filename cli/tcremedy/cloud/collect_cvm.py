@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tcremedy.cloud.api import ApiError, CloudApi, chunks
+from tcremedy.cloud.api import ApiError, CloudApi, all_pages, chunks
 from tcremedy.cloud.state import CollectionGap, Instance
 from tcremedy.errors import CollectionError
 
@@ -101,11 +101,7 @@ def describe_instances(
     filters = query.filters()
     base: dict[str, Any] = {"Limit": PAGE, **({"Filters": filters} if filters else {})}
     api.progress.phase("instances")
-    first = _page(api, {**base, "Offset": 0})
-    total = int(first.get("TotalCount") or 0)
-    offsets = list(range(PAGE, total, PAGE))
-    rest = api.map(lambda off: _page(api, {**base, "Offset": off}), offsets)
-    items = [i for p in (first, *rest) for i in p.get("InstanceSet") or ()]
+    items = all_pages(api, lambda off: _page(api, {**base, "Offset": off}), PAGE, "InstanceSet")
     unique = {i["InstanceId"]: i for i in items}  # a page boundary shifting under us must not duplicate
     return [instance_from_api(i, region) for i in unique.values()], []
 

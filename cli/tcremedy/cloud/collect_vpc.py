@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tcremedy.cloud.api import ApiError, CloudApi, chunks
+from tcremedy.cloud.api import ApiError, CloudApi, all_pages, chunks
 from tcremedy.cloud.state import (
     CollectionGap,
     NetworkAcl,
@@ -139,13 +139,7 @@ def _by_ids(
 def subnets(api: CloudApi, subnet_ids: Sequence[str]) -> tuple[dict[str, Subnet], list[CollectionGap]]:
     items, gaps = _by_ids(api, "DescribeSubnets", "SubnetIds", "SubnetSet", subnet_ids, "subnet", "subnets")
     found = {s.subnet_id: s for s in map(subnet_from_api, items)}
-    failed = {g.resource_id for g in gaps}
-    gaps += [
-        CollectionGap("subnet", sid, "ResourceNotFound", f"subnet {sid} was not returned by DescribeSubnets")
-        for sid in subnet_ids
-        if sid not in found and sid not in failed
-    ]
-    return found, gaps
+    return found, gaps + _not_returned("subnet", "subnet", "DescribeSubnets", subnet_ids, found, gaps)
 
 
 def network_acls(api: CloudApi, acl_ids: Sequence[str]) -> tuple[dict[str, NetworkAcl], list[CollectionGap]]:
@@ -153,29 +147,28 @@ def network_acls(api: CloudApi, acl_ids: Sequence[str]) -> tuple[dict[str, Netwo
         api, "DescribeNetworkAcls", "NetworkAclIds", "NetworkAclSet", acl_ids, "network_acl", "network ACLs"
     )
     found = {a.network_acl_id: a for a in map(network_acl_from_api, items)}
-    failed = {g.resource_id for g in gaps}
-    gaps += [
-        CollectionGap(
-            "network_acl",
-            aid,
-            "ResourceNotFound",
-            f"network ACL {aid} was not returned by DescribeNetworkAcls",
-        )
-        for aid in acl_ids
-        if aid not in found and aid not in failed
+    missing = _not_returned("network_acl", "network ACL", "DescribeNetworkAcls", acl_ids, found, gaps)
+    return found, gaps + missing
+
+
+def _not_returned(
+    scope: str, kind: str, action: str, wanted: Sequence[str], found: Iterable[str], gaps: list[CollectionGap]
+) -> list[CollectionGap]:
+    """Gaps for the ids a by-id Describe silently left out (neither found nor already a gap)."""
+    known = set(found) | {g.resource_id for g in gaps}
+    return [
+        CollectionGap(scope, rid, "ResourceNotFound", f"{kind} {rid} was not returned by {action}")
+        for rid in wanted
+        if rid not in known
     ]
-    return found, gaps
 
 
 def _list_all(api: CloudApi, action: str, set_key: str) -> list[dict[str, Any]]:
     """Every item of a paged VPC listing (address templates are few; listing beats filtering)."""
-    first = api.call("vpc", action, {"Offset": "0", "Limit": str(BATCH)})
-    total = int(first.get("TotalCount") or 0)
-    rest = api.map(
-        lambda off: api.call("vpc", action, {"Offset": str(off), "Limit": str(BATCH)}),
-        range(BATCH, total, BATCH),
+    # VPC's Offset/Limit are strings in the API model
+    return all_pages(
+        api, lambda off: api.call("vpc", action, {"Offset": str(off), "Limit": str(BATCH)}), BATCH, set_key
     )
-    return [i for page in (first, *rest) for i in page.get(set_key) or ()]
 
 
 def address_templates(

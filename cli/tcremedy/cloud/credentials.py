@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +47,13 @@ class ResolvedCredential:
     def __repr__(self) -> str:  # never show the key, even in a debugger or a log line
         return f"ResolvedCredential(source={self.source!r})"
 
+    def note(self, endpoint: str) -> str:
+        """What the CLI says once per command when it fell back to the emulator's credentials."""
+        if self.source != "emulator":
+            return ""
+        return ("note: no Tencent Cloud credentials configured; "
+                f"using the local emulator's credentials for {endpoint}")
+
 
 def resolve_credential(
     endpoint: str = "", profile: str | None = None, try_cvm_role: bool = True
@@ -60,8 +66,6 @@ def resolve_credential(
     if found:
         return found
     if is_loopback(endpoint):
-        _note_once(f"note: no Tencent Cloud credentials configured; "
-                   f"using the local emulator's credentials for {endpoint}")
         return ResolvedCredential(sdk_credential.Credential(LOCAL_SECRET_ID, LOCAL_SECRET_KEY), "emulator")
     if try_cvm_role and _metadata_reachable():
         role = sdk_credential.CVMRoleCredential()
@@ -72,16 +76,6 @@ def resolve_credential(
         "write ~/.tencentcloud/credentials ([default] secret_id/secret_key), or use a tccli profile "
         "(--profile NAME, ~/.tccli/NAME.credential)"
     )
-
-
-_NOTED: set[str] = set()
-
-
-def _note_once(text: str) -> None:
-    """Say a note on stderr once per process (apply resolves credentials several times)."""
-    if text not in _NOTED:
-        _NOTED.add(text)
-        print(text, file=sys.stderr)
 
 
 def _make(

@@ -13,14 +13,13 @@ from typing import Annotated
 import typer
 
 from tcremedy.cloud.api import DEFAULT_CONCURRENCY
-from tcremedy.commands.plan import (
+from tcremedy.commands.pipeline import (
     ConcurrencyOpt,
     EndpointOpt,
     FromStateOpt,
     InstanceOpt,
     JsonOpt,
     NoProbeOpt,
-    PipelineOptions,
     PolicyOpt,
     ProfileOpt,
     QuietOpt,
@@ -28,14 +27,12 @@ from tcremedy.commands.plan import (
     SarifOpt,
     SaveStateOpt,
     ViewFirstCommand,
-    emit,
     fail,
-    make_view,
-    run_pipeline,
+    report,
 )
 from tcremedy.errors import TcremedyError
 from tcremedy.report.junit import junit_xml
-from tcremedy.report.views import write_report_file
+from tcremedy.report.views import make_view, write_report_file
 
 CHECK_HELP = (
     "Gate a pipeline on the policy: exit 0 when every selected instance is compliant, 2 when any is not "
@@ -50,6 +47,7 @@ def register(app: typer.Typer) -> None:
 
 
 def check(
+    ctx: typer.Context,
     policy: PolicyOpt = None,
     region: RegionOpt = None,
     endpoint: EndpointOpt = None,
@@ -66,23 +64,13 @@ def check(
     no_guest_probe: NoProbeOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Exit 0 when every selected instance is compliant, 2 otherwise, 1 on error."""
+    """Exit 0 when every selected instance is compliant, 2 otherwise, 1 on error.
+
+    The shared options reach the pipeline through ``ctx.params`` (``commands.pipeline.report``).
+    """
     view = make_view(json_output, quiet)
-    opts = PipelineOptions(
-        policy=policy,
-        region=region,
-        endpoint=endpoint,
-        profile=profile,
-        instances=tuple(instance or ()),
-        save_state=save_state,
-        from_state=from_state,
-        concurrency=concurrency,
-        guest_probe=not no_guest_probe,
-        quiet=quiet or json_output,
-    )
     try:
-        result = run_pipeline(opts)
-        emit(result, view, sarif)
+        result = report(ctx.params, view)
         if junit is not None:
             write_report_file(junit, junit_xml(result.fleet), "JUnit file")
     except TcremedyError as exc:

@@ -23,9 +23,9 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from tcremedy.cloud.state import Instance, LiveState
-from tcremedy.diagnose.checks import guest_facts, window_max
 from tcremedy.diagnose.model import Access, DriftItem, ReachVerdict
 from tcremedy.diagnose.reachability import acl_verdicts, no_acl_verdicts, security_group_verdict
+from tcremedy.diagnose.readings import guest_facts, window_max
 from tcremedy.policy.loader import is_public_cidr
 from tcremedy.policy.model import Policy
 

@@ -46,6 +46,12 @@ OP_SYMBOLS = {
     "import": "=",
     "read": ">",
 }
+ENGINE_TYPES = ("pulumi:pulumi:Stack", "pulumi:providers:")
+PASSWORD_TYPE = "pulumi-python:dynamic/tcremedy:InstancePassword"
+FORCED_RESTART = (
+    "ResetInstancesPassword with ForceStop: the instance is STOPPED (forced) and started again; "
+    "RDP sessions drop and unsaved work in the guest is lost"
+)
 
 
 class Ui(Protocol):
@@ -230,6 +236,25 @@ def _backend(choice: PathChoice, ctx: Context, passwords: dict[str, str]) -> Any
     return load_remediation("dynamic_backend").SdkDynamicBackend(passwords=passwords)
 
 
+def check_password_env(policy: Policy, steps: Sequence[FixStep]) -> None:
+    """An automatic password reset needs its new password now: refuse before anything runs."""
+    if not any(s.resource is not None and s.resource.kind == "password" for s in steps):
+        return
+    var = policy.fixes.password_env
+    if not var:
+        raise TcremedyError(
+            "the policy lists reset_password in fixes.auto but sets no fixes.password_env "
+            "(the environment variable holding the new password); nothing was applied"
+        )
+    value = os.environ.get(var)
+    if value is None or not value.strip():
+        state = "is not set" if value is None else "is set but empty"
+        raise TcremedyError(
+            f"the environment variable {var} (policy field fixes.password_env) {state}: put the new "
+            "password in it and run apply again; nothing was applied"
+        )
+
+
 def _passwords(policy: Policy, resources: Sequence[FixResource]) -> dict[str, str]:
     var = policy.fixes.password_env
     value = os.environ.get(var) if var else None
@@ -250,11 +275,7 @@ def _show_plan(ui: Ui, ctx: Context, links: dict[str, str]) -> None:
 
 
 def _show_preview(ui: Ui, ops: Sequence[StepOp]) -> None:
-    shown = [
-        o
-        for o in ops
-        if o.op != "same" and not o.type.startswith(("pulumi:pulumi:Stack", "pulumi:providers:"))
-    ]
+    shown = [o for o in ops if o.op != "same" and not o.type.startswith(ENGINE_TYPES)]
     if not shown:
         ui.say("Preview: no changes.")
         return
@@ -262,6 +283,8 @@ def _show_preview(ui: Ui, ops: Sequence[StepOp]) -> None:
     ui.say(f"Preview: {counts}")
     for o in shown:
         ui.say(f"  {OP_SYMBOLS.get(o.op, o.op):>2} {o.op:<8} {o.name}  [{o.type}]")
+        if o.type == PASSWORD_TYPE and o.op in ("create", "update"):
+            ui.say(f"{'':>14}! {FORCED_RESTART}")
 
 
 def _verify(
@@ -289,9 +312,12 @@ def run_apply(
     from tcremedy.remediate.driver import Driver, StackSettings, default_backend_url, stack_name
 
     ctx = _from_planfile(opts, ui) if opts.plan_file else _plan_now(opts, ui)
+    check_password_env(ctx.policy, ctx.plan.automatic)
     _show_plan(ui, ctx, vnc_links(ctx.endpoint_url, ctx.region, opts.profile, ctx.plan.manual))
     engine = locate_engine()
     cred = resolve_credential(ctx.endpoint_url, opts.profile)
+    if note := cred.note(ctx.endpoint_url):
+        ui.note(note)
     home = opts.home
     settings = StackSettings(
         name=stack_name(ctx.endpoint_url, ctx.region, str(getattr(cred.credential, "secret_id", ""))),
@@ -312,7 +338,8 @@ def run_apply(
 
     program_mod = load_remediation("program")
     previous = program_mod.record_from_outputs(driver.outputs())
-    resources = program_resources(ctx.plan, previous, ctx.policy, ctx.state)
+    scoped = bool(opts.only or opts.instances)  # a partial view: earlier fixes are held, not judged
+    resources = program_resources(ctx.plan, previous, ctx.policy, ctx.state, scoped=scoped)
     if not resources and not previous:
         ui.say("Nothing to apply through Pulumi.")
         return ApplyOutcome(choice, False, manual=ctx.plan.manual)

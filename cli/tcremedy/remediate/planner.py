@@ -217,7 +217,15 @@ def _steps_for(policy: Policy, state: LiveState, inst: Instance, f: Finding, env
                 "trigger": trigger,
             },
         )
-        step = _auto(policy, f, iid, fix, res, f"Reset the Administrator password from ${var} (kept secret).")
+        step = _auto(
+            policy,
+            f,
+            iid,
+            fix,
+            res,
+            f"Reset the Administrator password from ${var} (kept secret); the instance is force-stopped "
+            "and started again.",
+        )
         if step.automatic and (not var or var not in env):
             return [
                 replace(
@@ -383,14 +391,22 @@ def _slug(text: str) -> str:
 
 
 # ---------------------------------------------------------------- convergence across runs
+#
+# What "a fix removed from the policy" means for a fix an earlier apply made:
+# * the policy no longer wants what it did (its CIDR left rdp.admin_cidrs, rdp.port changed,
+#   allow_public_rdp was turned off, the instance or group is gone...): it is REMOVED; for a
+#   security-group rule tcremedy created that deletes the rule (an adopted rule is only forgotten);
+# * the policy still wants it but its fix name left fixes.auto: it is HELD, i.e. kept as it is,
+#   neither re-applied on drift nor removed (fixes.auto says what tcremedy may do by itself;
+#   removing access is not implied by no longer being allowed to add it).
 
 ONE_SHOT_KINDS = frozenset({"reboot", "password", "guest_fix"})
+# Param of an earlier fix that is kept but must not be acted on: the provider skips its drift check.
+HOLD = "hold"
 
 
 def still_wanted(res: FixResource, policy: Policy, state: LiveState) -> bool:
-    """Whether a fix created by an earlier apply is still wanted by the policy (so it is kept)."""
-    if not policy.allows_fix(res.fix):
-        return False
+    """Whether the policy still wants what a fix made by an earlier apply did (else it is removed)."""
     if res.kind == "sg_rule":
         cidr = res.params.get("cidr_block")
         public_ok = cidr not in PUBLIC_CIDRS or policy.rdp.allow_public_rdp
@@ -412,9 +428,29 @@ def still_wanted(res: FixResource, policy: Policy, state: LiveState) -> bool:
 
 
 def program_resources(
-    plan: FixPlan, previous: Iterable[FixResource], policy: Policy, state: LiveState
+    plan: FixPlan,
+    previous: Iterable[FixResource],
+    policy: Policy,
+    state: LiveState,
+    *,
+    scoped: bool = False,
 ) -> tuple[FixResource, ...]:
-    """The union the program declares: this plan's fixes + earlier fixes the policy still wants."""
+    """The union the program declares: this plan's fixes + earlier fixes that stay.
+
+    Unscoped, an earlier fix stays while the policy still wants it (else it is removed), held when
+    its fix name left fixes.auto (see above). A scoped run (``--only``/``--instance``) sees only
+    part of the findings and, with ``--instance``, only part of the cloud, so it keeps EVERY
+    earlier fix, held. Only an unscoped apply reconciles them.
+    """
     current = {r.key: r for r in plan.resources}
-    kept = [r for r in previous if r.key not in current and still_wanted(r, policy, state)]
+    kept = [
+        _held(r, scoped or not policy.allows_fix(r.fix))
+        for r in previous
+        if r.key not in current and (scoped or still_wanted(r, policy, state))
+    ]
     return tuple(sorted([*current.values(), *kept], key=lambda r: r.key))
+
+
+def _held(res: FixResource, hold: bool) -> FixResource:
+    params = {k: v for k, v in res.params.items() if k != HOLD}
+    return replace(res, params={**params, HOLD: True} if hold else params)

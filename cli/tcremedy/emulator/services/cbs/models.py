@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from tcremedy.emulator.services.cvm.models import Instance
-
-if TYPE_CHECKING:
-    from tcremedy.emulator.core.world import RegionState
+from tcremedy.emulator.core.backend import StatelessBackend
+from tcremedy.emulator.services.cvm.instance import Instance
 
 
 def disk_wire(inst: Instance) -> dict[str, Any]:
+    """The DescribeDisks entry of an instance's system disk."""
     return {
         "DiskId": inst.system_disk_id,
         "DiskUsage": "SYSTEM_DISK",
@@ -45,17 +44,11 @@ def disk_wire(inst: Instance) -> dict[str, Any]:
     }
 
 
-class CbsBackend:
-    def __init__(self, region: RegionState) -> None:
-        self.region = region
-
-    def snapshot(self) -> dict[str, Any]:
-        return {}
-
-    def restore(self, data: dict[str, Any]) -> None:
-        pass
+class CbsBackend(StatelessBackend):
+    """System disks, derived from the CVM instances."""
 
     def disks(self) -> list[Instance]:
+        """The instances (one system disk each), in the CVM backend's listing order."""
         cvm = self.region.cvm
         cvm.settle()
         return list(cvm.ordered())

@@ -10,7 +10,7 @@ from tcremedy.emulator.core.dispatch import action
 from tcremedy.emulator.core.errors import ApiError, InvalidParameter
 from tcremedy.emulator.core.world import RegionState
 from tcremedy.emulator.services.cbs.models import CbsBackend, disk_wire
-from tcremedy.emulator.services.cvm.models import Instance
+from tcremedy.emulator.services.cvm.instance import Instance
 
 FILTERS: dict[str, Callable[[Instance, list[str]], bool]] = {
     "disk-id": lambda i, vs: i.system_disk_id in vs,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tcremedy.emulator.core.errors import ApiError
-from tcremedy.emulator.services.cvm.models import Instance
+from tcremedy.emulator.services.cvm.instance import Instance
 
 Predicate = Callable[[Instance, list[str]], bool]
 

@@ -19,7 +19,9 @@ from tcremedy.emulator.core.errors import (
 from tcremedy.emulator.core.world import RegionState
 from tcremedy.emulator.services.cvm import images
 from tcremedy.emulator.services.cvm.filters import matching
-from tcremedy.emulator.services.cvm.models import DEFAULT_INSTANCE_TYPE, INSTANCE_ID, STATE_ERROR, CvmBackend
+from tcremedy.emulator.services.cvm.instance import DEFAULT_INSTANCE_TYPE, INSTANCE_ID
+from tcremedy.emulator.services.cvm.lifecycle import STATE_ERROR
+from tcremedy.emulator.services.cvm.models import CvmBackend
 
 SERVICE, VERSION = "cvm", "2017-03-12"
 MAX_IDS = 100

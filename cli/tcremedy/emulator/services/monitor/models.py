@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from tcremedy.emulator.core.backend import StatelessBackend
 from tcremedy.emulator.core.errors import ApiError, InvalidParameterValue
 from tcremedy.emulator.services.cvm.load import METRICS, sample
-
-if TYPE_CHECKING:
-    from tcremedy.emulator.core.world import RegionState
 
 NAMESPACE = "QCE/CVM"
 PERIODS = (10, 60, 300, 3600, 86400)
@@ -46,15 +44,8 @@ def align(ts: float, period: int, tz: timezone) -> int:
     return t - ((t + offset) % period)
 
 
-class MonitorBackend:
-    def __init__(self, region: RegionState) -> None:
-        self.region = region
-
-    def snapshot(self) -> dict[str, Any]:
-        return {}
-
-    def restore(self, data: dict[str, Any]) -> None:
-        pass
+class MonitorBackend(StatelessBackend):
+    """Metric series computed from each instance's load model."""
 
     def window(self, start: str | None, end: str | None, period: int) -> Window:
         if period not in PERIODS:

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from tcremedy.emulator.core.world import RegionState
+from tcremedy.emulator.core.backend import StatelessBackend
 
 
-class TagBackend:
-    def __init__(self, region: RegionState) -> None:
-        self.region = region
-
-    def snapshot(self) -> dict[str, Any]:
-        return {}
-
-    def restore(self, data: dict[str, Any]) -> None:
-        pass
+class TagBackend(StatelessBackend):
+    """Tags, read from the CVM instances."""
 
     def instance_tags(self, resource_ids: list[str], region_name: str) -> list[dict[str, Any]]:
         """TagResource rows for CVM instances, in request order, then tag order."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tcremedy.emulator.core.errors import ApiError, InvalidParameterValue, ResourceUnavailable
 from tcremedy.emulator.services.cvm.guest import run_powershell
-from tcremedy.emulator.services.cvm.models import iso
+from tcremedy.emulator.services.cvm.instance import iso
 from tcremedy.serde import from_data, to_data
 
 if TYPE_CHECKING:

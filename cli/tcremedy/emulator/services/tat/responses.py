@@ -125,6 +125,6 @@ def describe_agent_status(region: RegionState, params: dict[str, Any]) -> dict[s
 
 
 def _heartbeat(region: RegionState, status: str) -> str:
-    from tcremedy.emulator.services.cvm.models import iso
+    from tcremedy.emulator.services.cvm.instance import iso
 
     return iso(region.now - (5 if status == "Online" else 3600))

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from tcremedy.emulator.core.errors import ApiError, InvalidParameter, InvalidParameterValue, MissingParameter
 from tcremedy.emulator.services.vpc.models.common import (
-    check_id,
     check_name,
     coexist,
     in_use,
     ipv4_cidr,
     ipv6_cidr,
+    lookup,
     not_found,
     out_of_range,
     port_spec,
@@ -82,10 +82,7 @@ class NetworkAclMixin:
         return acl
 
     def get_network_acl(self, acl_id: str, name: str = "NetworkAclId") -> NetworkAcl:
-        check_id(acl_id, "acl", name)
-        if acl_id not in self.network_acls:
-            raise not_found("network ACL", acl_id)
-        return self.network_acls[acl_id]
+        return lookup(self.network_acls, acl_id, "acl", name, "network ACL")
 
     def acl_subnets(self, acl_id: str) -> list[Subnet]:
         return [s for s in self.subnets.values() if s.network_acl_id == acl_id]

@@ -66,6 +66,14 @@ def check_id(ident: Any, prefix: str, name: str) -> str:
     return ident
 
 
+def lookup(table: dict[str, T], ident: Any, prefix: str, name: str, kind: str) -> T:
+    """The resource with id ``ident`` (parameter ``name``): malformed, then unknown, ids raise."""
+    check_id(ident, prefix, name)
+    if ident not in table:
+        raise not_found(kind, ident)
+    return table[ident]
+
+
 def check_name(value: str, name: str, limit: int = 60) -> str:
     if len(value) > limit:
         raise too_long(name, limit)
@@ -83,22 +91,22 @@ def text(value: Any, name: str, default: str = "") -> str:
 
 def ipv4_cidr(value: str, name: str) -> str:
     """An IPv4 address or network; host bits are allowed (the console accepts ``10.0.0.5/24``)."""
-    try:
-        net = ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        raise malformed(f"The value `{value}` of `{name}` is not a valid IPv4 CIDR or address.") from None
-    if net.version != 4 or value.count("/") > 1 or ":" in value:
-        raise malformed(f"The value `{value}` of `{name}` is not a valid IPv4 CIDR or address.")
-    return value
+    return _cidr(value, name, 4)
 
 
 def ipv6_cidr(value: str, name: str) -> str:
+    """An IPv6 address or network; host bits are allowed."""
+    return _cidr(value, name, 6)
+
+
+def _cidr(value: str, name: str, version: int) -> str:
+    problem = malformed(f"The value `{value}` of `{name}` is not a valid IPv{version} CIDR or address.")
     try:
         net = ipaddress.ip_network(value, strict=False)
     except ValueError:
-        raise malformed(f"The value `{value}` of `{name}` is not a valid IPv6 CIDR or address.") from None
-    if net.version != 6:
-        raise malformed(f"The value `{value}` of `{name}` is not a valid IPv6 CIDR or address.")
+        raise problem from None
+    if net.version != version or (version == 4 and (value.count("/") > 1 or ":" in value)):
+        raise problem
     return value
 
 
@@ -259,6 +267,16 @@ def tag_match(tags: list[dict[str, str]], name: str, values: list[str]) -> bool 
         key = name[4:]
         return any(t["Key"] == key and t["Value"] in values for t in tags)
     return None
+
+
+def with_tags(match: Callable[[T, str, list[str]], bool]) -> Callable[[T, str, list[str]], bool]:
+    """``match`` (a ``select`` matcher) extended with the tag filters, for items with ``.tags``."""
+
+    def tagged_match(item: T, name: str, values: list[str]) -> bool:
+        tagged = tag_match(item.tags, name, values)  # type: ignore[attr-defined]
+        return match(item, name, values) if tagged is None else tagged
+
+    return tagged_match
 
 
 def ensure(condition: bool, error: ApiError) -> None:

@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tcremedy.emulator.core.errors import ApiError, InvalidParameterValue, MissingParameter
-from tcremedy.emulator.services.vpc.models.common import check_id, check_name, in_use, network, not_found
+from tcremedy.emulator.services.vpc.models.common import (
+    check_name,
+    in_use,
+    lookup,
+    network,
+)
 
 if TYPE_CHECKING:
     from tcremedy.emulator.core.world import RegionState
@@ -86,10 +91,7 @@ class NetworkMixin:
         return vpc
 
     def get_vpc(self, vpc_id: str, name: str = "VpcId") -> Vpc:
-        check_id(vpc_id, "vpc", name)
-        if vpc_id not in self.vpcs:
-            raise not_found("VPC", vpc_id)
-        return self.vpcs[vpc_id]
+        return lookup(self.vpcs, vpc_id, "vpc", name, "VPC")
 
     # -- Subnet --------------------------------------------------------------------------------
     def create_subnet(self, vpc_id: str, name: str, cidr_block: str, zone: str, *,
@@ -116,10 +118,7 @@ class NetworkMixin:
         return subnet
 
     def get_subnet(self, subnet_id: str, name: str = "SubnetId") -> Subnet:
-        check_id(subnet_id, "subnet", name)
-        if subnet_id not in self.subnets:
-            raise not_found("subnet", subnet_id)
-        return self.subnets[subnet_id]
+        return lookup(self.subnets, subnet_id, "subnet", name, "subnet")
 
     # -- Private IPs (used by CVM when it places an instance in a subnet) ------------------------
     def allocate_private_ip(self, subnet_id: str, resource_id: str, ip: str | None = None) -> str:

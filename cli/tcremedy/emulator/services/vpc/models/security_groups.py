@@ -34,6 +34,7 @@ from tcremedy.emulator.services.vpc.models.common import (
     in_use,
     ipv4_cidr,
     ipv6_cidr,
+    lookup,
     malformed,
     not_found,
     out_of_range,
@@ -183,10 +184,7 @@ class SecurityGroupMixin:
         return sg
 
     def get_security_group(self, sg_id: str, name: str = "SecurityGroupId") -> SecurityGroup:
-        check_id(sg_id, "sg", name)
-        if sg_id not in self.security_groups:
-            raise not_found("security group", sg_id)
-        return self.security_groups[sg_id]
+        return lookup(self.security_groups, sg_id, "sg", name, "security group")
 
     def security_group_exists(self, sg_id: str) -> bool:
         """For sibling backends (CVM validates SecurityGroupIds with it)."""

@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tcremedy.emulator.core.errors import InvalidParameter, MissingParameter
-from tcremedy.emulator.services.vpc.models.common import check_id, check_name, coexist, malformed, not_found
+from tcremedy.emulator.services.vpc.models.common import (
+    check_name,
+    coexist,
+    lookup,
+    malformed,
+)
 
 if TYPE_CHECKING:
     from tcremedy.emulator.core.world import RegionState
@@ -90,10 +95,7 @@ class AddressTemplateMixin:
         return tpl
 
     def get_address_template(self, template_id: str, name: str = "AddressTemplateId") -> AddressTemplate:
-        check_id(template_id, "ipm", name)
-        if template_id not in self.address_templates:
-            raise not_found("address template", template_id)
-        return self.address_templates[template_id]
+        return lookup(self.address_templates, template_id, "ipm", name, "address template")
 
     def create_address_template_group(self, name: str, template_ids: list[str],
                                       tags: list[dict[str, str]] | None = None) -> AddressTemplateGroup:
@@ -112,7 +114,4 @@ class AddressTemplateMixin:
 
     def get_address_template_group(self, group_id: str, name: str = "AddressTemplateGroupId"
                                    ) -> AddressTemplateGroup:
-        check_id(group_id, "ipmg", name)
-        if group_id not in self.address_template_groups:
-            raise not_found("address template group", group_id)
-        return self.address_template_groups[group_id]
+        return lookup(self.address_template_groups, group_id, "ipmg", name, "address template group")

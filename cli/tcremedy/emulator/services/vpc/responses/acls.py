@@ -9,14 +9,10 @@ from tcremedy.emulator.core.errors import UnsupportedOperation
 from tcremedy.emulator.services.vpc.models import NetworkAcl, VpcBackend
 from tcremedy.emulator.services.vpc.models.common import (
     coexist,
-    filters,
-    id_list,
-    ids_or_filters,
     order,
-    select,
     tags_in,
 )
-from tcremedy.emulator.services.vpc.responses.base import by_ids, paged, vpc_action
+from tcremedy.emulator.services.vpc.responses.base import described, paged, vpc_action
 from tcremedy.emulator.services.vpc.responses.wire import network_acl_wire
 
 
@@ -42,13 +38,8 @@ def _acl_match(item: NetworkAcl, name: str, values: list[str]) -> bool:
 
 @vpc_action("DescribeNetworkAcls")
 def describe_network_acls(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    ids_or_filters(params, "NetworkAclIds")
-    ids = id_list(params, "NetworkAclIds", "acl")
-    flt = filters(params, ("vpc-id", "network-acl-id", "network-acl-name"))
-    if ids:
-        items = by_ids(vpc.network_acls, ids, "network ACL")
-    else:
-        items = select(vpc.network_acls.values(), flt, _acl_match)
+    items = described(params, vpc.network_acls, _acl_match, ids="NetworkAclIds", prefix="acl",
+                      kind="network ACL", filter_names=("vpc-id", "network-acl-id", "network-acl-name"))
     items = order(items, params, {"NetworkAclId": lambda a: a.network_acl_id,
                                   "NetworkAclName": lambda a: a.name,
                                   "CreatedTime": lambda a: a.created, "ModifyTime": lambda a: a.created})

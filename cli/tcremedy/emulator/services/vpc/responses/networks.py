@@ -8,13 +8,11 @@ from tcremedy.emulator.core import params as p
 from tcremedy.emulator.services.vpc.models import Subnet, Vpc, VpcBackend
 from tcremedy.emulator.services.vpc.models.common import (
     filters,
-    id_list,
     ids_or_filters,
-    select,
-    tag_match,
     tags_in,
+    with_tags,
 )
-from tcremedy.emulator.services.vpc.responses.base import by_ids, paged, required, vpc_action
+from tcremedy.emulator.services.vpc.responses.base import described, paged, required, vpc_action
 from tcremedy.emulator.services.vpc.responses.wire import subnet_wire, vpc_wire
 
 
@@ -29,10 +27,8 @@ def create_vpc(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
     return {"Vpc": vpc_wire(created)}
 
 
+@with_tags
 def _vpc_match(item: Vpc, name: str, values: list[str]) -> bool:
-    tagged = tag_match(item.tags, name, values)
-    if tagged is not None:
-        return tagged
     return {
         "vpc-name": lambda: any(v in item.name for v in values),
         "vpc-id": lambda: item.vpc_id in values,
@@ -43,10 +39,9 @@ def _vpc_match(item: Vpc, name: str, values: list[str]) -> bool:
 
 @vpc_action("DescribeVpcs")
 def describe_vpcs(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    ids_or_filters(params, "VpcIds")
-    ids = id_list(params, "VpcIds", "vpc")
-    flt = filters(params, ("vpc-name", "vpc-id", "cidr-block", "is-default", "tag-key"), prefixes=("tag:",))
-    items = by_ids(vpc.vpcs, ids, "VPC") if ids else select(vpc.vpcs.values(), flt, _vpc_match)
+    items = described(params, vpc.vpcs, _vpc_match, ids="VpcIds", prefix="vpc", kind="VPC",
+                      filter_names=("vpc-name", "vpc-id", "cidr-block", "is-default", "tag-key"),
+                      prefixes=("tag:",))
     shown, total = paged(items, params)
     return {"TotalCount": total, "VpcSet": [vpc_wire(v) for v in shown]}
 
@@ -60,10 +55,8 @@ def create_subnet(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
     return {"Subnet": subnet_wire(vpc, subnet)}
 
 
+@with_tags
 def _subnet_match(item: Subnet, name: str, values: list[str]) -> bool:
-    tagged = tag_match(item.tags, name, values)
-    if tagged is not None:
-        return tagged
     return {
         "vpc-id": lambda: item.vpc_id in values,
         "subnet-id": lambda: item.subnet_id in values,
@@ -77,11 +70,9 @@ def _subnet_match(item: Subnet, name: str, values: list[str]) -> bool:
 
 @vpc_action("DescribeSubnets")
 def describe_subnets(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    ids_or_filters(params, "SubnetIds")
-    ids = id_list(params, "SubnetIds", "subnet")
-    flt = filters(params, ("vpc-id", "subnet-id", "subnet-name", "cidr-block", "zone", "is-default",
-                           "route-table-id", "tag-key"), prefixes=("tag:",))
-    items = by_ids(vpc.subnets, ids, "subnet") if ids else select(vpc.subnets.values(), flt, _subnet_match)
+    items = described(params, vpc.subnets, _subnet_match, ids="SubnetIds", prefix="subnet", kind="subnet",
+                      filter_names=("vpc-id", "subnet-id", "subnet-name", "cidr-block", "zone", "is-default",
+                                    "route-table-id", "tag-key"), prefixes=("tag:",))
     shown, total = paged(items, params)
     return {"TotalCount": total, "SubnetSet": [subnet_wire(vpc, s) for s in shown], "NextToken": ""}
 

@@ -10,14 +10,12 @@ from tcremedy.emulator.services.vpc.models import SecurityGroup, VpcBackend
 from tcremedy.emulator.services.vpc.models.common import (
     filters,
     id_list,
-    ids_or_filters,
     order,
-    select,
-    tag_match,
     tags_in,
+    with_tags,
 )
 from tcremedy.emulator.services.vpc.models.security_groups import DIRECTIONS, policy_set
-from tcremedy.emulator.services.vpc.responses.base import by_ids, paged, vpc_action
+from tcremedy.emulator.services.vpc.responses.base import described, paged, vpc_action
 from tcremedy.emulator.services.vpc.responses.wire import policy_wire, security_group_wire
 
 
@@ -29,10 +27,8 @@ def create_security_group(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, 
     return {"SecurityGroup": security_group_wire(sg)}
 
 
+@with_tags
 def _sg_match(item: SecurityGroup, name: str, values: list[str]) -> bool:
-    tagged = tag_match(item.tags, name, values)
-    if tagged is not None:
-        return tagged
     return {
         "security-group-id": lambda: item.security_group_id in values,
         "security-group-name": lambda: item.name in values,
@@ -42,14 +38,9 @@ def _sg_match(item: SecurityGroup, name: str, values: list[str]) -> bool:
 
 @vpc_action("DescribeSecurityGroups")
 def describe_security_groups(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    ids_or_filters(params, "SecurityGroupIds")
-    ids = id_list(params, "SecurityGroupIds", "sg")
-    flt = filters(params, ("security-group-id", "security-group-name", "project-id", "tag-key"),
-                  prefixes=("tag:",))
-    if ids:
-        items = by_ids(vpc.security_groups, ids, "security group")
-    else:
-        items = select(vpc.security_groups.values(), flt, _sg_match)
+    items = described(params, vpc.security_groups, _sg_match, ids="SecurityGroupIds", prefix="sg",
+                      kind="security group", prefixes=("tag:",),
+                      filter_names=("security-group-id", "security-group-name", "project-id", "tag-key"))
     items = order(items, params, {"CreatedTime": lambda g: g.created, "UpdateTime": lambda g: g.updated})
     shown, total = paged(items, params)
     return {"SecurityGroupSet": [security_group_wire(g) for g in shown], "TotalCount": total}

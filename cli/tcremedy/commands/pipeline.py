@@ -1,0 +1,251 @@
+"""What `tcremedy plan` and `tcremedy check` share: their common options, the option-error rule,
+and the pipeline policy -> live state (cloud or file) -> diagnosis -> proposed fixes -> report.
+
+``tcremedy apply`` reuses ``PipelineOptions``, ``run_pipeline`` and ``collect_live`` to re-read the cloud.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer._click.core import Context
+from typer._click.exceptions import UsageError
+from typer.core import TyperCommand
+
+from tcremedy.cloud.api import DEFAULT_CONCURRENCY, CloudApi
+from tcremedy.cloud.clients import make_clients, resolve_endpoint, resolve_region
+from tcremedy.cloud.collect import CollectRequest, collect, query_for_selector
+from tcremedy.cloud.collect_guest import ProbeSettings
+from tcremedy.cloud.credentials import resolve_credential
+from tcremedy.cloud.retry import CallStats
+from tcremedy.cloud.state import LiveState
+from tcremedy.diagnose.engine import diagnose
+from tcremedy.diagnose.model import FleetDiagnosis
+from tcremedy.errors import CollectionError, TcremedyError
+from tcremedy.planfile import ProposedFix, propose_fixes
+from tcremedy.policy.loader import load_policy, resolve_policy_path
+from tcremedy.policy.model import Policy
+from tcremedy.policy.selector import selects
+from tcremedy.report.document import PLAN_FORMAT, dumps
+from tcremedy.report.progress import progress_for
+from tcremedy.report.sarif import sarif_document
+from tcremedy.report.views import HumanView, JsonView, write_report_file
+
+
+class ViewFirstCommand(TyperCommand):
+    """Option errors become exit code 1 (2 means "drift"), as JSON when ``--json`` was given."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        wants_json = "--json" in args
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            if wants_json:
+                JsonView(kind=PLAN_FORMAT).error(TcremedyError(exc.format_message()))
+            else:
+                HumanView().error(TcremedyError(f"{exc.format_message()} (see `{ctx.command_path} --help`)"))
+            ctx.exit(1)
+            raise  # unreachable: ctx.exit raises
+
+
+# ---------------------------------------------------------------- options shared by plan and check
+
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy", help="Policy file (default: ./policies/windows-rdp.yaml, else the packaged one)."
+    ),
+]
+RegionOpt = Annotated[
+    str | None, typer.Option("--region", help="Region (default: $TENCENTCLOUD_REGION, else ap-guangzhou).")
+]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint",
+        help="API endpoint for every service, e.g. http://127.0.0.1:8080 for the local emulator "
+        "(default: $TCREMEDY_ENDPOINT, else Tencent Cloud).",
+    ),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option("--profile", help="tccli profile (~/.tccli/NAME.credential; default $TCCLI_PROFILE)."),
+]
+InstanceOpt = Annotated[
+    list[str] | None, typer.Option("--instance", help="Only this instance id (repeatable).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON (docs/json-schema.md).")]
+SarifOpt = Annotated[Path | None, typer.Option("--sarif", help="Also write the findings as SARIF 2.1.0.")]
+SaveStateOpt = Annotated[
+    Path | None, typer.Option("--save-state", help="Write the collected live state (JSON) for offline use.")
+]
+FromStateOpt = Annotated[
+    Path | None,
+    typer.Option("--from-state", help="Diagnose a saved live state instead of reading the cloud."),
+]
+ConcurrencyOpt = Annotated[
+    int, typer.Option("--concurrency", help="API requests in flight at most.", min=1, max=64)
+]
+NoProbeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-guest-probe",
+        help="Do not run the read-only guest probe (TAT RunCommand); guest checks become unknown.",
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no notes on stderr.")]
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """What the pipeline reads and how (the shared options, parsed)."""
+
+    policy: Path | None = None
+    region: str | None = None
+    endpoint: str | None = None
+    profile: str | None = None
+    instances: tuple[str, ...] = ()
+    save_state: Path | None = None
+    from_state: Path | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    guest_probe: bool = True
+    quiet: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> PipelineOptions:
+        """From the parsed command line (``ctx.params``) of a command taking the shared options."""
+        return cls(
+            policy=params["policy"],
+            region=params["region"],
+            endpoint=params["endpoint"],
+            profile=params["profile"],
+            instances=tuple(params["instance"] or ()),
+            save_state=params["save_state"],
+            from_state=params["from_state"],
+            concurrency=params["concurrency"],
+            guest_probe=not params["no_guest_probe"],
+            quiet=params["quiet"] or params["json_output"],
+        )
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """Everything one pipeline run produced."""
+
+    policy: Policy
+    policy_path: Path
+    policy_bytes: bytes
+    state: LiveState
+    fleet: FleetDiagnosis
+    fixes: tuple[ProposedFix, ...]
+    stats: CallStats | None  # None when the state came from a file
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_state_file(path: Path) -> LiveState:
+    """Read a ``--save-state`` file back; a bad file is a TcremedyError naming it."""
+    try:
+        state = LiveState.from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TcremedyError(f"{path}: state file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TcremedyError(f"{path}: cannot read the state file: {exc}") from None
+    except ValueError as exc:  # JSONDecodeError included
+        raise TcremedyError(f"{path}: not a tcremedy live-state file ({exc})") from None
+    except (KeyError, TypeError) as exc:
+        raise TcremedyError(f"{path}: not a tcremedy live-state file (missing or malformed {exc})") from None
+    if state.format != "tcremedy.livestate/v1":
+        raise TcremedyError(f"{path}: format {state.format!r}, expected 'tcremedy.livestate/v1'")
+    return state
+
+
+def collect_live(policy: Policy, opts: PipelineOptions) -> tuple[LiveState, CallStats]:
+    """Resolve region, endpoint and credentials, then collect what the policy selects."""
+    region = resolve_region(opts.region)
+    if policy.selector.regions and region not in policy.selector.regions:
+        raise CollectionError(
+            f"region {region} is not among the policy's selector.regions {list(policy.selector.regions)}; "
+            "pass --region with one of them"
+        )
+    endpoint = resolve_endpoint(opts.endpoint)
+    resolved = resolve_credential(endpoint.url, opts.profile)
+    if (note := resolved.note(endpoint.url)) and not opts.quiet:
+        print(note, file=sys.stderr)
+    stats = CallStats()
+    request = CollectRequest(
+        region=region,
+        query=query_for_selector(policy.selector, opts.instances),
+        selects=lambda inst: selects(policy.selector, inst),
+        window_seconds=policy.capacity.window_seconds,
+        probe=ProbeSettings(enabled=opts.guest_probe),
+        endpoint=endpoint.url,
+    )
+    progress = progress_for(opts.quiet)
+    clients = make_clients(resolved.credential, region, endpoint)
+    api = CloudApi(clients, stats=stats, concurrency=opts.concurrency, progress=progress)
+    if progress is None:
+        return collect(api, request), stats
+    with progress:
+        return collect(api, request), stats
+
+
+def run_pipeline(opts: PipelineOptions) -> PipelineResult:
+    """Policy -> live state (cloud or file) -> diagnosis -> proposed fixes. Raises TcremedyError."""
+    policy_path = resolve_policy_path(opts.policy, Path.cwd())
+    policy = load_policy(policy_path)
+    try:
+        policy_bytes = policy_path.read_bytes()
+    except OSError as exc:  # pragma: no cover - just loaded
+        raise TcremedyError(f"{policy_path}: {exc}") from None
+    stats = None
+    if opts.from_state is not None:
+        state = load_state_file(opts.from_state)
+        if opts.region and opts.region != state.region:
+            raise TcremedyError(
+                f"--region {opts.region} does not match the saved state's region {state.region}"
+            )
+    else:
+        state, stats = collect_live(policy, opts)
+    if opts.save_state is not None:
+        write_report_file(opts.save_state, state.to_json() + "\n", "state file")
+    fleet = diagnose(policy, state)
+    fixes = propose_fixes(policy, state, fleet)
+    return PipelineResult(policy, policy_path, policy_bytes, state, fleet, fixes, stats)
+
+
+def emit(result: PipelineResult, view: HumanView | JsonView, sarif: Path | None) -> None:
+    """Report on stdout and the SARIF file, shared by plan and check."""
+    shown = _display_path(result.policy_path)
+    view.report(
+        result.fleet,
+        result.fixes,
+        policy_path=shown,
+        endpoint=result.state.endpoint,
+        collected_at=result.state.collected_at,
+    )
+    if sarif is not None:
+        write_report_file(sarif, dumps(sarif_document(result.fleet, shown)), "SARIF file")
+
+
+def report(params: Mapping[str, Any], view: HumanView | JsonView) -> PipelineResult:
+    """Run the pipeline for a command's shared options and report (stdout, ``--sarif``)."""
+    result = run_pipeline(PipelineOptions.from_params(params))
+    emit(result, view, params["sarif"])
+    return result
+
+
+def fail(view: HumanView | JsonView, exc: TcremedyError) -> typer.Exit:
+    """Show the error in the command's view; the exit to raise."""
+    view.error(exc)
+    return typer.Exit(code=exc.exit_code)

@@ -1,0 +1,74 @@
+"""What the live state says about one instance, read the same way by the checks and by drift.
+
+Collection gaps recorded against a resource, the peak of a metric over the policy window, and
+the guest probe's facts (or why there are none).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tcremedy.cloud.state import CollectionGap, GuestFacts, Instance, LiveState, MetricSeries
+
+
+def gaps_for(state: LiveState, scope: str, resource_id: str) -> list[CollectionGap]:
+    """The collection gaps recorded against one resource."""
+    return [g for g in state.gaps if g.scope == scope and g.resource_id == resource_id]
+
+
+def gap_text(gaps: list[CollectionGap]) -> str:
+    """The gaps as one line ("" when there are none)."""
+    return "; ".join(f"{g.scope} {g.resource_id}: {g.code} {g.message}".strip() for g in gaps)
+
+
+def gap_reason(state: LiveState, scope: str, resource_id: str, fallback: str = "") -> str:
+    """Why something about a resource is not known: its collection gaps, else ``fallback``."""
+    return gap_text(gaps_for(state, scope, resource_id)) or fallback
+
+
+def _epoch(text: str) -> float | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _series(instance: Instance, name: str) -> MetricSeries | None:
+    """The metric by name, case-insensitively (CpuUsage / CPUUsage)."""
+    for key, series in instance.metrics.items():
+        if key.lower() == name.lower():
+            return series
+    return None
+
+
+def window_max(
+    instance: Instance, state: LiveState, names: tuple[str, ...], window: int
+) -> tuple[float, str, int] | None:
+    """(max, metric, samples) over the last ``window`` seconds of the named metrics; None if no samples."""
+    best: tuple[float, str, int] | None = None
+    for name in names:
+        series = _series(instance, name)
+        if series is None or not series.values:
+            continue
+        end = _epoch(state.collected_at) or max(series.timestamps, default=0.0)
+        points = [v for t, v in zip(series.timestamps, series.values, strict=False) if t >= end - window]
+        if not points:
+            continue
+        top = max(points)
+        if best is None or top > best[0]:
+            best = (top, series.metric or name, len(points))
+    return best
+
+
+def guest_facts(instance: Instance, state: LiveState) -> tuple[GuestFacts | None, str]:
+    """The probe's facts, or None and why there are none."""
+    gaps = gaps_for(state, "guest", instance.instance_id)
+    probe = instance.guest
+    if probe is None:
+        return None, gap_text(gaps) or f"guest not probed (instance state {instance.state or 'unknown'})"
+    if probe.facts is not None:
+        return probe.facts, ""
+    if probe.agent_status != "Online":
+        return None, f"TAT agent is {probe.agent_status}" + (f": {probe.error}" if probe.error else "")
+    detail = probe.error or gap_text(gaps) or "no output"
+    return None, f"probe failed (task status {probe.task_status or 'unknown'}): {detail}"

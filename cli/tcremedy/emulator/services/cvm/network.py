@@ -1,0 +1,80 @@
+"""Placing instances in the VPC: subnet and security-group ids checked against the VPC service
+(when it is part of the build), private and public addresses allocated."""
+
+from __future__ import annotations
+
+import re
+from ipaddress import IPv4Network
+from typing import Any
+
+from tcremedy.emulator.core.errors import ApiError, InvalidParameterValue
+from tcremedy.emulator.services.cvm.store import CvmStore
+
+
+class NetworkMixin(CvmStore):
+    """Network placement rules shared by creation and attribute changes."""
+
+    def _check_network(self, vpc_id: str, subnet_id: str, security_group_ids: list[str]) -> str | None:
+        """Validate ids against the VPC service (when present); return the subnet CIDR if known."""
+        if not self.region.has_service("vpc"):
+            return None
+        self.check_security_groups(security_group_ids)
+        match = self.network_cache.get(subnet_id) if self.network_cache is not None else None
+        if match is None:
+            try:
+                subnets = self._vpc_call("DescribeSubnets", {"SubnetIds": [subnet_id]}).get("SubnetSet") or []
+            except ApiError:  # the VPC service reports unknown ids as ResourceNotFound
+                subnets = []
+            match = next((s for s in subnets if s.get("SubnetId") == subnet_id), None)
+            if match is not None and self.network_cache is not None:
+                self.network_cache[subnet_id] = match
+        if match is None:
+            raise InvalidParameterValue(
+                f"The subnet `{subnet_id}` does not exist.", code="InvalidParameterValue.SubnetNotExist"
+            )
+        if match.get("VpcId") and match["VpcId"] != vpc_id:
+            raise InvalidParameterValue(
+                f"The subnet `{subnet_id}` does not belong to VPC `{vpc_id}`.",
+                code="InvalidParameterValue.VpcIdNotExist",
+            )
+        return match.get("CidrBlock")
+
+    def check_security_groups(self, security_group_ids: list[str]) -> None:
+        """Malformed ids, then ids the VPC service does not know, raise the API's errors."""
+        for sg in security_group_ids:
+            if not re.match(r"^sg-[a-z0-9]{8}$", sg):
+                raise InvalidParameterValue(
+                    f"The security group id `{sg}` is malformed.", code="InvalidSgId.Malformed"
+                )
+        if not security_group_ids or not self.region.has_service("vpc"):
+            return
+        try:
+            found = self._vpc_call("DescribeSecurityGroups", {"SecurityGroupIds": list(security_group_ids)})
+            known = {g.get("SecurityGroupId") for g in found.get("SecurityGroupSet") or []}
+        except ApiError:
+            known = set()
+        for sg in security_group_ids:
+            if sg not in known:
+                raise InvalidParameterValue(
+                    f"The security group `{sg}` does not exist.", code="InvalidSecurityGroupId.NotFound"
+                )
+
+    def _vpc_call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        from tcremedy.emulator.core.dispatch import resolve
+
+        return resolve("vpc", "2017-03-12", action)(self.region, params)
+
+    def _allocate_private(self, subnet_id: str, cidr: str | None) -> str:
+        """The subnet's next free host address."""
+        net = IPv4Network(cidr or "10.0.0.0/16", strict=False)
+        index = self._next_host.get(subnet_id, 2)  # .0 network, .1 gateway
+        if index >= net.num_addresses - 2:
+            raise ApiError(f"The subnet `{subnet_id}` has no free IP addresses.", code="InsufficientSubnetIp")
+        self._next_host[subnet_id] = index + 1
+        return str(net.network_address + index)
+
+    def _allocate_public(self) -> str:
+        """The next public address of the emulated pool."""
+        n = self._next_public
+        self._next_public += 1
+        return f"43.139.{(n // 250) % 250}.{n % 250 + 2}"

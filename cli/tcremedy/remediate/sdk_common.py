@@ -1,0 +1,80 @@
+"""What every SDK dynamic provider shares: the API client from the engine's environment, calls
+that fail with a message the engine shows, waiting, and the diff rule.
+
+Credentials and the endpoint come from the engine process's environment (set by ``driver.py`` for
+the run), never from resource inputs, so nothing secret lands in the stack's state.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pulumi.dynamic as dyn
+
+from tcremedy.remediate.planner import HOLD  # a scoped apply keeps the resource but must not act on it
+
+ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
+TIMEOUT_ENV = "TCREMEDY_FIX_TIMEOUT"
+
+
+class FixError(Exception):
+    """A fix could not be carried out; the engine shows this message for the resource."""
+
+
+def api_for(region: str) -> Any:
+    """A ``CloudApi`` for ``region`` with the credentials and endpoint of the engine's environment."""
+    from tencentcloud.common import credential
+
+    from tcremedy.cloud.api import CloudApi
+    from tcremedy.cloud.clients import make_clients, parse_endpoint
+
+    secret_id, secret_key = (
+        os.environ.get("TENCENTCLOUD_SECRET_ID"),
+        os.environ.get("TENCENTCLOUD_SECRET_KEY"),
+    )
+    if not secret_id or not secret_key:
+        raise FixError(
+            "no credentials in the engine environment (TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY)"
+        )
+    cred = credential.Credential(secret_id, secret_key, os.environ.get("TENCENTCLOUD_SESSION_TOKEN") or None)
+    endpoint = parse_endpoint(os.environ.get(ENDPOINT_ENV))
+    return CloudApi(make_clients(cred, region, endpoint), concurrency=1)
+
+
+def call(api: Any, service: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    from tcremedy.cloud.api import ApiError
+
+    try:
+        return api.call(service, action, params)
+    except ApiError as exc:
+        raise FixError(f"{action} failed: {exc.code}: {exc.message}") from None
+
+
+def wait(what: str, probe: Callable[[], bool], interval: float = 0.3) -> None:
+    deadline = time.monotonic() + float(os.environ.get(TIMEOUT_ENV, "300"))
+    while not probe():
+        if time.monotonic() > deadline:
+            raise FixError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+def diff(
+    olds: dict[str, Any],
+    news: dict[str, Any],
+    replace_keys: tuple[str, ...],
+    update_keys: tuple[str, ...],
+    drifted: Callable[[], bool],
+) -> dyn.DiffResult:
+    """Replace on ``replace_keys``, update on ``update_keys``, else update when the cloud drifted.
+
+    A held resource (kept by a scoped apply) is not checked for drift: it is left as it is.
+    """
+    replaces = [k for k in replace_keys if olds.get(k) != news.get(k)]
+    if replaces:
+        return dyn.DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
+    if any(olds.get(k) != news.get(k) for k in update_keys):
+        return dyn.DiffResult(changes=True)
+    return dyn.DiffResult(changes=False if news.get(HOLD) else drifted())
