@@ -405,3 +405,37 @@ def test_modify_attributes_replaces_security_groups_in_order_and_user_data(emula
         cvm, "DescribeInstancesAttributes", {"InstanceIds": [inst.InstanceId], "Attributes": ["UserData"]}
     )
     assert attrs.InstanceSet[0].Attributes.UserData == user_data
+
+
+@pytest.mark.emulator(scenario="sg-second-group-drops")
+def test_associate_and_disassociate_security_groups_change_the_bound_order(emulator) -> None:
+    cvm = emulator.client(cvm_client.CvmClient)
+    vpc = emulator.client(vpc_client.VpcClient)
+    inst = only_instance(cvm)
+    iid, bound = inst.InstanceId, list(inst.SecurityGroupIds)
+    req = vm.CreateSecurityGroupRequest()
+    req.from_json_string(json.dumps({"GroupName": "extra", "GroupDescription": "extra"}))
+    extra = vpc.CreateSecurityGroup(req).SecurityGroup.SecurityGroupId
+
+    call(cvm, "AssociateSecurityGroups", {"InstanceIds": [iid], "SecurityGroupIds": [extra]})
+    assert only_instance(cvm).SecurityGroupIds == [*bound, extra]  # appended: evaluated last
+    assert code_of(cvm, "AssociateSecurityGroups", {"InstanceIds": [iid], "SecurityGroupIds": [extra]}) == (
+        "FailedOperation.SecurityGroupActionFailed"
+    )
+    assert code_of(
+        cvm, "AssociateSecurityGroups", {"InstanceIds": [iid], "SecurityGroupIds": ["sg-00000000"]}
+    ) == ("InvalidSecurityGroupId.NotFound")
+    assert code_of(
+        cvm, "AssociateSecurityGroups", {"InstanceIds": [iid], "SecurityGroupIds": [extra, bound[0]]}
+    ) == ("InvalidParameterValue.LimitExceeded")
+
+    call(cvm, "DisassociateSecurityGroups", {"InstanceIds": [iid], "SecurityGroupIds": [bound[0]]})
+    assert only_instance(cvm).SecurityGroupIds == [*bound[1:], extra]
+    remaining = only_instance(cvm).SecurityGroupIds
+    for sg in remaining[:-1]:
+        call(cvm, "DisassociateSecurityGroups", {"InstanceIds": [iid], "SecurityGroupIds": [sg]})
+    assert code_of(
+        cvm, "DisassociateSecurityGroups", {"InstanceIds": [iid], "SecurityGroupIds": [extra]}
+    ) == (
+        "FailedOperation.SecurityGroupActionFailed"  # an instance keeps at least one group
+    )

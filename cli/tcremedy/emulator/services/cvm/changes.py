@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tcremedy.emulator.core.errors import (
+    ApiError,
     InvalidParameter,
     InvalidParameterValue,
     MissingParameter,
@@ -12,6 +13,8 @@ from tcremedy.emulator.services.cvm.instance import MAX_BANDWIDTH_MBPS
 from tcremedy.emulator.services.cvm.lifecycle import STATE_ERROR, require_state
 from tcremedy.emulator.services.cvm.network import NetworkMixin
 from tcremedy.emulator.services.cvm.password import check_password
+
+MAX_BOUND_GROUPS = 5  # LimitExceeded.AssociateUSGLimitExceeded: at most 5 groups per instance
 
 
 class ChangesMixin(NetworkMixin):
@@ -93,6 +96,38 @@ class ChangesMixin(NetworkMixin):
                 )
             else:
                 self._begin(inst, "ResetInstancesPassword", ["STOPPED"], result=result, error_msg=msg)
+
+    def associate_security_group(self, instance_ids: list[str], sg_id: str) -> None:
+        """AssociateSecurityGroups: bind one more group, last in each instance's evaluation order."""
+        targets = self.get_many(instance_ids)
+        self.check_security_groups([sg_id])
+        for inst in targets:
+            if sg_id in inst.security_group_ids:
+                raise ApiError(
+                    f"The security group `{sg_id}` is already bound to {inst.instance_id}.",
+                    code="FailedOperation.SecurityGroupActionFailed",
+                )
+            if len(inst.security_group_ids) >= MAX_BOUND_GROUPS:
+                raise ApiError(
+                    f"{inst.instance_id} already has {MAX_BOUND_GROUPS} security groups.",
+                    code="LimitExceeded.AssociateUSGLimitExceeded",
+                )
+        for inst in targets:
+            inst.security_group_ids = [*inst.security_group_ids, sg_id]
+            self.touch(inst)
+
+    def disassociate_security_group(self, instance_ids: list[str], sg_id: str) -> None:
+        """DisassociateSecurityGroups: unbind a group; an instance keeps at least one."""
+        targets = self.get_many(instance_ids)
+        for inst in targets:
+            if sg_id not in inst.security_group_ids or len(inst.security_group_ids) == 1:
+                raise ApiError(
+                    f"The security group `{sg_id}` cannot be unbound from {inst.instance_id}.",
+                    code="FailedOperation.SecurityGroupActionFailed",
+                )
+        for inst in targets:
+            inst.security_group_ids = [g for g in inst.security_group_ids if g != sg_id]
+            self.touch(inst)
 
     def modify_attributes(
         self,

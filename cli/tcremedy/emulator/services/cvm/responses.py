@@ -274,6 +274,25 @@ def describe_instances_attributes(region: RegionState, params: dict[str, Any]) -
     }
 
 
+def _one_group(params: dict[str, Any]) -> str:
+    groups = p.str_list(params, "SecurityGroupIds", required=True, max_items=1) or []
+    if len(groups) != 1:
+        raise InvalidParameterValue("SecurityGroupIds must name exactly one security group.")
+    return groups[0]
+
+
+@action(SERVICE, VERSION, "AssociateSecurityGroups")
+def associate_security_groups(region: RegionState, params: dict[str, Any]) -> dict[str, Any]:
+    _backend(region).associate_security_group(_ids(params), _one_group(params))
+    return {}
+
+
+@action(SERVICE, VERSION, "DisassociateSecurityGroups")
+def disassociate_security_groups(region: RegionState, params: dict[str, Any]) -> dict[str, Any]:
+    _backend(region).disassociate_security_group(_ids(params), _one_group(params))
+    return {}
+
+
 @action(SERVICE, VERSION, "ModifyInstancesAttribute")
 def modify_instances_attribute(region: RegionState, params: dict[str, Any]) -> dict[str, Any]:
     ids = _ids(params)
