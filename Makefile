@@ -17,10 +17,11 @@ test: venv engine  ## lint + the whole test suite (emulator over HTTP, real Pulu
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every transitive dependency (regenerate: .venv/bin/pip freeze --exclude-editable).
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 engine:  ## build the Pulumi CLI from Go modules into ~/.cache/tcremedy/engine (skips what is built)

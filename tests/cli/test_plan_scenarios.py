@@ -33,7 +33,8 @@ def test_plan_names_the_scenario_root_cause(
 ) -> None:
     for name in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TCCLI_PROFILE"):
         monkeypatch.delenv(name, raising=False)
-    expected = (yaml.safe_load(scenario.read_text()).get("expect") or {}).get("root_cause")
+    expect = yaml.safe_load(scenario.read_text()).get("expect") or {}
+    expected, unknown = expect.get("root_cause"), set(expect.get("unknown") or ())
     emu = emulator_factory(scenario=str(scenario))
     result = CliRunner().invoke(
         app,
@@ -53,4 +54,8 @@ def test_plan_names_the_scenario_root_cause(
     assert doc["instances"], "the default policy selects the scenario's Windows instance"
     causes = {i["instance_id"]: (i["root_cause"] or {}).get("code") for i in doc["instances"]}
     assert set(causes.values()) == {expected}, causes
-    assert result.exit_code == (0 if expected is None else 2)
+    for inst in doc["instances"]:  # checks that could not be made are reported, never passed silently
+        assert {f["code"] for f in inst["findings"] if f["status"] == "unknown"} >= unknown
+    compliant = expected is None and not unknown
+    assert [i["compliant"] for i in doc["instances"]] == [compliant] * len(doc["instances"])
+    assert result.exit_code == (0 if compliant else 2)

@@ -111,6 +111,8 @@ def test_single_scenario_shape_and_cause(emulator_factory, name: str) -> None:
         "guest-firewall-blocks": lambda: (
             not guest["FirewallAllowsRdpPort"] and guest["FirewallProfilesEnabled"]
         ),
+        "guest-termservice-stopped": lambda: guest["TermServiceState"] == "Stopped",
+        "guest-agent-offline": lambda: guest["AgentStatus"] == "Offline",
         "credssp-mismatch": lambda: guest["AllowEncryptionOracle"] == 0,
         "no-public-ip": lambda: (
             not inst["PublicIpAddresses"] and inst["InternetAccessible"]["InternetMaxBandwidthOut"] > 0

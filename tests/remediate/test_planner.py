@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tcremedy.cloud.state import Instance, LiveState, SecurityGroup
-from tcremedy.diagnose.findings import Finding, Severity
+from tcremedy.diagnose.findings import Finding, Severity, Status
 from tcremedy.diagnose.model import FleetDiagnosis, FleetSummary, InstanceDiagnosis
 from tcremedy.policy.model import Fixes, Policy, RdpAccess
 from tcremedy.remediate.planner import BANDWIDTH_CAP_MBPS, FixResource, plan_fixes, program_resources
@@ -101,6 +101,15 @@ def test_causes_that_are_not_code_become_manual_steps():
     for code in ("INSTANCE_ISOLATED", "NO_PUBLIC_IP", "GUEST_UNREACHABLE", "ACL_BLOCKS_RDP"):
         plan = plan_fixes(POLICY, STATE, _fleet(_finding(code, reason="TAT agent is Offline")))
         assert not plan.automatic and plan.manual[0].fix == "manual" and plan.manual[0].manual
+
+
+def test_an_unreachable_guest_gets_agent_advice_not_the_generic_unknown_text():
+    unreachable = replace(_finding("GUEST_UNREACHABLE", reason="TAT agent is Offline"), status=Status.UNKNOWN)
+    (step,) = plan_fixes(POLICY, STATE, _fleet(unreachable)).manual
+    assert "TAT agent is Offline" in step.manual and "VNC console" in step.manual
+    no_metrics = replace(_finding("CPU_SATURATED", reason="no CpuUsage samples"), status=Status.UNKNOWN)
+    (step,) = plan_fixes(POLICY, STATE, _fleet(no_metrics)).manual
+    assert step.manual.startswith("A check could not be made: no CpuUsage samples")
 
 
 def test_guest_fixes_carry_the_policy_port_and_only_filter_applies():

@@ -69,6 +69,7 @@ def guest_facts(instance: Instance, state: LiveState) -> tuple[GuestFacts | None
     if probe.facts is not None:
         return probe.facts, ""
     if probe.agent_status != "Online":
-        return None, f"TAT agent is {probe.agent_status}" + (f": {probe.error}" if probe.error else "")
+        said = f"TAT agent is {probe.agent_status}"
+        return None, said + (f": {probe.error}" if probe.error and probe.error != said else "")
     detail = probe.error or gap_text(gaps) or "no output"
     return None, f"probe failed (task status {probe.task_status or 'unknown'}): {detail}"

@@ -177,6 +177,9 @@ def _expect(source: str, raw: Any, where: str) -> dict[str, Any]:
     code = raw["root_cause"]
     if code is not None and code not in CAUSAL_ORDER:
         raise ScenarioError(f"{source}: {where}.root_cause: unknown finding code {code!r}")
+    unknown = [c for c in raw.get("unknown") or [] if c not in CAUSAL_ORDER]
+    if unknown:
+        raise ScenarioError(f"{source}: {where}.unknown: unknown finding code(s) {unknown}")
     return dict(raw)
 
 

@@ -172,8 +172,9 @@ def plan_fixes(
 
 def _steps_for(policy: Policy, state: LiveState, inst: Instance, f: Finding, env: set[str]) -> list[FixStep]:
     iid = inst.instance_id
-    if f.status is not Status.FAIL:
-        return [_manual(f, iid, MANUAL_TEXT["UNKNOWN"].format(reason=f.evidence.get("reason", f.message)))]
+    if f.status is not Status.FAIL:  # a check that could not be made: say how to make it possible
+        text = MANUAL_TEXT["GUEST_UNREACHABLE" if f.code == "GUEST_UNREACHABLE" else "UNKNOWN"]
+        return [_manual(f, iid, text.format(reason=f.evidence.get("reason", f.message)))]
     fix = FIX_FOR_CODE.get(f.code, "")
     trigger = f"{f.code}@{state.collected_at}"
     if f.code == "SG_BLOCKS_RDP":
