@@ -139,7 +139,8 @@ def test_wrong_api_version_and_kind(tmp_path: Path) -> None:
 
 def test_unknown_fix_suggests(tmp_path: Path) -> None:
     msg = error_for(tmp_path, MINIMAL + "fixes:\n  auto: [sg_allow_rpd]\n")
-    assert ":7:10: fixes.auto[0]: unknown fix 'sg_allow_rpd'; expected did you mean 'sg_allow_rdp'?" in msg
+    wanted = ":7:10: fixes.auto[0]: unknown fix 'sg_allow_rpd' (did you mean 'sg_allow_rdp'?); expected one"
+    assert wanted in msg
 
 
 def test_reset_password_needs_password_env(tmp_path: Path) -> None:

@@ -119,8 +119,8 @@ class _Reader:
             path = f"{field}.{key}" if field else str(key)
             if key not in allowed:
                 hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                expected = f"did you mean {hint[0]!r}?" if hint else "one of " + ", ".join(allowed)
-                self.fail(knode, path, "unknown key", expected)
+                problem = f"unknown key (did you mean {hint[0]!r}?)" if hint else "unknown key"
+                self.fail(knode, path, problem, "one of " + ", ".join(allowed))
             if key in out:
                 self.fail(knode, path, "key given twice", "each key once")
             out[key] = (knode, vnode)
@@ -205,8 +205,8 @@ class _Reader:
             return self.cidr(node, field, value)
         if check == "fix" and value not in FIX_NAMES:
             hint = difflib.get_close_matches(value, FIX_NAMES, n=1, cutoff=0.6)
-            expected = f"did you mean {hint[0]!r}?" if hint else "one of " + ", ".join(FIX_NAMES)
-            self.fail(node, field, f"unknown fix {value!r}", expected)
+            problem = f"unknown fix {value!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+            self.fail(node, field, problem, "one of " + ", ".join(FIX_NAMES))
         if check == "env_name" and not _ENV_NAME.match(value):
             self.fail(
                 node, field, f"{value!r} is not an environment variable name", "a name like TC_PASSWORD"
