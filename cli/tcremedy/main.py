@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer import rich_utils
+from typer._click.exceptions import ClickException
 
 from tcremedy import __version__
 from tcremedy.commands import apply as apply_cmd
@@ -38,9 +40,16 @@ def version() -> None:
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: exit 0 ok, 1 error (bad input included), 2 drift/not compliant."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except ClickException as exc:  # wrong flags or values anywhere: 1, because 2 means "drift"
+        rich_utils.rich_format_error(exc)
+        sys.exit(1)
+    except typer.Abort:
+        rich_utils.rich_abort_error()
+        sys.exit(1)
     except TcremedyError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
