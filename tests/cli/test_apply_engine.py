@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -382,7 +381,6 @@ def test_sigkill_while_the_rule_create_is_in_flight_leaves_no_duplicate_and_conv
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PULUMI_CONFIG_PASSPHRASE": "test-only"}
     with start_emulator(scenario="sg-missing-rdp", transition_seconds=0.05) as emu:
         group = instance(emu)["SecurityGroupIds"][0]
-        server = emu.server.emulator
         proc = subprocess.Popen(
             [TCREMEDY, "apply", "--yes", "--endpoint", emu.endpoint],
             cwd=tmp_path,
@@ -396,9 +394,9 @@ def test_sigkill_while_the_rule_create_is_in_flight_leaves_no_duplicate_and_conv
             while not any("creating" in p and "sg-rule" in p for p in _pending_creates(state)):
                 assert proc.poll() is None and time.monotonic() < deadline, "no pending rule create seen"
                 time.sleep(0.02)
-            server.config = replace(server.config, latency_ms=1500)  # every request now waits 1.5 s
-            server.stats.clear()
-            while "DescribeSecurityGroupPolicies" not in server.stats.as_data():
+            emu.control("POST", "faults", {"latency_ms": 1500})  # every API request now waits 1.5 s
+            emu.control("POST", "stats/reset")
+            while "DescribeSecurityGroupPolicies" not in emu.control("GET", "stats"):
                 assert time.monotonic() < deadline
                 time.sleep(0.02)
             time.sleep(0.4)  # the provider has read the group; its Create is waiting in the emulator
@@ -406,7 +404,7 @@ def test_sigkill_while_the_rule_create_is_in_flight_leaves_no_duplicate_and_conv
             proc.wait(timeout=10)
             time.sleep(1.5)  # the sent Create completes server-side after the client died
         finally:
-            server.config = replace(server.config, latency_ms=0)
+            emu.control("POST", "faults", {"latency_ms": 0})
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
         assert len(rdp_rules(emu, group)) == 1  # the in-flight create landed in the cloud ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import urllib.error
 
 import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
@@ -54,3 +55,18 @@ def test_latency_is_added_to_api_requests(emulator) -> None:
     start = time.perf_counter()
     assert outcomes(emulator, 2) == ["ok", "ok"]
     assert time.perf_counter() - start >= 0.16
+
+
+def test_faults_can_be_changed_at_run_time_through_the_control_api(emulator) -> None:
+    assert outcomes(emulator, 2) == ["ok", "ok"]
+    assert emulator.control("POST", "faults", {"throttle_rate": 1.0})["throttle_rate"] == 1.0
+    assert outcomes(emulator, 2) == ["RequestLimitExceeded"] * 2
+    emulator.control("POST", "faults", {"throttle_rate": 0, "latency_ms": 60})
+    started = time.perf_counter()
+    assert outcomes(emulator, 1) == ["ok"]
+    assert time.perf_counter() - started >= 0.06
+    assert emulator.control("GET", "faults")["latency_ms"] == 60
+    for bad in ({"throttle_rate": 2}, {"latency": 5}, {"error_rate": "high"}):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            emulator.control("POST", "faults", bad)
+        assert refused.value.code == 400

@@ -14,6 +14,8 @@ default the configured one):
   ``LatestOperation``, ``LatestOperationState``, ``LatestOperationErrorMsg``, ``FailPasswordReset``
 * ``GET  /_emulator/instances/<id>``                guest, load and status of one instance
 * ``POST /_emulator/clock``  ``{"advance": S}``     move the emulator clock S seconds forward
+* ``GET  /_emulator/faults`` / ``POST /_emulator/faults`` ``{"latency_ms", "throttle_rate",
+  "error_rate"}``                                    read / change injected faults at run time
 * ``GET  /_emulator/stats`` / ``POST /_emulator/stats/reset``  server CPU seconds per action
 
 Errors: HTTP 400 (bad body/field), 404 (unknown route or instance) with ``{"error": message}``.
@@ -22,6 +24,7 @@ Errors: HTTP 400 (bad body/field), 404 (unknown route or instance) with ``{"erro
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -103,6 +106,10 @@ def _route(emulator: Emulator, request: HttpRequest) -> dict[str, Any]:
                 raise ControlError(400, "`advance` must be a non-negative number of seconds")
             emulator.clock.advance(float(seconds))
             return {"now": emulator.clock()}
+        case "GET", ["faults"]:
+            return asdict(emulator.config.faults)
+        case "POST", ["faults"]:
+            return asdict(emulator.set_faults(**_body(request)))
         case "GET", ["stats"]:
             return emulator.stats.as_data()
         case "POST", ["stats", "reset"]:

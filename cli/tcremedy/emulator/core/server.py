@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,21 @@ class Emulator:
 
     def reset(self) -> None:
         self.load_scenario(self.world.meta.get("scenario_ref", self.config.scenario))
+
+    def set_faults(self, **changes: float) -> FaultConfig:
+        """Change latency/throttle/error rates at run time (control API); the seed stays."""
+        unknown = set(changes) - {"latency_ms", "throttle_rate", "error_rate"}
+        if unknown:
+            raise ValueError(
+                f"unknown fault field(s) {sorted(unknown)}; expected latency_ms, throttle_rate, error_rate"
+            )
+        for name, value in changes.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"`{name}` must be a number")
+        config = replace(self.config, **changes)
+        self.faults = FaultInjector(config.faults)  # validates the rates
+        self.config = config
+        return config.faults
 
     def save(self) -> None:
         if self.config.state_file is not None:
