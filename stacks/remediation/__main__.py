@@ -7,7 +7,13 @@ through the pulumi-tencentcloud resources unless ``tcremedy:path`` is ``sdk-dyna
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pulumi
+
+# The language host puts this directory on sys.path; the package `remediation` lives one level up.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from remediation.program import build_program
 from tcremedy.planfile import read_planfile
