@@ -128,3 +128,41 @@ def test_drift_reports_missing_admin_cidrs_and_acl():
     assert sg.desired == ["198.51.100.10/32", "203.0.113.0/24"] and sg.live == ["203.0.113.0/24"]
     assert items["network_acl[tcp/3389]"].live == ["203.0.113.0/24"]
     assert set(items) == {"security_groups.ingress[tcp/3389]", "network_acl[tcp/3389]"}
+
+
+def test_fleet_diagnosis_equals_diagnosing_each_instance_alone():
+    """diagnose() shares reachability verdicts across instances with the same bindings; the
+    result for every instance must be what diagnosing it alone (no shared context) gives."""
+    from tcremedy.diagnose.engine import diagnose_instance
+
+    groups = (
+        group("sg-rdp", rule(0, cidr_block="203.0.113.0/24"), rule(1, cidr_block="198.51.100.10/32")),
+        group("sg-web", rule(0, port="80,443", cidr_block="0.0.0.0/0")),
+        group("sg-drop", rule(0, action="DROP", cidr_block="203.0.113.128/25")),
+        group("sg-part", rule(0, cidr_block="203.0.113.0/25")),
+    )
+    bindings = [
+        ("sg-rdp",),
+        ("sg-web",),
+        ("sg-drop", "sg-rdp"),
+        ("sg-rdp", "sg-drop"),
+        ("sg-part",),
+        ("sg-web", "sg-part", "sg-rdp"),
+        ("sg-rdp",),
+        ("sg-part",),
+    ]
+    instances = [
+        healthy_instance(f"ins-{n:08d}", security_group_ids=b, subnet_id="subnet-1" if n % 3 else "subnet-2")
+        for n, b in enumerate(bindings)
+    ]
+    acl = NetworkAcl(
+        "acl-1",
+        ingress=(entry(action="DROP", port="3389", cidr="203.0.113.0/26"), entry()),
+        egress=(entry(),),
+    )
+    state = state_with(*instances, groups=groups, acl=acl)
+    fleet = diagnose(DEFAULT, state)
+    assert len({i.root_cause.code if i.root_cause else None for i in fleet.instances}) > 1  # a varied fleet
+    for result in fleet.instances:
+        alone = diagnose_instance(DEFAULT, state.instances[result.instance_id], state)
+        assert to_data(result) == to_data(alone), result.instance_id

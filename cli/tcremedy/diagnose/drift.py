@@ -22,9 +22,9 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from tcremedy.cloud.state import Instance, LiveState
+from tcremedy.cloud.state import Instance, LiveState, NetworkAcl
+from tcremedy.diagnose.context import Context
 from tcremedy.diagnose.model import Access, DriftItem, ReachVerdict
-from tcremedy.diagnose.reachability import acl_verdicts, no_acl_verdicts, security_group_verdict
 from tcremedy.diagnose.readings import guest_facts, window_max
 from tcremedy.policy.loader import is_public_cidr
 from tcremedy.policy.model import Policy
@@ -77,9 +77,10 @@ class _ConstraintOperator:
 
 
 def projections(
-    policy: Policy, instance: Instance, state: LiveState
+    policy: Policy, instance: Instance, state: LiveState, ctx: Context | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(desired, live) for one instance, over the same keys."""
+    ctx = ctx or Context(state)
     desired: dict[str, Any] = {}
     live: dict[str, Any] = {}
 
@@ -97,25 +98,20 @@ def projections(
         instance.internet_max_bandwidth_out,
     )
 
-    admin = _collapse(policy.rdp.admin_cidrs)
+    wanted = tuple(policy.rdp.admin_cidrs)
+    admin = ctx.memo(("drift.admin", wanted), lambda: tuple(_collapse(wanted)))
     sg_path = f"security_groups.ingress[tcp/{port}]"
-    verdicts = [security_group_verdict(state, instance.security_group_ids, c, port) for c in admin]
-    put(sg_path, admin, _fully_admitted(verdicts))
-    if not policy.rdp.allow_public_rdp or not any(is_public_cidr(c) for c in admin):
-        wide = [
-            security_group_verdict(state, instance.security_group_ids, c, port) for c in ("0.0.0.0/0", "::/0")
-        ]
-        beyond = [
-            p.decided_by.text
-            for v in wide
-            for p in v.parts
-            if p.access is Access.ALLOW and _exclude(list(p.cidrs), admin)
-        ]
-        put(sg_path + ".beyond_policy", [], list(dict.fromkeys(beyond)))
+    groups, public_ok = tuple(instance.security_group_ids), policy.rdp.allow_public_rdp
+    admitted, beyond = ctx.memo(
+        ("drift.sg", groups, admin, port, public_ok), lambda: _sg_live(ctx, groups, admin, port, public_ok)
+    )
+    put(sg_path, list(admin), list(admitted))
+    if beyond is not None:
+        put(sg_path + ".beyond_policy", [], list(beyond))
 
-    acl_live = _acl_admitted(instance, state, admin, port)
+    acl_live = _acl_admitted(instance, ctx, admin, port)
     if acl_live is not None:
-        put(f"network_acl[tcp/{port}]", admin, acl_live)
+        put(f"network_acl[tcp/{port}]", list(admin), list(acl_live))
 
     window = policy.capacity.window_seconds
     for path, names, ceiling in (
@@ -160,10 +156,25 @@ def projections(
     return desired, live
 
 
-def drift(policy: Policy, instance: Instance, state: LiveState) -> tuple[DriftItem, ...]:
-    """Attribute paths where live differs from desired, in projection order."""
-    desired, live = projections(policy, instance, state)
-    diff = DeepDiff(desired, live, ignore_order=True, custom_operators=[_ConstraintOperator()])
+def drift(
+    policy: Policy, instance: Instance, state: LiveState, ctx: Context | None = None
+) -> tuple[DriftItem, ...]:
+    """Attribute paths where live differs from desired, in projection order.
+
+    Paths whose live value plainly meets the desired one (a holding constraint, or an equal value of
+    the same type) are settled without DeepDiff; DeepDiff judges the rest, which is all of them for a
+    drifting instance and none for a compliant one.
+    """
+    desired, live = projections(policy, instance, state, ctx)
+    open_keys = [key for key in desired if not _settled(desired[key], live[key])]
+    if not open_keys:
+        return ()
+    diff = DeepDiff(
+        {k: desired[k] for k in open_keys},
+        {k: live[k] for k in open_keys},
+        ignore_order=True,
+        custom_operators=[_ConstraintOperator()],
+    )
     changed: set[str] = set()
     for levels in diff.tree.values():
         for level in levels:
@@ -171,6 +182,26 @@ def drift(policy: Policy, instance: Instance, state: LiveState) -> tuple[DriftIt
             if path:
                 changed.add(str(path[0]))
     return tuple(DriftItem(key, _shown(desired[key]), live[key]) for key in desired if key in changed)
+
+
+def _settled(want: Any, have: Any) -> bool:
+    """True only when DeepDiff could not report a difference between ``want`` and ``have``."""
+    if isinstance(want, Constraint):
+        return bool(want.holds(have))
+    if isinstance(want, list):
+        return (
+            isinstance(have, list)
+            and len(want) == len(have)
+            and all(_same(a, b) for a, b in zip(want, have, strict=True))
+        )
+    return _same(want, have)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and type(a) in _SCALARS and a == b
+
+
+_SCALARS = (str, int, float, bool, type(None))
 
 
 def _shown(value: Any) -> Any:
@@ -186,20 +217,45 @@ def _fully_admitted(verdicts: list[ReachVerdict]) -> list[str]:
     return _collapse(out)
 
 
-def _acl_admitted(instance: Instance, state: LiveState, admin: list[str], port: int) -> list[str] | None:
+def _sg_live(
+    ctx: Context, groups: tuple[str, ...], admin: tuple[str, ...], port: int, public_ok: bool
+) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+    """(admin addresses fully admitted, rules admitting sources beyond the admin CIDRs).
+
+    The second is None when the policy allows public RDP and names a public admin CIDR (not asked).
+    """
+    admitted = tuple(_fully_admitted(list(ctx.sg_verdicts(groups, admin, port))))
+    if public_ok and any(is_public_cidr(c) for c in admin):
+        return admitted, None
+    wide = ctx.sg_verdicts(groups, ("0.0.0.0/0", "::/0"), port)
+    beyond = [
+        p.decided_by.text
+        for v in wide
+        for p in v.parts
+        if p.access is Access.ALLOW and _exclude(list(p.cidrs), list(admin))
+    ]
+    return admitted, tuple(dict.fromkeys(beyond))
+
+
+def _acl_admitted(
+    instance: Instance, ctx: Context, admin: tuple[str, ...], port: int
+) -> tuple[str, ...] | None:
+    state = ctx.state
     subnet = state.subnets.get(instance.subnet_id) if instance.subnet_id else None
     if instance.subnet_id and subnet is None:
         return None
     acl_id = subnet.network_acl_id if subnet else ""
     if acl_id and acl_id not in state.network_acls:
         return None
-    pairs = [
-        acl_verdicts(state.network_acls[acl_id], c, port) if acl_id else no_acl_verdicts(c, port)
-        for c in admin
-    ]
+    acl = state.network_acls[acl_id] if acl_id else None
+    return ctx.memo(("drift.acl", acl_id, admin, port), lambda: _acl_live(ctx, acl, admin, port))
+
+
+def _acl_live(ctx: Context, acl: NetworkAcl | None, admin: tuple[str, ...], port: int) -> tuple[str, ...]:
+    pairs = ctx.acl_verdicts(acl, admin, port)
     inbound = _fully_admitted([p[0] for p in pairs])
     outbound = _fully_admitted([p[1] for p in pairs])
-    return _intersect(inbound, outbound)
+    return tuple(_intersect(inbound, outbound))
 
 
 def _nets(cidrs: list[str]) -> list[Any]:

@@ -7,6 +7,7 @@ from collections import Counter
 from tcremedy.cloud.state import CollectionGap, Instance, LiveState
 from tcremedy.diagnose.chain import build_chain
 from tcremedy.diagnose.checks import CHECKS
+from tcremedy.diagnose.context import Context
 from tcremedy.diagnose.drift import drift
 from tcremedy.diagnose.findings import CAUSAL_ORDER, Status
 from tcremedy.diagnose.model import FleetDiagnosis, FleetSummary, InstanceDiagnosis
@@ -14,9 +15,16 @@ from tcremedy.policy.model import Policy
 from tcremedy.policy.selector import selects
 
 
-def diagnose_instance(policy: Policy, instance: Instance, state: LiveState) -> InstanceDiagnosis:
-    """Run every registered check on one instance and order the findings into a causal chain."""
-    findings = [f for check in CHECKS for f in check.evaluate(policy, instance, state)]
+def diagnose_instance(
+    policy: Policy, instance: Instance, state: LiveState, ctx: Context | None = None
+) -> InstanceDiagnosis:
+    """Run every registered check on one instance and order the findings into a causal chain.
+
+    ``ctx`` (made by ``diagnose`` for the whole fleet) shares reachability verdicts between
+    instances; without one, the instance gets its own.
+    """
+    ctx = ctx or Context(state)
+    findings = [f for check in CHECKS for f in check.assess(policy, instance, ctx)]
     chain = build_chain(findings)
     return InstanceDiagnosis(
         instance_id=instance.instance_id,
@@ -25,7 +33,7 @@ def diagnose_instance(policy: Policy, instance: Instance, state: LiveState) -> I
         root_cause=chain.root_cause,
         findings=chain.findings,
         compliant=not chain.findings,
-        drift=drift(policy, instance, state),
+        drift=drift(policy, instance, state, ctx),
         masked=chain.masked,
     )
 
@@ -35,7 +43,8 @@ def diagnose(policy: Policy, state: LiveState) -> FleetDiagnosis:
     selected = [
         state.instances[i] for i in sorted(state.instances) if selects(policy.selector, state.instances[i])
     ]
-    results = tuple(diagnose_instance(policy, inst, state) for inst in selected)
+    ctx = Context(state)
+    results = tuple(diagnose_instance(policy, inst, state, ctx) for inst in selected)
     by_code = Counter(f.code for d in results for f in d.findings)
     roots = Counter(d.root_cause.code for d in results if d.root_cause)
     failing = sum(1 for d in results if any(f.status is Status.FAIL for f in d.findings))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from tcremedy.cloud.state import LiveState, NetworkAcl, NetworkAclEntry, SecurityGroupRule
@@ -119,8 +120,12 @@ def no_acl_verdicts(source: str, port: int) -> tuple[ReachVerdict, ReachVerdict]
     return result[0], result[1]
 
 
+@lru_cache(maxsize=4096)
 def parse_ports(text: str) -> tuple[tuple[int, int], ...] | None:
-    """``ALL``/``""`` -> everything; ``3389``; ``3389,3390``; ``3000-4000``; None if malformed."""
+    """``ALL``/``""`` -> everything; ``3389``; ``3389,3390``; ``3000-4000``; None if malformed.
+
+    Memoised: a fleet repeats a few port strings thousands of times (pure, immutable result).
+    """
     text = text.strip()
     if text.upper() in ("", "ALL"):
         return (ALL_PORTS,)
@@ -243,6 +248,7 @@ def _boxes(intervals: Iterable[tuple[int, int]], ports: Iterable[tuple[int, int]
     return tuple((a, b, p, q) for a, b in intervals for p, q in ports)
 
 
+@lru_cache(maxsize=4096)
 def _cidr_interval(text: str, version: int, *, widen_zero: bool) -> tuple[int, int] | None:
     try:
         net = ipaddress.ip_network(text.strip(), strict=False)
@@ -255,6 +261,7 @@ def _cidr_interval(text: str, version: int, *, widen_zero: bool) -> tuple[int, i
     return int(net.network_address), int(net.broadcast_address)
 
 
+@lru_cache(maxsize=4096)
 def _entry_interval(entry: str) -> tuple[int, int, int] | bool | None:
     """An address-template entry (IP, CIDR or ``a-b`` range) -> (version, lo, hi); False if malformed."""
     try:
@@ -361,11 +368,13 @@ def _verdict(
     for box, access, ref, uncertain in pieces:
         key = (access, _ref_key(ref), box[2], box[3], tuple(_ref_key(u) for u in uncertain))
         grouped.setdefault(key, [ref, uncertain, []])[2].append((box[0], box[1]))
-    parts = []
+    ranked = []  # ((lowest address, ports text), part): one IP version, so the address orders them
     for (access, _, plo, phi, _), (ref, uncertain, intervals) in grouped.items():
-        cidrs = _to_cidrs(net.version, intervals)
-        parts.append(RangeVerdict(cidrs, _ports_text(plo, phi), access, ref, uncertain))
-    parts.sort(key=lambda p: (min(_sort_key(c) for c in p.cidrs), p.ports))
+        ports_text = _ports_text(plo, phi)
+        part = RangeVerdict(_to_cidrs(net.version, intervals), ports_text, access, ref, uncertain)
+        ranked.append(((min(lo for lo, _ in intervals), ports_text), part))
+    ranked.sort(key=lambda r: r[0])
+    parts = [part for _, part in ranked]
     accesses = {p.access for p in parts}
     if accesses == {Access.ALLOW}:
         coverage = Coverage.ALL
@@ -383,19 +392,27 @@ def _ref_key(ref: RuleRef) -> tuple:
 
 
 def _to_cidrs(version: int, intervals: list[tuple[int, int]]) -> tuple[str, ...]:
-    cls = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+    """The intervals as the fewest CIDRs, lowest first (what ``ipaddress.summarize_address_range`` gives)."""
     merged: list[list[int]] = []
     for lo, hi in sorted(intervals):
         if merged and lo <= merged[-1][1] + 1:
             merged[-1][1] = max(merged[-1][1], hi)
         else:
             merged.append([lo, hi])
-    return tuple(str(n) for lo, hi in merged for n in ipaddress.summarize_address_range(cls(lo), cls(hi)))
+    return tuple(cidr for lo, hi in merged for cidr in _summarize(version, lo, hi))
 
 
-def _sort_key(cidr: str) -> tuple[int, int]:
-    net = ipaddress.ip_network(cidr)
-    return net.version, int(net.network_address)
+def _summarize(version: int, lo: int, hi: int) -> list[str]:
+    """[lo, hi] as aligned blocks, each the largest that starts at the cursor and fits."""
+    bits = _BITS[version]
+    address = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+    out = []
+    while lo <= hi:
+        size = (lo & -lo).bit_length() - 1 if lo else bits  # alignment of lo
+        size = min(size, (hi - lo + 1).bit_length() - 1)  # and no larger than what is left
+        out.append(f"{address(lo)}/{bits - size}")
+        lo += 1 << size
+    return out
 
 
 def _ports_text(lo: int, hi: int) -> str:

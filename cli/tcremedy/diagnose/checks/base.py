@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, TypeVar
 
 from tcremedy.cloud.state import Instance, LiveState
+from tcremedy.diagnose.context import Context
 from tcremedy.diagnose.findings import CAUSAL_ORDER, CODE_TITLES, Finding, Severity, Status
 from tcremedy.diagnose.model import ReachVerdict
 from tcremedy.policy.model import Policy
@@ -13,7 +14,11 @@ from tcremedy.serde import to_data
 
 
 class Check:
-    """Base class. Subclasses set ``severity``, ``fix`` and implement ``evaluate``."""
+    """Base class. Subclasses set ``severity``, ``fix`` and implement ``evaluate``.
+
+    The engine calls ``assess`` with the diagnosis ``Context``; a check whose work other instances or
+    drift can share (reachability verdicts) overrides ``assess`` and has ``evaluate`` delegate to it.
+    """
 
     code: ClassVar[str] = ""
     severity: ClassVar[Severity] = Severity.HIGH
@@ -21,6 +26,10 @@ class Check:
 
     def evaluate(self, policy: Policy, instance: Instance, state: LiveState) -> list[Finding]:
         raise NotImplementedError
+
+    def assess(self, policy: Policy, instance: Instance, ctx: Context) -> list[Finding]:
+        """``evaluate`` within one diagnosis, reusing what ``ctx`` has already worked out."""
+        return self.evaluate(policy, instance, ctx.state)
 
     def fail(
         self, instance: Instance, message: str, evidence: dict[str, Any], fix: str | None = ""

@@ -6,9 +6,9 @@ from typing import Any
 
 from tcremedy.cloud.state import Instance, LiveState
 from tcremedy.diagnose.checks.base import CHECKS, Check, unique, verdicts_data
+from tcremedy.diagnose.context import Context
 from tcremedy.diagnose.findings import Finding, Severity
 from tcremedy.diagnose.model import Access
-from tcremedy.diagnose.reachability import acl_verdicts, no_acl_verdicts, security_group_verdict
 from tcremedy.diagnose.readings import gap_reason, gap_text, gaps_for
 from tcremedy.policy.model import Policy
 
@@ -39,13 +39,15 @@ class SgBlocksRdp(Check):
     fix = "sg_allow_rdp"
 
     def evaluate(self, policy: Policy, instance: Instance, state: LiveState) -> list[Finding]:
-        port = policy.rdp.port
-        verdicts = [
-            security_group_verdict(state, instance.security_group_ids, c, port)
-            for c in policy.rdp.admin_cidrs
-        ]
+        return self.assess(policy, instance, Context(state))
+
+    def assess(self, policy: Policy, instance: Instance, ctx: Context) -> list[Finding]:
+        port, state = policy.rdp.port, ctx.state
+        verdicts = list(ctx.sg_verdicts(instance.security_group_ids, policy.rdp.admin_cidrs, port))
         denied = [(v, p) for v in verdicts for p in v.parts if p.access is Access.DENY]
         unknown = [(v, p) for v in verdicts for p in v.parts if p.access is Access.UNKNOWN]
+        if not denied and not unknown:
+            return []
         evidence: dict[str, Any] = {
             "port": port,
             "security_group_ids": list(instance.security_group_ids),
@@ -64,12 +66,10 @@ class SgBlocksRdp(Check):
                     evidence,
                 )
             ]
-        if unknown:
-            gaps = [g for sg in instance.security_group_ids for g in gaps_for(state, "security_group", sg)]
-            causes = unique(u.text for _, p in unknown for u in p.uncertain_because)
-            reason = gap_text(gaps) or "unresolvable rule(s): " + "; ".join(causes)
-            return [self.unknown(instance, reason, **evidence)]
-        return []
+        gaps = [g for sg in instance.security_group_ids for g in gaps_for(state, "security_group", sg)]
+        causes = unique(u.text for _, p in unknown for u in p.uncertain_because)
+        reason = gap_text(gaps) or "unresolvable rule(s): " + "; ".join(causes)
+        return [self.unknown(instance, reason, **evidence)]
 
 
 @CHECKS.register("ACL_BLOCKS_RDP")
@@ -79,7 +79,10 @@ class AclBlocksRdp(Check):
     severity = Severity.CRITICAL
 
     def evaluate(self, policy: Policy, instance: Instance, state: LiveState) -> list[Finding]:
-        port = policy.rdp.port
+        return self.assess(policy, instance, Context(state))
+
+    def assess(self, policy: Policy, instance: Instance, ctx: Context) -> list[Finding]:
+        port, state = policy.rdp.port, ctx.state
         if not instance.subnet_id:
             return []  # not in a VPC subnet: no ACL applies
         subnet = state.subnets.get(instance.subnet_id)
@@ -93,10 +96,10 @@ class AclBlocksRdp(Check):
         if acl_id and acl is None:
             reason = gap_reason(state, "network_acl", acl_id, f"network ACL {acl_id} was not collected")
             return [self.unknown(instance, reason, network_acl_id=acl_id)]
-        pairs = [
-            acl_verdicts(acl, c, port) if acl else no_acl_verdicts(c, port) for c in policy.rdp.admin_cidrs
-        ]
+        pairs = ctx.acl_verdicts(acl, policy.rdp.admin_cidrs, port)
         inbound, outbound = [p[0] for p in pairs], [p[1] for p in pairs]
+        if all(p.access is Access.ALLOW for vs in (inbound, outbound) for v in vs for p in v.parts):
+            return []
         evidence: dict[str, Any] = {
             "network_acl_id": acl_id,
             "subnet_id": subnet.subnet_id,
