@@ -33,6 +33,7 @@ lint: venv
 bench: venv engine
 	$(PY) bench/emulator_describe.py
 	$(PY) bench/plan_fleet.py
+	$(PY) bench/diagnose_fleet.py
 
 clean:
 	rm -rf $(VENV) .tcremedy
