@@ -417,3 +417,23 @@ def test_sigkill_while_the_rule_create_is_in_flight_leaves_no_duplicate_and_conv
         assert all(len(v) == 1 for v in rules.values()), rules  # exactly one tcremedy rule per CIDR
         third = tc(emu, tmp_path, "apply", "--yes")
         assert third.returncode == 0 and "Preview: no changes." in third.stdout, third.stdout
+
+
+def test_on_a_terminal_apply_asks_and_a_no_changes_nothing_then_a_yes_applies(tmp_path):
+    """stdin is a pseudo-terminal: apply shows the preview, asks, and obeys the answer."""
+    with start_emulator(scenario="bandwidth-zero", transition_seconds=0.05) as emu:
+        for answer, applied in (("n", False), ("y", True)):
+            controller, terminal = os.openpty()
+            try:
+                os.write(controller, f"{answer}\n".encode())
+                out = tc(emu, tmp_path, "apply", stdin=terminal)
+            finally:
+                os.close(controller)
+                os.close(terminal)
+            assert "Apply these changes?" in out.stdout + out.stderr
+            assert "Traceback" not in out.stderr
+            bandwidth = instance(emu)["InternetAccessible"]["InternetMaxBandwidthOut"]
+            if applied:
+                assert out.returncode == 0 and bandwidth >= 5, out.stdout + out.stderr
+            else:
+                assert "nothing was changed" in out.stdout and bandwidth == 0
