@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tcremedy demo: a broken 12-instance Windows fleet in the local emulator (scenario demo-fleet),
+# The tcremedy demo: a broken 14-instance Windows fleet in the local emulator (scenario demo-fleet),
 # diagnosed, repaired through Pulumi, diagnosed again and shown compliant. Run from the repository root (`make demo`). Needs the engine (`make engine`).
 set -euo pipefail
 
@@ -19,9 +19,9 @@ trap cleanup EXIT INT TERM
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-step "Starting the local Tencent Cloud emulator (scenario: demo-fleet, 12 instances)"
+step "Starting the local Tencent Cloud emulator (scenario: demo-fleet, 14 instances)"
 mkfifo "$WORK/emulator.out"
-"$TCREMEDY" emulator serve --scenario demo-fleet --fleet-size 12 --port 0 --state "$WORK/world.json" \
+"$TCREMEDY" emulator serve --scenario demo-fleet --fleet-size 14 --port 0 --state "$WORK/world.json" \
   >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
 EMULATOR_PID=$!
 exec 3<"$WORK/emulator.out"

@@ -25,6 +25,11 @@ class SecurityGroupIngressRule(dyn.Resource, module="tcremedy", name="SecurityGr
         super().__init__(sp.SecurityGroupIngressRuleProvider(), name, {**props, "adopted": None}, opts)
 
 
+class AclRdpEntry(dyn.Resource, module="tcremedy", name="AclRdpEntry"):
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(sp.AclRdpEntryProvider(), name, {**props, "adopted": None}, opts)
+
+
 class InstanceBandwidth(dyn.Resource, module="tcremedy", name="InstanceBandwidth"):
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(sp.InstanceBandwidthProvider(), name, {**props, "previous_mbps": None}, opts)
@@ -74,6 +79,14 @@ class SdkDynamicBackend:
     def security_group_rule(self, res: FixResource, after: pulumi.Resource | None = None) -> pulumi.Resource:
         opts = pulumi.ResourceOptions(depends_on=[after] if after is not None else [])
         return SecurityGroupIngressRule(res.key, dict(res.params), opts)
+
+    def network_acl_entries(self, acl_id: str, entries: Sequence[FixResource]) -> list[pulumi.Resource]:
+        """One resource per entry, one after the other: each reads the ACL and rewrites a direction."""
+        made: list[pulumi.Resource] = []
+        for res in sorted(entries, key=lambda r: r.key):
+            opts = pulumi.ResourceOptions(depends_on=made[-1:])
+            made.append(AclRdpEntry(res.key, dict(res.params), opts))
+        return made
 
     def instance_fixes(self, instance_id: str, fixes: Sequence[FixResource]) -> list[pulumi.Resource]:
         made: list[pulumi.Resource] = []

@@ -30,6 +30,10 @@ class ResourceBackend(Protocol):
         """``after``: the previous rule of the same group (inserts into one group run in order)."""
         ...
 
+    def network_acl_entries(self, acl_id: str, entries: Sequence[FixResource]) -> list[pulumi.Resource]:
+        """All of one ACL's entry fixes at once, in key order (each write replaces a direction's list)."""
+        ...
+
     def instance_fixes(self, instance_id: str, fixes: Sequence[FixResource]) -> list[pulumi.Resource]:
         """All fixes of one instance at once (the provider path adopts the instance once)."""
         ...
@@ -43,10 +47,18 @@ def group_by_instance(resources: Sequence[FixResource]) -> dict[str, list[FixRes
     return groups
 
 
+def group_by_acl(resources: Sequence[FixResource]) -> dict[str, list[FixResource]]:
+    groups: dict[str, list[FixResource]] = {}
+    for res in resources:
+        if res.kind == "acl_entry":
+            groups.setdefault(res.params["network_acl_id"], []).append(res)
+    return groups
+
+
 def build_program(resources: Sequence[FixResource], backend: ResourceBackend) -> Callable[[], None]:
     """The inline Pulumi program for these fixes."""
     resources = tuple(sorted(resources, key=lambda r: r.key))
-    unknown = sorted({r.kind for r in resources} - {"sg_rule", *INSTANCE_KINDS})
+    unknown = sorted({r.kind for r in resources} - {"sg_rule", "acl_entry", *INSTANCE_KINDS})
     if unknown:
         raise ValueError(f"unknown fix resource kinds: {', '.join(unknown)}")
 
@@ -56,6 +68,8 @@ def build_program(resources: Sequence[FixResource], backend: ResourceBackend) ->
             if res.kind == "sg_rule":
                 group = res.params["security_group_id"]
                 last_in_group[group] = backend.security_group_rule(res, last_in_group.get(group))
+        for acl_id, entries in sorted(group_by_acl(resources).items()):
+            backend.network_acl_entries(acl_id, entries)
         for instance_id, fixes in sorted(group_by_instance(resources).items()):
             backend.instance_fixes(instance_id, fixes)
         pulumi.export(RECORD_OUTPUT, [to_data(r) for r in resources])

@@ -2,6 +2,10 @@
 
 * ``sg_rule``  -> ``tencentcloud.security.GroupRule`` at ``policy_index`` 0 (above any DROP) for
   exactly the policy's CIDR and port;
+* ``acl_entry`` -> the subnet's ``tencentcloud.vpc.Acl`` ADOPTED with ``import_`` (``protect``,
+  ``retain_on_delete``, name/VPC/tags ignored): only its ``ingresses``/``egresses`` lists are managed,
+  declared as the live entries in order with tcremedy's on top (``acl_entries.declared``); entries
+  tcremedy made that the policy no longer wants are left out, every other entry stays;
 * instance settings -> the affected ``tencentcloud.instance.Instance`` ADOPTED with ``import_``:
   required inputs come from the live state, every property except the managed ones
   (``internet_max_bandwidth_out``, ``running_flag``, ``password``) is in ``ignore_changes``, and it is
@@ -24,9 +28,11 @@ from typing import Any
 import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
 
-from tcremedy.cloud.state import Instance, LiveState
+from tcremedy.cloud.state import Instance, LiveState, NetworkAclEntry
 from tcremedy.guest.fixes import COMMAND_NAME_PREFIX, encoded_script, script_digest
+from tcremedy.remediate.acl_entries import WantedEntry, declared, identical
 from tcremedy.remediate.planner import FixResource
+from tcremedy.remediate.rule_match import owned
 
 PATH = "tencentcloud-provider"
 MANAGED = ("internet_max_bandwidth_out", "running_flag", "password")
@@ -77,6 +83,31 @@ class TencentCloudProviderBackend:
             opts=pulumi.ResourceOptions(depends_on=[after] if after is not None else []),
         )
 
+    def network_acl_entries(self, acl_id: str, entries: Sequence[FixResource]) -> list[pulumi.Resource]:
+        acl = self._state.network_acls[acl_id]
+        lists: dict[str, list[str]] = {}
+        for direction, live in (("ingress", acl.ingress), ("egress", acl.egress)):
+            wanted = [  # the provider documents upper-case descriptions; ownership ignores case
+                WantedEntry.from_params(
+                    {**r.params, "description": str(r.params.get("description", "")).upper()}
+                )
+                for r in sorted(entries, key=lambda r: r.key)
+                if r.params["direction"] == direction
+            ]
+            kept = [e for e in live if not owned(e.description) or any(identical(e, w) for w in wanted)]
+            lists[direction] = [acl_rule_text(e) for e in declared(kept, wanted)]
+        adopted = tencentcloud.vpc.Acl(
+            f"network-acl-{acl_id}",
+            vpc_id=acl.vpc_id,
+            name=acl.name,
+            ingresses=lists["ingress"],
+            egresses=lists["egress"],
+            opts=pulumi.ResourceOptions(
+                import_=acl_id, protect=True, retain_on_delete=True, ignore_changes=["vpc_id", "name", "tags"]
+            ),
+        )
+        return [adopted]
+
     def instance_fixes(self, instance_id: str, fixes: Sequence[FixResource]) -> list[pulumi.Resource]:
         inst = self._state.instances[instance_id]
         args = adopted_inputs(inst)
@@ -124,6 +155,15 @@ class TencentCloudProviderBackend:
                     )
                 )
         return made
+
+
+def acl_rule_text(entry: NetworkAclEntry) -> str:
+    """``ACTION#CIDR#PORT#PROTOCOL[#DESCRIPTION]``, the provider's entry format ('#' cannot be in a field)."""
+    port = entry.port if entry.protocol.upper() in ("TCP", "UDP") and entry.port else "ALL"
+    fields = [entry.action.upper(), entry.cidr_block or entry.ipv6_cidr_block, port, entry.protocol.upper()]
+    if entry.description:
+        fields.append(entry.description.replace("#", " "))
+    return "#".join(fields)
 
 
 def _trigger(res: FixResource) -> str:

@@ -437,3 +437,38 @@ def test_on_a_terminal_apply_asks_and_a_no_changes_nothing_then_a_yes_applies(tm
                 assert out.returncode == 0 and bandwidth >= 5, out.stdout + out.stderr
             else:
                 assert "nothing was changed" in out.stdout and bandwidth == 0
+
+
+def acl_entries(emu: RunningEmulator) -> dict[str, list[tuple[str, ...]]]:
+    vpc = emu.client(vpc_client.VpcClient)
+    acl = json.loads(vpc.DescribeNetworkAcls(vpc_models.DescribeNetworkAclsRequest()).to_json_string())[
+        "NetworkAclSet"
+    ][0]
+    fields = ("Protocol", "Port", "CidrBlock", "Action", "Description")
+    return {
+        d: [tuple(e[f] for f in fields) for e in acl[f"{d.capitalize()}Entries"]]
+        for d in ("ingress", "egress")
+    }
+
+
+def test_acl_blocks_rdp_is_repaired_as_code_and_the_admins_entries_stay_in_order(tmp_path):
+    """acl-blocks-rdp: the ACL's inbound DROP of 3389 is met by one ACCEPT per admin CIDR on top; the
+    outbound list (ACCEPT ALL) already passes the replies and is left alone."""
+    with start_emulator(scenario="acl-blocks-rdp", transition_seconds=0.05) as emu:
+        before = acl_entries(emu)
+        assert tc(emu, tmp_path, "plan", "--detailed-exitcode", "-q").returncode == 2
+        applied = tc(emu, tmp_path, "apply", "--yes")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert "acl_allow_rdp" in applied.stdout and "STILL OPEN" not in applied.stdout
+        after = tc(emu, tmp_path, "plan", "--detailed-exitcode", "-q")
+        assert after.returncode == 0, after.stdout
+        entries = acl_entries(emu)
+        added, kept = entries["ingress"][:2], entries["ingress"][2:]
+        assert sorted(e[2] for e in added) == ["198.51.100.10/32", "203.0.113.0/24"]
+        assert all(
+            e[0:2] == ("tcp", "3389") and e[3] == "Accept" and e[4].startswith("tcremedy:") for e in added
+        )
+        assert kept == before["ingress"] and entries["egress"] == before["egress"]  # as they were, in order
+        again = tc(emu, tmp_path, "apply", "--yes")
+        assert again.returncode == 0 and "Preview: no changes." in again.stdout, again.stdout
+        assert acl_entries(emu) == entries  # no duplicate

@@ -156,7 +156,8 @@ def test_sg_not_collected_reports_the_gap():
 def test_acl_blocks_return_traffic():
     acl = NetworkAcl("acl-1", ingress=(entry(port="3389"),), egress=(entry(port="80"),))
     f = only(run(acl=acl), "ACL_BLOCKS_RDP")
-    assert f.fix is None and "return traffic" in f.message and f.evidence["network_acl_id"] == "acl-1"
+    assert f.fix == "acl_allow_rdp" and "return traffic" in f.message
+    assert f.evidence["network_acl_id"] == "acl-1"
     assert {b["direction"] for b in f.evidence["blocked"]} == {"outbound"}
 
 

@@ -167,7 +167,7 @@ def test_bad_scenario_files_name_file_and_field(tmp_path, text: str, message: st
 
 def test_demo_fleet_cycles_through_its_fixable_causes() -> None:
     world = World(seed=0)
-    loaded = scenarios.load(world, "demo-fleet", region="ap-guangzhou", fleet_size=12)
+    loaded = scenarios.load(world, "demo-fleet", region="ap-guangzhou", fleet_size=14)  # as make demo
     wanted = set(scenarios.read("demo-fleet")[1]["fleet"]["causes"])
     causes = [c for c in loaded.instances.values() if c]
     assert set(causes) == wanted and len(causes) == len(wanted)

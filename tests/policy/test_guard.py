@@ -12,6 +12,7 @@ from tcremedy.policy.guard import (
     GROUP_RULE,
     GROUP_RULE_SET,
     INSTANCE,
+    NETWORK_ACL,
     declared_violations,
 )
 from tcremedy.policy.loader import load_policy, packaged_default_policy
@@ -87,3 +88,41 @@ def test_instance_bandwidth_and_running_flag(policy):
     assert any("below the policy minimum 5" in m for m in messages)
     assert any("RUNNING" in m for m in messages)
     assert declared_violations(policy, DYNAMIC, {"instance_id": "ins-1", "target_mbps": 2})
+
+
+def _acl(*ingresses):
+    return {"vpcId": "vpc-1", "name": "app", "ingresses": list(ingresses),
+            "egresses": ["ACCEPT#0.0.0.0/0#ALL#ALL"]}
+
+
+def test_an_acl_passing_rdp_only_from_the_admin_cidrs_passes_even_with_accept_all_below_a_drop(policy):
+    declared = _acl("ACCEPT#203.0.113.0/24#3389#TCP#TCREMEDY: RDP", "ACCEPT#198.51.100.10/32#3389#TCP",
+                    "DROP#0.0.0.0/0#3389#TCP#no rdp", "ACCEPT#0.0.0.0/0#ALL#ALL")
+    assert declared_violations(policy, NETWORK_ACL, declared) == []
+
+
+@pytest.mark.parametrize(
+    ("ingresses", "expected"),
+    [
+        (("ACCEPT#0.0.0.0/0#ALL#ALL",), "whole internet (0.0.0.0/0)"),
+        (("ACCEPT#192.0.2.0/24#3000-4000#TCP", "DROP#0.0.0.0/0#ALL#ALL"), "from 192.0.2.0/24, outside"),
+        # the DROP of the admin range comes first: what the broad ACCEPT passes is everything else
+        (("DROP#203.0.113.0/24#ALL#ALL", "ACCEPT#0.0.0.0/1#3389#TCP"), "from 0.0.0.0/1, outside"),
+    ],
+)
+def test_an_acl_passing_rdp_from_outside_the_admin_cidrs_is_refused(policy, ingresses, expected):
+    (message,) = declared_violations(policy, NETWORK_ACL, _acl(*ingresses))
+    assert expected in message and "network ACL" in message
+
+
+def test_allow_public_rdp_lets_an_acl_pass_the_internet(policy):
+    public = dataclasses.replace(policy, rdp=dataclasses.replace(policy.rdp, allow_public_rdp=True))
+    assert declared_violations(public, NETWORK_ACL, _acl("ACCEPT#0.0.0.0/0#ALL#ALL")) == []
+
+
+def test_tcremedy_dynamic_acl_entry_is_read_inbound_only(policy):
+    entry = {"network_acl_id": "acl-1", "direction": "ingress", "cidr_block": "192.0.2.0/24",
+             "protocol": "TCP", "port": "3389", "action": "ACCEPT"}
+    assert "outside the policy's admin CIDRs" in declared_violations(policy, DYNAMIC, entry)[0]
+    replies = {**entry, "direction": "egress", "port": "49152-65535"}
+    assert declared_violations(policy, DYNAMIC, replies) == []

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tcremedy.remediate.guardrails import PROVIDER_INSTANCE, StepOp, changes, violations
+from tcremedy.remediate.guardrails import PROVIDER_ACL, PROVIDER_INSTANCE, StepOp, changes, violations
 
 RULE = "pulumi-python:dynamic/tcremedy:SecurityGroupIngressRule"
 BANDWIDTH = "pulumi-python:dynamic/tcremedy:InstanceBandwidth"
+ACL_ENTRY = "pulumi-python:dynamic/tcremedy:AclRdpEntry"
 
 
 def _op(op: str, rtype: str, name: str = "x", keys: tuple[str, ...] = ()) -> StepOp:
@@ -49,3 +50,19 @@ def test_changes_count_real_steps_only():
         _op("create", "pulumi:pulumi:Stack"),
     ]
     assert changes(ops) == {"create": 2, "update": 1}
+
+
+def test_tcremedys_acl_entries_may_change_or_go_but_the_acl_itself_is_never_deleted_or_replaced():
+    assert not violations(
+        [
+            _op("update", ACL_ENTRY),
+            _op("replace", ACL_ENTRY),
+            _op("delete", ACL_ENTRY),
+            _op("update", PROVIDER_ACL),
+        ]
+    )
+    refused = violations(
+        [_op("delete", PROVIDER_ACL, "network-acl-acl-1"), _op("replace", PROVIDER_ACL, "a2")]
+    )
+    assert len(refused) == 2 and all("did not create it" in m for m in refused)
+    assert "network-acl-acl-1" in refused[0]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tcremedy.cloud.state import Instance, LiveState, SecurityGroup
+from tcremedy.cloud.state import (
+    Instance,
+    LiveState,
+    NetworkAcl,
+    NetworkAclEntry,
+    SecurityGroup,
+    SecurityGroupRule,
+    Subnet,
+)
+from tcremedy.diagnose.engine import diagnose
 from tcremedy.diagnose.findings import Finding, Severity, Status
 from tcremedy.diagnose.model import FleetDiagnosis, FleetSummary, InstanceDiagnosis
 from tcremedy.policy.model import Fixes, Policy, RdpAccess
@@ -160,3 +169,92 @@ def test_a_scoped_apply_keeps_every_earlier_fix_held_even_out_of_its_view():
     assert program_resources(empty, [other, bandwidth], POLICY, STATE) == ()  # unscoped: gone
     kept = program_resources(empty, [other, bandwidth], POLICY, STATE, scoped=True)
     assert [(r.key, r.params["hold"]) for r in kept] == [(bandwidth.key, True), (other.key, True)]
+
+
+# ---------------------------------------------------------------- acl_allow_rdp
+
+ACL_ID = "acl-app"
+
+
+def _acl_state(ingress, egress, *iids: str) -> LiveState:
+    """Instances in one subnet behind ``acl-app``; the security groups admit RDP (only the ACL blocks)."""
+    admit = tuple(SecurityGroupRule(i, "TCP", "3389", "ACCEPT", cidr_block=c) for i, c in enumerate(ADMIN))
+    instances = {
+        iid: replace(
+            INST, instance_id=iid, platform="WINDOWS", subnet_id="subnet-app", security_group_ids=("sg-rdp",)
+        )
+        for iid in iids or (IID,)
+    }
+    return LiveState(
+        region="ap-guangzhou",
+        collected_at="2026-01-01T00:00:00+00:00",
+        instances=instances,
+        security_groups={"sg-rdp": SecurityGroup("sg-rdp", ingress=admit)},
+        subnets={"subnet-app": Subnet("subnet-app", network_acl_id=ACL_ID)},
+        network_acls={ACL_ID: NetworkAcl(ACL_ID, ingress=tuple(ingress), egress=tuple(egress))},
+    )
+
+
+def _acl_plan(policy: Policy, state: LiveState):
+    """The real diagnosis of ``state`` (its ACL_BLOCKS_RDP evidence), planned."""
+    return plan_fixes(policy, state, diagnose(policy, state), only_codes=["ACL_BLOCKS_RDP"])
+
+
+def _e(action: str, port: str, cidr: str, protocol: str = "TCP") -> NetworkAclEntry:
+    return NetworkAclEntry(protocol, port, action, cidr_block=cidr)
+
+
+def test_acl_fix_adds_only_the_missing_entries_for_exactly_each_admin_cidr():
+    """The ACL passes 198.51.100.10 in but not its replies, and 203.0.113.0/24's replies but not its
+    RDP: exactly the two missing entries are planned, each for exactly that CIDR."""
+    state = _acl_state(
+        [
+            _e("ACCEPT", "3389", "198.51.100.10/32"),
+            _e("DROP", "3389", "0.0.0.0/0"),
+            _e("ACCEPT", "ALL", "0.0.0.0/0"),
+        ],
+        [_e("ACCEPT", "49152-65535", "203.0.113.0/24")],
+    )
+    plan = _acl_plan(POLICY, state)
+    entries = {(r.params["direction"], r.params["cidr_block"]): r for r in plan.resources}
+    assert sorted(entries) == [("egress", "198.51.100.10/32"), ("ingress", "203.0.113.0/24")]
+    inbound, outbound = entries["ingress", "203.0.113.0/24"], entries["egress", "198.51.100.10/32"]
+    assert (inbound.params["port"], outbound.params["port"]) == ("3389", "49152-65535")
+    for res in (inbound, outbound):
+        assert res.kind == "acl_entry" and res.fix == "acl_allow_rdp"
+        assert res.params["network_acl_id"] == ACL_ID
+        assert (res.params["protocol"], res.params["action"]) == ("TCP", "ACCEPT")
+        assert res.params["description"].startswith("tcremedy:") and "allow_public" not in res.params
+    assert all(s.automatic and s.fix == "acl_allow_rdp" for s in plan.steps)  # a default automatic fix
+
+
+def test_acl_fix_is_one_resource_per_entry_for_a_whole_subnet_and_nothing_when_the_acl_passes():
+    state = _acl_state([_e("DROP", "ALL", "0.0.0.0/0", "ALL")], [], IID, "ins-bbbb2222")
+    plan = _acl_plan(POLICY, state)
+    assert len(plan.steps) == 8 and len(plan.resources) == 4  # 2 instances x 2 CIDRs x 2 directions
+    passing = _acl_state([_e("ACCEPT", "3389", c) for c in ADMIN], [_e("ACCEPT", "ALL", "0.0.0.0/0", "ALL")])
+    assert not _acl_plan(POLICY, passing).steps
+
+
+def test_acl_fix_never_opens_the_internet_without_allow_public_rdp():
+    state = _acl_state([], [])
+    public = replace(POLICY, rdp=RdpAccess(port=3389, admin_cidrs=("0.0.0.0/0",), allow_public_rdp=False))
+    plan = _acl_plan(public, state)
+    assert not plan.automatic and "allow_public_rdp" in plan.manual[0].manual
+    allowed = replace(public, rdp=replace(public.rdp, allow_public_rdp=True))
+    resources = _acl_plan(allowed, state).resources
+    assert {r.params["cidr_block"] for r in resources} == {"0.0.0.0/0"}
+    assert all(r.params["allow_public"] is True for r in resources)
+
+
+def test_acl_entries_stay_while_the_policy_wants_them_and_go_when_it_does_not():
+    state = _acl_state([], [])
+    made = _acl_plan(POLICY, state).resources
+    empty = plan_fixes(POLICY, state, _fleet())
+    assert program_resources(empty, made, POLICY, state) == tuple(sorted(made, key=lambda r: r.key))
+    narrowed = replace(POLICY, rdp=replace(POLICY.rdp, admin_cidrs=("203.0.113.0/24",)))
+    kept = program_resources(empty, made, narrowed, state)
+    assert {r.params["cidr_block"] for r in kept} == {"203.0.113.0/24"}  # the other CIDR's entries go
+    moved = replace(POLICY, rdp=replace(POLICY.rdp, port=3390))
+    assert [r.params["direction"] for r in program_resources(empty, made, moved, state)] == ["egress"] * 2
+    assert program_resources(empty, made, POLICY, replace(state, network_acls={})) == ()  # the ACL is gone

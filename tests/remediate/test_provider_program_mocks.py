@@ -16,7 +16,7 @@ import pytest
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 
-from tcremedy.cloud.state import Instance, LiveState, SecurityGroup
+from tcremedy.cloud.state import Instance, LiveState, NetworkAcl, NetworkAclEntry, SecurityGroup, Subnet
 from tcremedy.remediate.planner import FixResource
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "stacks"))
@@ -68,6 +68,22 @@ STATE = LiveState(
         )
     },
     security_groups={"sg-first": SecurityGroup("sg-first"), "sg-second": SecurityGroup("sg-second")},
+    subnets={"subnet-1": Subnet("subnet-1", vpc_id="vpc-1", network_acl_id="acl-1")},
+    network_acls={
+        "acl-1": NetworkAcl(
+            "acl-1",
+            vpc_id="vpc-1",
+            name="app-acl",
+            ingress=(
+                NetworkAclEntry("TCP", "3389", "DROP", "0.0.0.0/0", description="no rdp"),
+                NetworkAclEntry("ALL", "", "ACCEPT", "0.0.0.0/0"),
+            ),
+            egress=(  # an entry an earlier apply made for a CIDR the policy no longer lists, then the admin's
+                NetworkAclEntry("TCP", "49152-65535", "ACCEPT", "192.0.2.0/24", description="tcremedy: old"),
+                NetworkAclEntry("TCP", "49152-65535", "DROP", "0.0.0.0/0"),
+            ),
+        )
+    },
 )
 IID = "ins-aaaa1111"
 RESOURCES = (
@@ -86,6 +102,25 @@ RESOURCES = (
             "region": "ap-guangzhou",
             "description": "tcremedy: RDP from x",
         },
+    ),
+    *(
+        FixResource(
+            "acl_entry",
+            f"acl-entry-acl-1-{direction}-203-0-113-0-24-tcp-{port}",
+            "acl_allow_rdp",
+            "",
+            {
+                "network_acl_id": "acl-1",
+                "direction": direction,
+                "cidr_block": "203.0.113.0/24",
+                "protocol": "TCP",
+                "port": port,
+                "action": "ACCEPT",
+                "region": "ap-guangzhou",
+                "description": f"tcremedy: {direction} 203.0.113.0/24",
+            },
+        )
+        for direction, port in (("ingress", "3389"), ("egress", "49152-65535"))
     ),
     FixResource(
         "bandwidth", f"bandwidth-{IID}", "raise_bandwidth", IID, {"instance_id": IID, "target_mbps": 5}
@@ -180,3 +215,27 @@ def test_reboot_and_guest_fix_resources_follow_the_adopted_instance(registered):
     import base64
 
     assert base64.b64decode(inputs["content"]).decode().startswith("# tcremedy-guest-fix enable-rdp v1")
+
+
+def test_acl_is_adopted_protected_and_only_its_entry_lists_are_declared(registered):
+    """tcremedy's entries on top, the admin's entries as they were and in order; an entry tcremedy
+    made earlier that the policy no longer wants is left out."""
+    req = registered["network-acl-acl-1"]
+    assert req.type == "tencentcloud:Vpc/acl:Acl"
+    assert (req.importId, req.protect, req.retainOnDelete) == ("acl-1", True, True)
+    assert {"vpcId", "name", "tags"} <= set(req.ignoreChanges)
+    inputs = _inputs(req)
+    assert (inputs["vpcId"], inputs["name"]) == ("vpc-1", "app-acl")  # as they are live
+    assert inputs["ingresses"] == [
+        "ACCEPT#203.0.113.0/24#3389#TCP#TCREMEDY: INGRESS 203.0.113.0/24",
+        "DROP#0.0.0.0/0#3389#TCP#no rdp",
+        "ACCEPT#0.0.0.0/0#ALL#ALL",
+    ]
+    assert inputs["egresses"] == [
+        "ACCEPT#203.0.113.0/24#49152-65535#TCP#TCREMEDY: EGRESS 203.0.113.0/24",
+        "DROP#0.0.0.0/0#49152-65535#TCP",
+    ]
+    from tcremedy.policy.guard import declared_violations
+    from tcremedy.policy.loader import load_policy, packaged_default_policy
+
+    assert declared_violations(load_policy(packaged_default_policy()), req.type, inputs) == []

@@ -11,6 +11,10 @@ Understood declarations:
   ``portRange``), ``.../groupLiteRule:GroupLiteRule`` (``ingresses``: ``ACTION#source#port#proto``),
   ``.../groupRuleSet:GroupRuleSet`` (``ingresses``: objects with ``action``, ``cidrBlock``,
   ``protocol``, ``port``), and tcremedy's own dynamic ingress rule (``cidr_block``...);
+* ``tencentcloud:Vpc/acl:Acl`` (``ingresses``: ``ACTION#cidr#port#PROTOCOL[#description]``, in
+  order, first match wins, implicit final DROP): the entries are evaluated together, so an
+  ``ACCEPT ALL`` under a ``DROP`` of the RDP port admits nothing; tcremedy's dynamic ACL entry
+  (``network_acl_id``, ``direction: ingress``) is judged like one rule;
 * ``tencentcloud:Instance/instance:Instance`` (``internetMaxBandwidthOut``, ``runningFlag``) and
   tcremedy's dynamic bandwidth fix (``target_mbps``).
 """
@@ -21,13 +25,16 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from tcremedy.diagnose.reachability import parse_ports
+from tcremedy.cloud.state import NetworkAcl, NetworkAclEntry
+from tcremedy.diagnose.model import Access
+from tcremedy.diagnose.reachability import acl_verdicts, parse_ports
 from tcremedy.policy.loader import is_public_cidr
 from tcremedy.policy.model import Policy
 
 GROUP_RULE = "tencentcloud:Security/groupRule:GroupRule"
 GROUP_LITE_RULE = "tencentcloud:Security/groupLiteRule:GroupLiteRule"
 GROUP_RULE_SET = "tencentcloud:Security/groupRuleSet:GroupRuleSet"
+NETWORK_ACL = "tencentcloud:Vpc/acl:Acl"
 INSTANCE = "tencentcloud:Instance/instance:Instance"
 DYNAMIC = "pulumi-python:dynamic:Resource"
 
@@ -35,6 +42,8 @@ DYNAMIC = "pulumi-python:dynamic:Resource"
 def declared_violations(policy: Policy, resource_type: str, props: Mapping[str, Any]) -> list[str]:
     """Why this declared resource breaks the policy (empty list: it does not)."""
     messages = [_ingress_violation(policy, rule) for rule in _ingress_rules(resource_type, props)]
+    if resource_type == NETWORK_ACL:
+        messages += _acl_violations(policy, props.get("ingresses") or ())
     messages += _instance_violations(policy, resource_type, props)
     return [m for m in messages if m]
 
@@ -51,8 +60,15 @@ def _ingress_rules(resource_type: str, props: Mapping[str, Any]) -> Iterator[dic
         for item in props.get("ingresses") or ():
             yield _rule(item.get("action"), item.get("cidrBlock") or item.get("ipv6CidrBlock"),
                         item.get("port"), item.get("protocol"))
-    elif resource_type == DYNAMIC and {"security_group_id", "cidr_block"} <= props.keys():
+    elif resource_type == DYNAMIC and _dynamic_ingress(props):
         yield _rule(props.get("action"), props.get("cidr_block"), props.get("port"), props.get("protocol"))
+
+
+def _dynamic_ingress(props: Mapping[str, Any]) -> bool:
+    """tcremedy's SG rule, or its inbound ACL entry (an egress entry passes replies, not connections)."""
+    if "cidr_block" not in props:
+        return False
+    return "security_group_id" in props or ("network_acl_id" in props and props.get("direction") == "ingress")
 
 
 def _rule(action: Any, source: Any, port: Any, protocol: Any) -> dict[str, str]:
@@ -76,6 +92,31 @@ def _ingress_violation(policy: Policy, rule: dict[str, str]) -> str:
         return f"{what} admits RDP (port {policy.rdp.port}) from outside the policy's admin CIDRs " \
                f"({', '.join(policy.rdp.admin_cidrs)})"
     return ""
+
+
+def _acl_violations(policy: Policy, ingresses: Any) -> list[str]:
+    """Addresses outside the admin CIDRs that the declared inbound entries pass to the RDP port."""
+    entries = []
+    for text in ingresses:
+        action, cidr, port, protocol = ([*str(text).split("#"), "", "", ""])[:4]
+        v6 = ":" in cidr
+        entries.append(NetworkAclEntry(protocol.upper() or "ALL", port, action.upper(),
+                                       "" if v6 else cidr, cidr if v6 else ""))
+    acl = NetworkAcl("declared", ingress=tuple(entries))
+    out = []
+    for everyone in ("0.0.0.0/0", "::/0"):
+        verdict = acl_verdicts(acl, everyone, policy.rdp.port)[0]
+        admitted = verdict.cidrs_with(Access.ALLOW)
+        outside = [c for c in admitted if not any(_within(c, admin) for admin in policy.rdp.admin_cidrs)]
+        what = f"network ACL ingress entries pass TCP/{policy.rdp.port} (RDP)"
+        if list(admitted) == [everyone]:
+            if not policy.rdp.allow_public_rdp:
+                out.append(f"{what} from the whole internet ({everyone}); policy `{policy.name}` does not "
+                           "set rdp.allow_public_rdp")
+        elif outside:
+            out.append(f"{what} from {', '.join(outside)}, outside the policy's admin CIDRs "
+                       f"({', '.join(policy.rdp.admin_cidrs)})")
+    return out
 
 
 def _instance_violations(policy: Policy, resource_type: str, props: Mapping[str, Any]) -> list[str]:

@@ -35,6 +35,7 @@ KIND = "RdpPolicy"
 # Fix names: a contract with the remediation registry (tcremedy.remediate).
 FIX_NAMES: tuple[str, ...] = (
     "sg_allow_rdp",
+    "acl_allow_rdp",
     "raise_bandwidth",
     "start_instance",
     "reboot_instance",

@@ -5,10 +5,12 @@ Rules:
 
 * an instance (the adopted ``tencentcloud:Instance`` or a dynamic resource acting on one instance)
   is never replaced: that would mean a new instance, or acting on a different one;
-* a resource tcremedy did not create (anything not in ``OWNED_TYPES``, e.g. the adopted instance) is
-  never replaced or deleted;
-* tcremedy's own rules may be replaced or deleted (a fix the policy no longer wants), and its own
-  instance settings may be deleted (that only forgets them; the instance is left as it is).
+* a resource tcremedy did not create (anything not in ``OWNED_TYPES``, e.g. the adopted instance or
+  the adopted network ACL ``tencentcloud:Vpc/acl:Acl``) is never replaced or deleted; an update (its
+  managed properties, e.g. the ACL's entry lists) is allowed;
+* tcremedy's own rules and ACL entries may be updated, replaced or deleted (a fix the policy no longer
+  wants; deleting one removes only tcremedy's entry), and its own instance settings may be deleted
+  (that only forgets them; the instance is left as it is).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ REPLACE_OPS = frozenset(
 DELETE_OPS = frozenset({"delete", "discard"})
 
 PROVIDER_INSTANCE = "tencentcloud:Instance/instance:Instance"
+PROVIDER_ACL = "tencentcloud:Vpc/acl:Acl"  # adopted: its entry lists may change, the ACL never goes
 DYNAMIC = "pulumi-python:dynamic/tcremedy:"
 
 # Types whose resources tcremedy creates and therefore owns.
@@ -41,6 +44,7 @@ OWNED_TYPES = frozenset(
             DYNAMIC + n
             for n in (
                 "SecurityGroupIngressRule",
+                "AclRdpEntry",
                 "InstanceBandwidth",
                 "InstanceRunning",
                 "InstanceReboot",

@@ -1,16 +1,19 @@
 """Fix planning: policy + live state + diagnosis -> the steps that would close each finding. Pure.
 
 Every automatic step names one ``FixResource``: a resource the remediation program declares and
-tcremedy owns. Resource keys are stable (``sg-rule-<sg>-<cidr>-tcp-<port>``, ``bandwidth-<ins>``...)
+tcremedy owns. Resource keys are stable (``sg-rule-<sg>-<cidr>-tcp-<port>``,
+``acl-entry-<acl>-<direction>-<cidr>-tcp-<ports>``, ``bandwidth-<ins>``...)
 so that the same fix planned twice is the same Pulumi resource (no duplicates, convergence).
 Causes that cannot be repaired as code become manual steps saying what to do by hand.
 
 Access is never widened beyond the policy: a security-group rule opens exactly one admin CIDR of
-the policy, on the policy's port, and ``0.0.0.0/0`` / ``::/0`` only with ``allow_public_rdp``.
+the policy, on the policy's port, and ``0.0.0.0/0`` / ``::/0`` only with ``allow_public_rdp``; an
+ACL entry passes exactly that CIDR in on that port, or the replies out to it on 49152-65535.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Iterable
@@ -20,6 +23,7 @@ from typing import Any
 from tcremedy.cloud.state import Instance, LiveState
 from tcremedy.diagnose.findings import Finding, Status
 from tcremedy.diagnose.model import FleetDiagnosis
+from tcremedy.diagnose.reachability import EPHEMERAL_PORTS
 from tcremedy.policy.model import PUBLIC_CIDRS, Policy
 
 # Finding code -> the fix that closes it ("" = no fix as code: a manual step).
@@ -31,7 +35,7 @@ FIX_FOR_CODE: dict[str, str] = {
     "BANDWIDTH_BELOW_POLICY": "raise_bandwidth",
     "BANDWIDTH_SATURATED": "raise_bandwidth",
     "SG_BLOCKS_RDP": "sg_allow_rdp",
-    "ACL_BLOCKS_RDP": "",
+    "ACL_BLOCKS_RDP": "acl_allow_rdp",
     "CPU_SATURATED": "reboot_instance",
     "MEMORY_SATURATED": "reboot_instance",
     "GUEST_RDP_DISABLED": "guest_enable_rdp",
@@ -64,8 +68,9 @@ MANUAL_TEXT: dict[str, str] = {
     "console (Billing Center / CVM > Renew); it cannot be repaired as code.",
     "NO_PUBLIC_IP": "The instance has no public IP. Allocate an EIP and associate it with the instance "
     "(console: CVM > More > IP/ENI > Bind EIP), or reach it through a bastion/VPN from the admin network.",
-    "ACL_BLOCKS_RDP": "The subnet's network ACL {acl} blocks RDP. Add an inbound ACCEPT for TCP/{port} from "
-    "the admin CIDRs and an outbound ACCEPT for TCP 49152-65535 to them, above the DROP rules.",
+    "ACL_BLOCKS_RDP": "The subnet's network ACL blocks RDP but the finding does not name it. Add an inbound "
+    "ACCEPT for TCP/{port} from the admin CIDRs and an outbound ACCEPT for TCP 49152-65535 to them, above "
+    "the DROP entries.",
     "GUEST_UNREACHABLE": "The guest cannot be inspected or fixed through the TAT agent ({reason}). Log in "
     "through the VNC console, check that the TAT agent service is running, then re-run `tcremedy plan`.",
     "CPU_SATURATED": "CPU is saturated. Log in through the VNC console, open Task Manager and stop the "
@@ -83,7 +88,7 @@ MANUAL_TEXT: dict[str, str] = {
 class FixResource:
     """One resource of the remediation program, owned by tcremedy.
 
-    ``kind``: sg_rule | bandwidth | running | reboot | password | guest_fix. ``params`` are its
+    ``kind``: sg_rule | acl_entry | bandwidth | running | reboot | password | guest_fix. ``params`` are its
     plain inputs; one-shot kinds (reboot, password, guest_fix) carry a ``trigger`` that changes
     each time the finding is seen open, so the action runs again when the drift comes back.
     """
@@ -179,6 +184,8 @@ def _steps_for(policy: Policy, state: LiveState, inst: Instance, f: Finding, env
     trigger = f"{f.code}@{state.collected_at}"
     if f.code == "SG_BLOCKS_RDP":
         return _sg_steps(policy, inst, f)
+    if f.code == "ACL_BLOCKS_RDP" and f.evidence.get("network_acl_id"):
+        return _acl_steps(policy, inst, f)
     if fix == "raise_bandwidth":
         return [_bandwidth_step(policy, inst, f)]
     if fix == "start_instance":
@@ -316,6 +323,84 @@ def _sg_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
     return steps
 
 
+# ACL direction -> (the finding's evidence key for its verdicts, the words of the entry's description).
+REPLY_PORTS = f"{EPHEMERAL_PORTS[0]}-{EPHEMERAL_PORTS[1]}"  # the RDP clients' ports: the replies go there
+ACL_DIRECTIONS: dict[str, tuple[str, str]] = {
+    "ingress": ("inbound", "RDP from"),
+    "egress": ("outbound", "RDP replies to"),
+}
+
+
+def acl_port(direction: str, policy: Policy) -> str:
+    """The port(s) an ACL entry of ``direction`` must pass: the RDP port in, the replies' ports out."""
+    return str(policy.rdp.port) if direction == "ingress" else REPLY_PORTS
+
+
+def _acl_not_admitted(evidence: dict[str, Any], direction: str, cidr: str) -> bool:
+    """The finding's verdict for ``cidr`` in ``direction`` is not "all admitted" (or is missing)."""
+    wanted = _network(cidr)
+    for verdict in evidence.get(ACL_DIRECTIONS[direction][0]) or []:
+        if _network(str(verdict.get("source", ""))) == wanted:
+            return verdict.get("coverage") != "all"
+    return True
+
+
+def _acl_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
+    """Per admin CIDR the ACL does not pass: the missing inbound and/or outbound entry, on top."""
+    iid, acl = inst.instance_id, f.evidence["network_acl_id"]
+    steps = []
+    for cidr in dict.fromkeys(policy.rdp.admin_cidrs):
+        directions = [d for d in ACL_DIRECTIONS if _acl_not_admitted(f.evidence, d, cidr)]
+        if directions and cidr in PUBLIC_CIDRS and not policy.rdp.allow_public_rdp:
+            steps.append(
+                _manual(
+                    f,
+                    iid,
+                    f"{cidr} would open RDP to the internet; the policy does not set "
+                    "allow_public_rdp, so no ACL entry is made.",
+                )
+            )
+            continue
+        for direction in directions:
+            port, (_, what) = acl_port(direction, policy), ACL_DIRECTIONS[direction]
+            params: dict[str, Any] = {
+                "network_acl_id": acl,
+                "direction": direction,
+                "cidr_block": cidr,
+                "protocol": "TCP",
+                "port": port,
+                "action": "ACCEPT",
+                "region": inst.region,
+                "description": f"tcremedy: {what} {cidr}",
+            }
+            if cidr in PUBLIC_CIDRS:
+                params["allow_public"] = True  # the provider refuses a public CIDR without it
+            key = f"acl-entry-{acl}-{direction}-{_slug(cidr)}-tcp-{_slug(port)}"
+            res = FixResource("acl_entry", key, "acl_allow_rdp", "", params)
+            side = (
+                f"TCP/{port} from {cidr}" if direction == "ingress" else f"TCP {port} to {cidr} (RDP replies)"
+            )
+            steps.append(
+                _auto(
+                    policy,
+                    f,
+                    iid,
+                    "acl_allow_rdp",
+                    res,
+                    f"Insert ACCEPT {side} at the top of network ACL {acl}'s {direction} entries, "
+                    "above what drops it (the ACL is stateless); its other entries stay as they are.",
+                )
+            )
+    return steps
+
+
+def _network(text: str) -> Any:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return text
+
+
 def _bandwidth_step(policy: Policy, inst: Instance, f: Finding) -> FixStep:
     iid, now = inst.instance_id, inst.internet_max_bandwidth_out
     minimum = policy.capacity.min_bandwidth_mbps
@@ -396,7 +481,7 @@ def _slug(text: str) -> str:
 # What "a fix removed from the policy" means for a fix an earlier apply made:
 # * the policy no longer wants what it did (its CIDR left rdp.admin_cidrs, rdp.port changed,
 #   allow_public_rdp was turned off, the instance or group is gone...): it is REMOVED; for a
-#   security-group rule tcremedy created that deletes the rule (an adopted rule is only forgotten);
+#   security-group rule or ACL entry tcremedy created that deletes it (an adopted one is only forgotten);
 # * the policy still wants it but its fix name left fixes.auto: it is HELD, i.e. kept as it is,
 #   neither re-applied on drift nor removed (fixes.auto says what tcremedy may do by itself;
 #   removing access is not implied by no longer being allowed to add it).
@@ -416,6 +501,15 @@ def still_wanted(res: FixResource, policy: Policy, state: LiveState) -> bool:
             and public_ok
             and res.params.get("port") == str(policy.rdp.port)
             and res.params.get("security_group_id") in state.security_groups
+        )
+    if res.kind == "acl_entry":
+        cidr, direction = res.params.get("cidr_block"), str(res.params.get("direction"))
+        return (
+            cidr in policy.rdp.admin_cidrs
+            and (cidr not in PUBLIC_CIDRS or policy.rdp.allow_public_rdp)
+            and direction in ACL_DIRECTIONS
+            and res.params.get("port") == acl_port(direction, policy)
+            and res.params.get("network_acl_id") in state.network_acls
         )
     if res.instance_id not in state.instances:
         return False

@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
+from tcremedy.policy.model import PUBLIC_CIDRS
 from tcremedy.remediate.planner import HOLD  # a scoped apply keeps the resource but must not act on it
 
 ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
@@ -78,3 +79,13 @@ def diff(
     if any(olds.get(k) != news.get(k) for k in update_keys):
         return dyn.DiffResult(changes=True)
     return dyn.DiffResult(changes=False if news.get(HOLD) else drifted())
+
+
+def public_cidr_failures(news: dict[str, Any]) -> list[dyn.CheckFailure]:
+    """A rule or entry for 0.0.0.0/0 or ::/0 is refused unless the plan marked it ``allow_public``."""
+    if news.get("cidr_block") in PUBLIC_CIDRS and not news.get("allow_public"):
+        reason = (
+            f"{news['cidr_block']} opens RDP to the internet and the policy does not set allow_public_rdp"
+        )
+        return [dyn.CheckFailure("cidr_block", reason)]
+    return []

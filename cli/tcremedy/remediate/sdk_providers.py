@@ -6,6 +6,7 @@ objects by reference: they must stay importable from the installed package and h
 This module is the one name the remediation program uses; the providers live in:
 
 * ``sdk_rules``: the security-group ingress rule (idempotent insert, adoption, owned-only delete);
+* ``sdk_acls``: a network ACL entry, inserted on top of its direction (same guarantees);
 * ``sdk_instances``: bandwidth, running, reboot, password reset;
 * ``sdk_guest``: guest fix scripts through the TAT agent;
 * ``sdk_common``: client from the engine's environment, waiting, the diff rule.
@@ -13,6 +14,7 @@ This module is the one name the remediation program uses; the providers live in:
 
 from __future__ import annotations
 
+from tcremedy.remediate.sdk_acls import AclRdpEntryProvider
 from tcremedy.remediate.sdk_common import HOLD, FixError
 from tcremedy.remediate.sdk_guest import GuestFixProvider
 from tcremedy.remediate.sdk_instances import (
@@ -26,6 +28,7 @@ from tcremedy.remediate.sdk_rules import OWNED_DESCRIPTION_PREFIX, SecurityGroup
 __all__ = [
     "HOLD",
     "OWNED_DESCRIPTION_PREFIX",
+    "AclRdpEntryProvider",
     "FixError",
     "GuestFixProvider",
     "InstanceBandwidthProvider",

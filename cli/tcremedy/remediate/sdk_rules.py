@@ -10,16 +10,14 @@ Only rules whose description starts with ``tcremedy:`` are ever deleted.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 import pulumi.dynamic as dyn
 
-from tcremedy.diagnose.reachability import parse_ports
-from tcremedy.policy.model import PUBLIC_CIDRS
-from tcremedy.remediate.sdk_common import FixError, api_for, call, diff
+from tcremedy.remediate.rule_match import OWNED_DESCRIPTION_PREFIX, drops, owned
+from tcremedy.remediate.sdk_common import FixError, api_for, call, diff, public_cidr_failures
 
-OWNED_DESCRIPTION_PREFIX = "tcremedy:"
+__all__ = ["OWNED_DESCRIPTION_PREFIX", "SecurityGroupIngressRuleProvider"]
 ATTEMPTS = 8  # each change is made at the group's Version; a concurrent change means: look again
 
 
@@ -37,22 +35,14 @@ def _identical(rule: dict[str, Any], props: dict[str, Any]) -> bool:
 
 
 def _owned(rule: dict[str, Any]) -> bool:
-    return str(rule.get("PolicyDescription") or "").startswith(OWNED_DESCRIPTION_PREFIX)
+    return owned(str(rule.get("PolicyDescription") or ""))
 
 
 def _drops(rule: dict[str, Any], port: int, cidr: str) -> bool:
     """A DROP rule matching (part of) TCP ``port`` from ``cidr``."""
-    if _text(rule, "Action") != "DROP" or _text(rule, "Protocol") not in ("TCP", "ALL"):
-        return False
-    ports = parse_ports(str(rule.get("Port") or ""))
-    if not ports or not any(lo <= port <= hi for lo, hi in ports) or not rule.get("CidrBlock"):
-        return False
-    try:
-        return ipaddress.ip_network(rule["CidrBlock"], strict=False).overlaps(
-            ipaddress.ip_network(cidr, strict=False)
-        )
-    except (ValueError, TypeError):  # malformed, or IPv4 against IPv6
-        return False
+    peer = str(rule.get("CidrBlock") or rule.get("Ipv6CidrBlock") or "")
+    port_text = str(rule.get("Port") or "")
+    return drops(_text(rule, "Action"), _text(rule, "Protocol"), port_text, peer, cidr, (port, port))
 
 
 def _shadowed(ingress: list[dict[str, Any]], index: int, props: dict[str, Any]) -> bool:
@@ -100,15 +90,7 @@ class SecurityGroupIngressRuleProvider(dyn.ResourceProvider):
     KEYS = ("security_group_id", "cidr_block", "protocol", "port", "action", "region")
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
-        failures = []
-        if news.get("cidr_block") in PUBLIC_CIDRS and not news.get("allow_public"):
-            failures.append(
-                dyn.CheckFailure(
-                    "cidr_block",
-                    f"{news['cidr_block']} opens RDP to the internet and "
-                    "the policy does not set allow_public_rdp",
-                )
-            )
+        failures = public_cidr_failures(news)
         return dyn.CheckResult(news, failures)
 
     def _ensure(self, props: dict[str, Any]) -> dict[str, Any]:

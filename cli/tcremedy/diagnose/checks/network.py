@@ -77,6 +77,7 @@ class AclBlocksRdp(Check):
     """The subnet ACL must pass TCP/port in from the admin CIDRs AND the replies out to 49152-65535."""
 
     severity = Severity.CRITICAL
+    fix = "acl_allow_rdp"
 
     def evaluate(self, policy: Policy, instance: Instance, state: LiveState) -> list[Finding]:
         return self.assess(policy, instance, Context(state))
