@@ -31,6 +31,7 @@ FIXABLE = [  # sg-missing-rdp: the `converged` fixture and the crash tests apply
     "instance-stopped",
     "guest-rdp-disabled",
     "guest-port-changed",
+    "guest-rdp-not-listening",
 ]
 
 

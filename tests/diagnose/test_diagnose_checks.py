@@ -218,6 +218,55 @@ def test_guest_checks(facts, code, fix, key, value):
     assert f.status is Status.FAIL and f.fix == fix and f.evidence[key] == value
 
 
+def probed(**facts):
+    return healthy_instance(guest=GuestProbe("Online", "SUCCESS", facts=healthy_facts(**facts)))
+
+
+def test_rdp_not_listening_when_service_runs_and_rdp_is_enabled():
+    """The guide's telnet/netstat check: Running, enabled, ports match, yet nothing listens."""
+    diag = run(probed(listening=False))
+    f = only(diag, "GUEST_RDP_NOT_LISTENING")
+    assert f.status is Status.FAIL and f.fix == "guest_start_termservice" and diag.root_cause == f
+    assert (f.evidence["listening"], f.evidence["termservice_state"], f.evidence["rdp_port"]) == (
+        False,
+        "Running",
+        3389,
+    )
+    assert [(d.path, d.desired, d.live) for d in diag.drift] == [("guest.listening", True, False)]
+
+
+@pytest.mark.parametrize(
+    ("facts", "code"),
+    [
+        (dict(termservice_state="Stopped"), "GUEST_TERMSERVICE_STOPPED"),
+        (dict(deny_ts_connections=1), "GUEST_RDP_DISABLED"),
+        (dict(rdp_port=3390, tds_port=3390), "GUEST_RDP_PORT_CHANGED"),
+    ],
+)
+def test_silent_port_explained_by_another_guest_cause_is_not_reported_twice(facts, code):
+    diag = run(probed(listening=False, **facts))
+    only(diag, code)
+    assert "guest.listening" not in {d.path for d in diag.drift}
+
+
+def test_rdp_not_listening_is_unknown_without_the_facts():
+    f = only(run(probed(listening=None)), "GUEST_RDP_NOT_LISTENING")
+    assert f.status is Status.UNKNOWN and f.fix is None and "listens" in f.evidence["reason"]
+    diag = run(probed(listening=False, deny_ts_connections=None))
+    unknown = {f.code: f for f in diag.findings}
+    assert set(unknown) == {"GUEST_RDP_DISABLED", "GUEST_RDP_NOT_LISTENING"} and diag.root_cause is None
+    assert "fDenyTSConnections" in unknown["GUEST_RDP_NOT_LISTENING"].evidence["reason"]
+    assert all(f.status is Status.UNKNOWN for f in diag.findings)
+
+
+def test_rdp_listening_switch_turns_the_check_off():
+    inst = probed(listening=False)
+    assert not run(inst).compliant
+    policy = replace(POLICY, guest=replace(POLICY.guest, rdp_listening=False))
+    diag = diagnose_instance(policy, inst, state_with(inst))
+    assert diag.compliant and diag.drift == ()
+
+
 def test_firewall_off_passes_even_without_rule():
     facts = healthy_facts(firewall_profiles_enabled=(), firewall_allows_rdp_port=False)
     assert run(healthy_instance(guest=GuestProbe("Online", "SUCCESS", facts=facts))).compliant
@@ -248,6 +297,7 @@ def test_guest_unreachable_masks_the_guest_checks():
     assert {m.code for m in diag.masked} == {
         "GUEST_RDP_DISABLED",
         "GUEST_TERMSERVICE_STOPPED",
+        "GUEST_RDP_NOT_LISTENING",
         "GUEST_RDP_PORT_CHANGED",
         "GUEST_FIREWALL_BLOCKS_RDP",
         "CREDSSP_MISMATCH",

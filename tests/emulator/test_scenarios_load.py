@@ -112,6 +112,12 @@ def test_single_scenario_shape_and_cause(emulator_factory, name: str) -> None:
             not guest["FirewallAllowsRdpPort"] and guest["FirewallProfilesEnabled"]
         ),
         "guest-termservice-stopped": lambda: guest["TermServiceState"] == "Stopped",
+        "guest-rdp-not-listening": lambda: (
+            guest["ListenerStuck"]
+            and not guest["Listening"]
+            and (guest["TermServiceState"], guest["fDenyTSConnections"]) == ("Running", 0)
+            and guest["RdpPort"] == guest["TdsPort"] == 3389
+        ),
         "guest-agent-offline": lambda: guest["AgentStatus"] == "Offline",
         "credssp-mismatch": lambda: guest["AllowEncryptionOracle"] == 0,
         "no-public-ip": lambda: (

@@ -73,6 +73,8 @@ FIXES = [
     ("guest-port-changed", "align-rdp-port", 3389, lambda f: (f.rdp_port, f.tds_port) == (3389, 3389)),
     ("guest-firewall-blocks", "allow-rdp-firewall", 3389, lambda f: f.firewall_allows_rdp_port),
     ("credssp-mismatch", "credssp-mitigated", None, lambda f: f.allow_encryption_oracle == 1),
+    # TermService Running with a stuck listener: the fix restarts the service and the listener is back
+    ("guest-rdp-not-listening", "start-termservice", None, lambda f: f.listening),
 ]
 
 
@@ -82,7 +84,10 @@ def test_project_fix_scripts_change_the_guest(emulator_factory, scenario, fix, p
     emulator = emulator_factory(scenario=scenario)
     tat = emulator.client(tat_client.TatClient)
     iid = only_instance_id(emulator)
-    assert not fixed(probe(emulator, tat, iid))
+    before = probe(emulator, tat, iid)
+    assert not fixed(before)
+    if scenario == "guest-rdp-not-listening":
+        assert (before.termservice_state, before.deny_ts_connections, before.rdp_port) == ("Running", 0, 3389)
     inv = run(tat, iid, fix_script(fix, port))
     emulator.advance(5)
     assert task_of(tat, inv).TaskStatus == "SUCCESS"

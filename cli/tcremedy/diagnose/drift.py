@@ -25,7 +25,7 @@ from deepdiff import DeepDiff
 from tcremedy.cloud.state import Instance, LiveState, NetworkAcl
 from tcremedy.diagnose.context import Context
 from tcremedy.diagnose.model import Access, DriftItem, ReachVerdict
-from tcremedy.diagnose.readings import guest_facts, window_max
+from tcremedy.diagnose.readings import guest_facts, silent_listener_cause, window_max
 from tcremedy.policy.loader import is_public_cidr
 from tcremedy.policy.model import Policy
 
@@ -133,6 +133,12 @@ def projections(
         wanted = [
             (g.rdp_enabled, "guest.fDenyTSConnections", 0, facts.deny_ts_connections),
             (g.termservice_running, "guest.termservice_state", running, facts.termservice_state),
+            (
+                g.rdp_listening and not silent_listener_cause(facts, port),  # else that cause's drift shows
+                "guest.listening",
+                True,
+                facts.listening,
+            ),
             (g.listener_port_matches, "guest.rdp_port", port, facts.rdp_port),
             (g.listener_port_matches, "guest.tds_port", port, facts.tds_port),
             (

@@ -73,3 +73,21 @@ def guest_facts(instance: Instance, state: LiveState) -> tuple[GuestFacts | None
         return None, said + (f": {probe.error}" if probe.error and probe.error != said else "")
     detail = probe.error or gap_text(gaps) or "no output"
     return None, f"probe failed (task status {probe.task_status or 'unknown'}): {detail}"
+
+
+def silent_listener_cause(facts: GuestFacts, port: int) -> str:
+    """The guest finding that already explains a silent RDP port ("" when none does).
+
+    The probe looks for a listener on the registry's RDP-Tcp port: with TermService not running,
+    Remote Desktop disabled or the port changed, nothing listening there is expected and that
+    cause is reported; only a silent port without any of them is a stuck listener.
+    """
+    if facts.termservice_state is not None and facts.termservice_state.lower() != "running":
+        return "GUEST_TERMSERVICE_STOPPED"
+    if facts.deny_ts_connections is not None and facts.deny_ts_connections != 0:
+        return "GUEST_RDP_DISABLED"
+    if facts.rdp_port is not None and (
+        facts.rdp_port != port or (facts.tds_port is not None and facts.tds_port != facts.rdp_port)
+    ):
+        return "GUEST_RDP_PORT_CHANGED"
+    return ""

@@ -15,8 +15,8 @@ YAML layout (``apiVersion: tcremedy/v1``, ``kind: RdpPolicy``)::
     instance: {must_be_running}
     capacity: {min_bandwidth_mbps, bandwidth_ceiling_percent, cpu_ceiling_percent,
                memory_ceiling_percent, window_seconds}
-    guest: {rdp_enabled, termservice_running, firewall_allows_port, listener_port_matches,
-            allowed_encryption_oracle}
+    guest: {rdp_enabled, termservice_running, rdp_listening, firewall_allows_port,
+            listener_port_matches, allowed_encryption_oracle}
     fixes: {auto, password_env}
 
 Consumers read e.g. ``policy.rdp.port``, ``policy.rdp.admin_cidrs``,
@@ -150,6 +150,11 @@ class GuestExpectations:
 
     rdp_enabled: bool = setting(True, "Remote Desktop enabled (fDenyTSConnections = 0).")
     termservice_running: bool = setting(True, "Remote Desktop Services (TermService) is running.")
+    rdp_listening: bool = setting(
+        True,
+        "Something listens on the RDP port when TermService runs and Remote Desktop is enabled "
+        "(the guide's telnet/netstat check).",
+    )
     firewall_allows_port: bool = setting(
         True, "Windows Firewall, when on, has an inbound allow rule for the RDP port."
     )

@@ -40,6 +40,7 @@ FIX_FOR_CODE: dict[str, str] = {
     "MEMORY_SATURATED": "reboot_instance",
     "GUEST_RDP_DISABLED": "guest_enable_rdp",
     "GUEST_TERMSERVICE_STOPPED": "guest_start_termservice",
+    "GUEST_RDP_NOT_LISTENING": "guest_start_termservice",  # its script restarts a stuck service
     "GUEST_RDP_PORT_CHANGED": "guest_align_rdp_port",
     "GUEST_FIREWALL_BLOCKS_RDP": "guest_allow_rdp_firewall",
     "CREDSSP_MISMATCH": "guest_credssp_mitigated",

@@ -7,7 +7,7 @@ from typing import ClassVar
 from tcremedy.cloud.state import GuestFacts, Instance, LiveState
 from tcremedy.diagnose.checks.base import CHECKS, Check
 from tcremedy.diagnose.findings import Finding, Severity
-from tcremedy.diagnose.readings import guest_facts
+from tcremedy.diagnose.readings import guest_facts, silent_listener_cause
 from tcremedy.policy.model import Policy
 
 
@@ -72,6 +72,57 @@ class GuestTermServiceStopped(_GuestCheck):
                     "termservice_state": facts.termservice_state,
                     "termservice_start_mode": facts.termservice_start_mode,
                     "listening": facts.listening,
+                },
+            )
+        ]
+
+
+@CHECKS.register("GUEST_RDP_NOT_LISTENING")
+class GuestRdpNotListening(_GuestCheck):
+    """Something must listen on the RDP port when TermService runs and Remote Desktop is enabled.
+
+    The guide's ``telnet <ip> 3389`` / ``netstat -ant | findstr 3389`` check: a running service with
+    no listener (a stuck RDP-Tcp listener) needs a restart. A silent port that a stopped service,
+    disabled RDP or a changed port explains is left to that finding.
+    """
+
+    severity = Severity.CRITICAL
+    fix = "guest_start_termservice"
+    enabled_by = "rdp_listening"
+
+    def judge(self, policy: Policy, instance: Instance, facts: GuestFacts) -> list[Finding]:
+        if facts.listening or silent_listener_cause(facts, policy.rdp.port):
+            return []
+        if facts.listening is None:
+            return [self.unknown(instance, "probe did not report whether anything listens on the RDP port")]
+        missing = [
+            name
+            for name, value in (
+                ("the TermService state", facts.termservice_state),
+                ("fDenyTSConnections", facts.deny_ts_connections),
+                ("the RDP-Tcp PortNumber", facts.rdp_port),
+            )
+            if value is None
+        ]
+        if missing:
+            return [
+                self.unknown(
+                    instance,
+                    f"nothing listens on the RDP port, but the probe did not report {', '.join(missing)}",
+                    listening=False,
+                )
+            ]
+        return [
+            self.fail(
+                instance,
+                f"Nothing listens on TCP/{facts.rdp_port} although TermService is {facts.termservice_state} "
+                "and Remote Desktop is enabled (stuck listener; restart Remote Desktop Services)",
+                {
+                    "listening": False,
+                    "rdp_port": facts.rdp_port,
+                    "termservice_state": facts.termservice_state,
+                    "termservice_start_mode": facts.termservice_start_mode,
+                    "fDenyTSConnections": facts.deny_ts_connections,
                 },
             )
         ]

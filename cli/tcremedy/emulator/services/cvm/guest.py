@@ -35,10 +35,12 @@ class Guest:
     allow_encryption_oracle: int | None = 1  # AllowEncryptionOracle; None = value absent
     credssp_patched: bool = True  # CredSspPatched
     agent: str = "Online"  # TAT agent: Online | Offline | NotInstalled
+    listener_stuck: bool = False  # ListenerStuck (control only): Running, yet nothing listens until restarted
 
     @property
     def listening(self) -> bool:
-        return self.termservice_state == "Running" and self.deny_ts_connections == 0
+        running = self.termservice_state == "Running"
+        return running and self.deny_ts_connections == 0 and not self.listener_stuck
 
     def probe_json(self) -> str:
         """The one-line JSON the PowerShell probe prints (same keys, same types)."""
@@ -61,7 +63,7 @@ class Guest:
 
     # -- control API: the probe's own keys set the facts ------------------------------------
     def update(self, fields: dict[str, Any]) -> None:
-        """Apply control-API fields (probe keys plus ``AgentStatus``/``FirewallAllowPorts``)."""
+        """Apply control-API fields: probe keys, AgentStatus, FirewallAllowPorts, ListenerStuck."""
         for key, value in fields.items():
             setter = _SETTERS.get(key)
             if setter is None:
@@ -72,6 +74,7 @@ class Guest:
         data = json.loads(self.probe_json())
         data["AgentStatus"] = self.agent
         data["FirewallAllowPorts"] = list(self.firewall_allow_ports)
+        data["ListenerStuck"] = self.listener_stuck
         return data
 
 
@@ -148,6 +151,7 @@ _SETTERS: dict[str, Any] = {
     "AllowEncryptionOracle": _set_oracle,
     "CredSspPatched": lambda g, v: setattr(g, "credssp_patched", _bool("CredSspPatched")(v)),
     "AgentStatus": lambda g, v: setattr(g, "agent", _choice("AgentStatus", AGENT_STATES)(v)),
+    "ListenerStuck": lambda g, v: setattr(g, "listener_stuck", _bool("ListenerStuck")(v)),
 }
 
 
@@ -195,12 +199,14 @@ def _run_fix(guest: Guest, name: str, script: str) -> ScriptResult:
         port = int(found.group(1))
     if name == "enable-rdp":
         guest.deny_ts_connections = 0
-    elif name == "start-termservice":
+    elif name == "start-termservice":  # starts a stopped service, restarts a running one
         guest.termservice_start_mode = "Auto"
         guest.termservice_state = "Running"
-    elif name == "align-rdp-port":
+        guest.listener_stuck = False
+    elif name == "align-rdp-port":  # the script restarts TermService too
         assert port is not None
         guest.rdp_port = guest.tds_port = port
+        guest.listener_stuck = False
     elif name == "allow-rdp-firewall":
         assert port is not None
         guest.firewall_allow_ports = sorted({*guest.firewall_allow_ports, port})
