@@ -76,6 +76,18 @@ def test_sg_fix_never_opens_a_cidr_outside_the_policy_nor_the_internet():
     assert plan.automatic[0].resource.params["allow_public"] is True
 
 
+def test_a_cidr_tencent_widens_to_the_internet_counts_as_the_internet_everywhere():
+    """0.0.0.0/8 in a security group means 0.0.0.0/0: the planner and the provider refuse it alike."""
+    from tcremedy.remediate.sdk_common import public_cidr_failures
+
+    wide = replace(POLICY, rdp=RdpAccess(port=3389, admin_cidrs=("0.0.0.0/8",), allow_public_rdp=False))
+    plan = plan_fixes(wide, STATE, _fleet(_finding("SG_BLOCKS_RDP", not_admitted=["0.0.0.0/8"])))
+    assert not plan.automatic and "allow_public_rdp" in plan.manual[0].manual
+    assert public_cidr_failures({"cidr_block": "0.0.0.0/8"})
+    assert public_cidr_failures({"cidr_block": "0.0.0.0/8", "allow_public": True}) == []
+    assert public_cidr_failures({"cidr_block": "203.0.113.0/24"}) == []
+
+
 def test_bandwidth_is_raised_to_the_policy_minimum_and_saturation_is_capped():
     zero = replace(STATE, instances={IID: replace(INST, internet_max_bandwidth_out=0)})
     plan = plan_fixes(POLICY, zero, _fleet(_finding("BANDWIDTH_ZERO")))

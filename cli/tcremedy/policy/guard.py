@@ -28,8 +28,7 @@ from typing import Any
 from tcremedy.cloud.state import NetworkAcl, NetworkAclEntry
 from tcremedy.diagnose.model import Access
 from tcremedy.diagnose.reachability import acl_verdicts, parse_ports
-from tcremedy.policy.loader import is_public_cidr
-from tcremedy.policy.model import Policy
+from tcremedy.policy.model import Policy, is_public_cidr
 
 GROUP_RULE = "tencentcloud:Security/groupRule:GroupRule"
 GROUP_LITE_RULE = "tencentcloud:Security/groupLiteRule:GroupLiteRule"

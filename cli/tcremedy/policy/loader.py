@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from tcremedy.errors import PolicyError
-from tcremedy.policy.model import API_VERSION, FIX_NAMES, KIND, SECTIONS, Policy
+from tcremedy.policy.model import API_VERSION, FIX_NAMES, KIND, SECTIONS, Policy, is_public_cidr
 
 DEFAULT_POLICY_RELPATH = Path("policies") / "windows-rdp.yaml"
 _PACKAGED_DEFAULT = "default-policy.yaml"
@@ -255,12 +255,6 @@ class _Reader:
                 "reset_password is listed in fixes.auto but password_env is not set",
                 "password_env: NAME of an environment variable",
             )
-
-
-def is_public_cidr(cidr: str) -> bool:
-    """0.0.0.0/0, ::/0, and 0.0.0.0/n (which Tencent security groups widen to 0.0.0.0/0)."""
-    net = ipaddress.ip_network(cidr, strict=False)
-    return net.prefixlen == 0 or (net.version == 4 and int(net.network_address) == 0)
 
 
 _TYPE_WORDS: dict[Any, str] = {

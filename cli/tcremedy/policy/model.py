@@ -26,6 +26,7 @@ Consumers read e.g. ``policy.rdp.port``, ``policy.rdp.admin_cidrs``,
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +53,15 @@ OPT_IN_FIXES: frozenset[str] = frozenset({"reboot_instance", "reset_password"})
 DEFAULT_AUTO_FIXES: tuple[str, ...] = tuple(f for f in FIX_NAMES if f not in OPT_IN_FIXES)
 
 OS_CHOICES: tuple[str, ...] = ("windows", "any")
-PUBLIC_CIDRS: frozenset[str] = frozenset({"0.0.0.0/0", "::/0"})
+
+
+def is_public_cidr(cidr: str) -> bool:
+    """The whole internet: 0.0.0.0/0, ::/0, and 0.0.0.0/n (which Tencent security groups widen to /0).
+
+    The one definition used by the loader, the planner, the providers and the CrossGuard checks.
+    """
+    net = ipaddress.ip_network(cidr, strict=False)
+    return net.prefixlen == 0 or (net.version == 4 and int(net.network_address) == 0)
 
 
 def setting(

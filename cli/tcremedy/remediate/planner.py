@@ -24,7 +24,7 @@ from tcremedy.cloud.state import Instance, LiveState
 from tcremedy.diagnose.findings import Finding, Status
 from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.diagnose.reachability import EPHEMERAL_PORTS
-from tcremedy.policy.model import PUBLIC_CIDRS, Policy
+from tcremedy.policy.model import Policy, is_public_cidr
 
 # Finding code -> the fix that closes it ("" = no fix as code: a manual step).
 FIX_FOR_CODE: dict[str, str] = {
@@ -287,7 +287,7 @@ def _sg_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
         missing = [c for c in missing if c in policy.rdp.admin_cidrs] or list(policy.rdp.admin_cidrs)
     steps = []
     for cidr in dict.fromkeys(missing):
-        if cidr in PUBLIC_CIDRS and not policy.rdp.allow_public_rdp:
+        if is_public_cidr(cidr) and not policy.rdp.allow_public_rdp:
             steps.append(
                 _manual(
                     f,
@@ -307,7 +307,7 @@ def _sg_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
             "region": inst.region,
             "description": f"tcremedy: RDP from {cidr}",
         }
-        if cidr in PUBLIC_CIDRS:
+        if is_public_cidr(cidr):
             params["allow_public"] = True  # the provider refuses a public CIDR without it
         res = FixResource("sg_rule", f"sg-rule-{group}-{_slug(cidr)}-tcp-{port}", "sg_allow_rdp", "", params)
         steps.append(
@@ -352,7 +352,7 @@ def _acl_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
     steps = []
     for cidr in dict.fromkeys(policy.rdp.admin_cidrs):
         directions = [d for d in ACL_DIRECTIONS if _acl_not_admitted(f.evidence, d, cidr)]
-        if directions and cidr in PUBLIC_CIDRS and not policy.rdp.allow_public_rdp:
+        if directions and is_public_cidr(cidr) and not policy.rdp.allow_public_rdp:
             steps.append(
                 _manual(
                     f,
@@ -374,7 +374,7 @@ def _acl_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
                 "region": inst.region,
                 "description": f"tcremedy: {what} {cidr}",
             }
-            if cidr in PUBLIC_CIDRS:
+            if is_public_cidr(cidr):
                 params["allow_public"] = True  # the provider refuses a public CIDR without it
             key = f"acl-entry-{acl}-{direction}-{_slug(cidr)}-tcp-{_slug(port)}"
             res = FixResource("acl_entry", key, "acl_allow_rdp", "", params)
@@ -496,7 +496,7 @@ def still_wanted(res: FixResource, policy: Policy, state: LiveState) -> bool:
     """Whether the policy still wants what a fix made by an earlier apply did (else it is removed)."""
     if res.kind == "sg_rule":
         cidr = res.params.get("cidr_block")
-        public_ok = cidr not in PUBLIC_CIDRS or policy.rdp.allow_public_rdp
+        public_ok = not is_public_cidr(cidr) or policy.rdp.allow_public_rdp
         return (
             cidr in policy.rdp.admin_cidrs
             and public_ok
@@ -507,7 +507,7 @@ def still_wanted(res: FixResource, policy: Policy, state: LiveState) -> bool:
         cidr, direction = res.params.get("cidr_block"), str(res.params.get("direction"))
         return (
             cidr in policy.rdp.admin_cidrs
-            and (cidr not in PUBLIC_CIDRS or policy.rdp.allow_public_rdp)
+            and (not is_public_cidr(cidr) or policy.rdp.allow_public_rdp)
             and direction in ACL_DIRECTIONS
             and res.params.get("port") == acl_port(direction, policy)
             and res.params.get("network_acl_id") in state.network_acls

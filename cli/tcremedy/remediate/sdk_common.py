@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-from tcremedy.policy.model import PUBLIC_CIDRS
+from tcremedy.policy.model import is_public_cidr
 from tcremedy.remediate.planner import HOLD  # a scoped apply keeps the resource but must not act on it
 
 ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
@@ -83,7 +83,8 @@ def diff(
 
 def public_cidr_failures(news: dict[str, Any]) -> list[dyn.CheckFailure]:
     """A rule or entry for 0.0.0.0/0 or ::/0 is refused unless the plan marked it ``allow_public``."""
-    if news.get("cidr_block") in PUBLIC_CIDRS and not news.get("allow_public"):
+    cidr = news.get("cidr_block")
+    if cidr and is_public_cidr(str(cidr)) and not news.get("allow_public"):
         reason = (
             f"{news['cidr_block']} opens RDP to the internet and the policy does not set allow_public_rdp"
         )
