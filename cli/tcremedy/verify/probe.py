@@ -79,7 +79,9 @@ def probe(address: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> ProbeRes
                     nego.receive_eof()
         except TimeoutError:
             if received:
-                return ProbeResult(Outcome.NOT_RDP, None, f"incomplete answer ({received} bytes) then silence")
+                return ProbeResult(
+                    Outcome.NOT_RDP, None, f"incomplete answer ({received} bytes) then silence"
+                )
             return ProbeResult(
                 Outcome.TIMEOUT, None, f"connection accepted but no answer within {timeout:g}s"
             )
