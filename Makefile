@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint engine venv bench clean
+.PHONY: demo test test-fast lint engine venv bench clean
 
 demo: venv engine  ## a broken Windows fleet on the embedded emulator -> plan -> apply -> plan
 	bash scripts/demo.sh
@@ -14,6 +14,10 @@ demo: venv engine  ## a broken Windows fleet on the embedded emulator -> plan ->
 test: venv engine  ## lint + the whole test suite (emulator over HTTP, real Pulumi engine)
 	$(VENV)/bin/ruff check cli tests bench stacks
 	$(VENV)/bin/pytest -q
+
+test-fast: venv  ## the inner loop: lint + every test except the real-engine ones (marker `engine`)
+	$(VENV)/bin/ruff check cli tests bench stacks
+	$(VENV)/bin/pytest -q -m "not engine"
 
 venv: $(STAMP)
 

@@ -77,7 +77,9 @@ class RunningEmulator:
         """A real SDK client (``CvmClient``, ``VpcClient``, ...) talking to this emulator."""
         return client_cls(cred or self.credential(), region or self.region, profile or self.profile())  # type: ignore[call-arg]
 
-    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def control(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, timeout: float = 10
+    ) -> dict[str, Any]:
         """Call the control API (``path`` relative to ``/_emulator``); raises on HTTP errors."""
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(
@@ -86,8 +88,22 @@ class RunningEmulator:
             method=method,
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(req, timeout=10) as resp:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.loads(resp.read())
+
+    def hold(self, action: str, *, count: int = 1, when: str = "before", skip: int = 0) -> str:
+        """Hold the next ``count`` requests of ``action`` (see ``core/holds.py``); returns the hold id."""
+        spec = {"action": action, "count": count, "when": when, "skip": skip}
+        return str(self.control("POST", "holds", spec)["id"])
+
+    def wait_held(self, hold_id: str, *, count: int = 1, timeout: float = 120) -> dict[str, Any]:
+        """Block until the hold has caught ``count`` requests (HTTP 408 -> ``HTTPError`` on timeout)."""
+        body = {"timeout": timeout, "count": count}
+        return self.control("POST", f"holds/{hold_id}/wait", body, timeout=timeout + 10)
+
+    def release(self, hold_id: str, outcome: str = "run") -> dict[str, Any]:
+        """Let the held requests go on (``run``: carried out) or end unanswered (``drop``)."""
+        return self.control("POST", f"holds/{hold_id}/release", {"outcome": outcome}, timeout=40)
 
     def advance(self, seconds: float) -> None:
         """Move the emulator clock forward (finishes lifecycle transitions without sleeping)."""

@@ -17,6 +17,12 @@ default the configured one):
 * ``GET  /_emulator/faults`` / ``POST /_emulator/faults`` ``{"latency_ms", "throttle_rate",
   "error_rate"}``                                    read / change injected faults at run time
 * ``GET  /_emulator/stats`` / ``POST /_emulator/stats/reset``  server CPU seconds per action
+* ``POST /_emulator/holds`` ``{"action", "count", "when", "skip", "service"}``  hold an action
+* ``GET  /_emulator/holds``                         holds, held requests, every request in flight
+* ``GET  /_emulator/holds/<id>``                    one hold
+* ``POST /_emulator/holds/<id>/wait`` ``{"timeout": S, "count": N}``  block until N are held (408)
+* ``POST /_emulator/holds/<id>/release`` ``{"outcome": "run"|"drop"}``  let the held requests go
+* ``DELETE /_emulator/holds/<id>`` / ``DELETE /_emulator/holds``  release (run) and remove
 
 Errors: HTTP 400 (bad body/field), 404 (unknown route or instance) with ``{"error": message}``.
 """
@@ -29,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from tcremedy.emulator.core.errors import ApiError
+from tcremedy.emulator.core.holds import HoldError
 from tcremedy.emulator.defaults import CONTROL_PREFIX
 
 if TYPE_CHECKING:
@@ -57,7 +64,7 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 def handle_control(emulator: Emulator, request: HttpRequest) -> tuple[int, dict[str, Any]]:
     try:
         return 200, _route(emulator, request)
-    except ControlError as exc:
+    except (ControlError, HoldError) as exc:
         return exc.status, {"error": str(exc)}
     except ApiError as exc:
         status = 404 if "NotFound" in exc.code else 400
@@ -115,4 +122,39 @@ def _route(emulator: Emulator, request: HttpRequest) -> dict[str, Any]:
         case "POST", ["stats", "reset"]:
             emulator.stats.clear()
             return {"status": "cleared"}
+        case _, ["holds", *_]:
+            return _holds(emulator, method, parts[1:], request)
     raise ControlError(404, f"no control route {method} {path}")
+
+
+def _number(body: dict[str, Any], name: str, default: float) -> float:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ControlError(400, f"`{name}` must be a number")
+    return float(value)
+
+
+def _holds(emulator: Emulator, method: str, rest: list[str], request: HttpRequest) -> dict[str, Any]:
+    holds = emulator.holds
+    match method, rest:
+        case "GET", []:
+            return holds.status()
+        case "POST", []:
+            return holds.add(_body(request))
+        case "DELETE", []:
+            holds.clear()
+            return {"status": "cleared"}
+        case "GET", [hold_id]:
+            return holds.get(hold_id)
+        case "POST", [hold_id, "wait"]:
+            body = _body(request)
+            count = body.get("count", 1)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ControlError(400, "`count` must be a positive integer")
+            return holds.wait(hold_id, _number(body, "timeout", 60), count)
+        case "POST", [hold_id, "release"]:
+            body = _body(request)
+            return holds.release(hold_id, body.get("outcome", "run"), timeout=_number(body, "timeout", 30))
+        case "DELETE", [hold_id]:
+            return holds.release(hold_id, "run", remove=True)
+    raise ControlError(404, f"no control route {method} {CONTROL_PREFIX}/holds/{'/'.join(rest)}")

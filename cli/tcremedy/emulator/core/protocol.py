@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 from tcremedy.emulator.core import signing
 from tcremedy.emulator.core.dispatch import resolve
 from tcremedy.emulator.core.errors import ApiError, InternalError, InvalidParameter, MissingParameter
+from tcremedy.emulator.core.holds import Holds
 from tcremedy.emulator.core.world import World
 
 CONTENT_TYPE = "application/json"
@@ -45,6 +46,7 @@ class ApiOutcome:
     action: str = ""
     mutated: bool = False  # a successful state-changing action (persistence saves after it)
     error_code: str = ""
+    dropped: bool = False  # a hold released with `drop`: close the connection without answering
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -130,10 +132,33 @@ def handle_api(
     *,
     default_region: str,
     now: Callable[[], float] | None = None,
+    holds: Holds | None = None,
 ) -> ApiOutcome:
-    """Authenticate, route and run one API request; never raises for API-level problems."""
+    """Authenticate, route and run one API request; never raises for API-level problems.
+
+    With ``holds``, the request is tracked while in flight and may be held before it runs and
+    after it ran (see ``holds.py``).
+    """
     request_id = new_request_id()
     outcome = ApiOutcome(body=b"")
+    try:
+        _run(request, world, credentials, default_region, now, holds, request_id, outcome)
+    finally:
+        if holds is not None:
+            holds.finished(request_id)
+    return outcome
+
+
+def _run(
+    request: HttpRequest,
+    world: World,
+    credentials: Mapping[str, str],
+    default_region: str,
+    now: Callable[[], float] | None,
+    holds: Holds | None,
+    request_id: str,
+    outcome: ApiOutcome,
+) -> None:
     try:
         if request.method not in ("POST", "GET"):
             raise ApiError("Only GET and POST over HTTP(S) are supported.", code="UnsupportedProtocol")
@@ -160,10 +185,17 @@ def handle_api(
                 raise MissingParameter("Region")
             region_name = default_region
         params = parse_params(request, query)
+        if holds is not None:
+            holds.started(request_id, auth.service, action)
+            if not holds.checkpoint(request_id, auth.service, action, "before"):
+                outcome.dropped = True
+                return
         with world.lock:
             result = handler(world.region(region_name), params)
         outcome.mutated = not action.startswith(READ_PREFIXES)
         outcome.body = envelope(dict(result), request_id)
+        if holds is not None and not holds.checkpoint(request_id, auth.service, action, "after"):
+            outcome.dropped = True
     except ApiError as exc:
         outcome.error_code = exc.code
         outcome.body = error_envelope(exc, request_id)
@@ -173,4 +205,3 @@ def handle_api(
             InternalError(f"An internal error has occurred: {type(exc).__name__}."), request_id
         )
         outcome.extra["exception"] = exc
-    return outcome

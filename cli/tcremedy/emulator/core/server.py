@@ -26,6 +26,7 @@ from tcremedy.emulator.core import persistence
 from tcremedy.emulator.core.dispatch import load_services
 from tcremedy.emulator.core.errors import InternalError, RequestLimitExceeded
 from tcremedy.emulator.core.faults import Fault, FaultConfig, FaultInjector
+from tcremedy.emulator.core.holds import Holds
 from tcremedy.emulator.core.protocol import (
     CONTENT_TYPE,
     ApiOutcome,
@@ -112,6 +113,7 @@ class Emulator:
         self.credentials = {config.secret_id: config.secret_key}
         self.faults = FaultInjector(config.faults)
         self.stats = CpuStats()
+        self.holds = Holds()
         restored = config.state_file is not None and persistence.load(self.world, config.state_file)
         if not restored:
             self.load_scenario(config.scenario)
@@ -168,9 +170,13 @@ class Emulator:
             return fault, ApiOutcome(
                 body=error_envelope(InternalError(), new_request_id()), error_code=InternalError.code
             )
-        outcome = handle_api(request, self.world, self.credentials, default_region=cfg.region)
+        outcome = handle_api(
+            request, self.world, self.credentials, default_region=cfg.region, holds=self.holds
+        )
         if outcome.mutated and not outcome.error_code:
             self.save()
+        if outcome.dropped:
+            return Fault.DROP, None
         return fault, outcome
 
 
@@ -215,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, json.dumps(payload, separators=(",", ":")).encode())
             return
         _fault, outcome = emulator.handle(request)
-        if outcome is None:  # injected connection drop: no status line at all
+        if outcome is None:  # injected connection drop (or dropped hold): no status line at all
             self.close_connection = True
             return
         self._action = outcome.action or "-"
@@ -270,6 +276,7 @@ class EmulatorServer:
 
     def stop(self) -> None:
         """Stop serving (if serving), close the socket and save the state file."""
+        self.emulator.holds.clear()  # held requests run on; nothing waits for a release any more
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
