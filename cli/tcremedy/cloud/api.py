@@ -1,13 +1,14 @@
 """``CloudApi``: the one door collectors use to call Tencent Cloud.
 
-It sends plain parameters through the real SDK clients (typed request models, TC3 signing),
+It sends plain parameters through the real SDK (``CommonClient.call_json``: TC3 signing, no typed
+models or JSON round trips), after checking them against the SDK's request model for the action
+(``tcremedy.sdk_models``: names and types come from the model),
 retries what is worth retrying (``retry.py``), counts every request in ``CallStats`` and runs
 independent requests on a bounded thread pool. Responses come back as plain dicts.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,9 +16,9 @@ from typing import Any, Protocol, TypeVar
 
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from tcremedy.cloud.clients import request_model
 from tcremedy.cloud.retry import CallStats, RetryPolicy, call_with_retry
 from tcremedy.errors import CollectionError
+from tcremedy.sdk_models import conform_request
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -85,12 +86,12 @@ class CloudApi:
     def call(self, service: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """One API request (with retries). Raises ApiError, or CollectionError on rejected credentials."""
         client = self.clients[service]
-        request = request_model(service, action, params)
+        request = conform_request(service, action, params)
         kwargs = {"sleep": self._sleep} if self._sleep else {}
 
         def send() -> Any:
             with self._slots:
-                return getattr(client, action)(request)
+                return client.call_json(action, request)
 
         try:
             response = call_with_retry(action, send, self.stats, self.retry, **kwargs)
@@ -101,7 +102,7 @@ class CloudApi:
                     f"Tencent Cloud rejected the credentials ({action}): {code}: {message}"
                 ) from None
             raise ApiError(action, code, str(message)) from None
-        return json.loads(response.to_json_string())
+        return response["Response"]
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Run ``fn`` over ``items`` on the pool, in order; each finished item advances the progress."""

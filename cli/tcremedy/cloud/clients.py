@@ -1,4 +1,4 @@
-"""Building the SDK clients (CVM, VPC, Monitor, TAT) for one region and an optional endpoint.
+"""Building the SDK clients (the SDK's ``CommonClient`` for CVM, VPC, Monitor, TAT) for one region.
 
 ``--endpoint http://127.0.0.1:PORT`` (or ``TCREMEDY_ENDPOINT``) points every service at one host,
 as the local emulator expects: ``HttpProfile(endpoint="127.0.0.1:PORT", protocol="http")``.
@@ -13,30 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
-from tencentcloud.cvm.v20170312 import cvm_client
-from tencentcloud.cvm.v20170312 import models as cvm_models
-from tencentcloud.monitor.v20180724 import models as monitor_models
-from tencentcloud.monitor.v20180724 import monitor_client
-from tencentcloud.tat.v20201028 import models as tat_models
-from tencentcloud.tat.v20201028 import tat_client
-from tencentcloud.vpc.v20170312 import models as vpc_models
-from tencentcloud.vpc.v20170312 import vpc_client
 
 from tcremedy.emulator.defaults import DEFAULT_REGION
 from tcremedy.errors import CollectionError
+from tcremedy.sdk_models import VERSIONS
 
 ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
 REGION_ENV = "TENCENTCLOUD_REGION"
 
-# service -> (client class, models module)
-SERVICES: dict[str, tuple[type, Any]] = {
-    "cvm": (cvm_client.CvmClient, cvm_models),
-    "vpc": (vpc_client.VpcClient, vpc_models),
-    "monitor": (monitor_client.MonitorClient, monitor_models),
-    "tat": (tat_client.TatClient, tat_models),
-}
+# The services tcremedy calls; each gets one CommonClient (``call_json``: plain dicts both ways).
+SERVICES: tuple[str, ...] = ("cvm", "vpc", "monitor", "tat")
 
 
 @dataclass(frozen=True)
@@ -114,15 +103,8 @@ def client_profile(endpoint: Endpoint, timeout: int = 30) -> ClientProfile:
 
 
 def make_clients(credential: Any, region: str, endpoint: Endpoint, timeout: int = 30) -> dict[str, Any]:
-    """One client per service, all sharing the credential, region and endpoint."""
+    """One SDK ``CommonClient`` per service, all sharing the credential, region and endpoint."""
     return {
-        name: cls(credential, region, client_profile(endpoint, timeout))
-        for name, (cls, _) in SERVICES.items()
+        name: CommonClient(name, VERSIONS[name], credential, region, client_profile(endpoint, timeout))
+        for name in SERVICES
     }
-
-
-def request_model(service: str, action: str, params: dict[str, Any]) -> Any:
-    """Build the SDK request model ``<Action>Request`` from plain API parameters."""
-    model = getattr(SERVICES[service][1], f"{action}Request")()
-    model._deserialize(params)
-    return model

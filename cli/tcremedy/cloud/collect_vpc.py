@@ -119,8 +119,9 @@ def _by_ids(
 
     def one(batch: Sequence[str]) -> list[dict[str, Any]] | tuple[Sequence[str], ApiError]:
         try:
-            # VPC's Offset/Limit are strings in the API model
-            resp = api.call("vpc", action, {id_param: list(batch), "Offset": "0", "Limit": str(BATCH)})
+            # Offset/Limit types come from the SDK model: str for DescribeSubnets, int for
+            # DescribeNetworkAcls (CloudApi.call conforms them; tcremedy.sdk_models)
+            resp = api.call("vpc", action, {id_param: list(batch), "Offset": 0, "Limit": BATCH})
         except ApiError as exc:
             return batch, exc
         return list(resp.get(set_key) or ())
@@ -165,10 +166,11 @@ def _not_returned(
 
 def _list_all(api: CloudApi, action: str, set_key: str) -> list[dict[str, Any]]:
     """Every item of a paged VPC listing (address templates are few; listing beats filtering)."""
-    # VPC's Offset/Limit are strings in the API model
-    return all_pages(
-        api, lambda off: api.call("vpc", action, {"Offset": str(off), "Limit": str(BATCH)}), BATCH, set_key
-    )
+    # Offset/Limit are strings in the address-template models; CloudApi.call conforms them
+    def page(offset: int) -> dict[str, Any]:
+        return api.call("vpc", action, {"Offset": offset, "Limit": BATCH})
+
+    return all_pages(api, page, BATCH, set_key)
 
 
 def address_templates(
