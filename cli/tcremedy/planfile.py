@@ -80,9 +80,9 @@ class PlanFile:
 
     def policy(self) -> Any:
         """The policy the plan was computed with, as ``tcremedy.policy.model.Policy``."""
-        from tcremedy.policy.model import Policy
+        from tcremedy.policy.loader import policy_from_data
 
-        return from_data(Policy, self.policy_data)
+        return policy_from_data(self.policy_data, "plan file: policy.data")
 
 
 def sha256_text(text: str | bytes) -> str:

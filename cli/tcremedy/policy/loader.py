@@ -1,33 +1,31 @@
 """Read a policy file into a ``Policy``; the only I/O in the policy room.
 
-The YAML is composed into a node tree (not constructed straight to dicts) so that every error
-can name ``file:line:column``, the dotted field and what was expected. The settings and their
-constraints come from the dataclasses in ``model.py``; nothing about fields is repeated here.
+The YAML is composed into a node tree by a safe reader (``yamlsafe.py``: no tags, no aliases,
+bounded size and depth) and turned into plain data while remembering each value's node, so that
+every error of the pydantic schema (``model.py``) can name ``file:line:column``, the dotted field
+and what was expected. The rules that span fields (no Internet-wide RDP without
+``allow_public_rdp``, ``reset_password`` needs ``password_env``) are checked here, after the schema.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import ipaddress
-import re
-import types
 import typing
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pydantic import TypeAdapter, ValidationError
 
 from tcremedy.errors import PolicyError
-from tcremedy.policy.model import API_VERSION, FIX_NAMES, KIND, SECTIONS, Policy, is_public_cidr
+from tcremedy.policy.model import API_VERSION, HEADER_KEYS, KIND, SECTIONS, Policy, describe, is_public_cidr
+from tcremedy.safeyaml import MAX_POLICY_BYTES, Located, YamlInputError, compose
 
 DEFAULT_POLICY_RELPATH = Path("policies") / "windows-rdp.yaml"
 _PACKAGED_DEFAULT = "default-policy.yaml"
-TOP_LEVEL_KEYS: tuple[str, ...] = ("apiVersion", "kind", "name", "description", *SECTIONS)
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+TOP_LEVEL_KEYS: tuple[str, ...] = (*HEADER_KEYS, *SECTIONS)
+_ADAPTER: TypeAdapter[Policy] | None = None
 
 
 def packaged_default_policy() -> Path:
@@ -47,245 +45,223 @@ def load_policy(path: Path | str) -> Policy:
     """Load and validate a policy file; raises PolicyError naming file, line, column and field."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_POLICY_BYTES + 1)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise PolicyError(f"{path}: policy file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{path}: cannot read policy file: {exc}") from None
+    except IsADirectoryError:
+        raise PolicyError(f"{path}: is a directory; expected a policy file") from None
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: not UTF-8 text (byte {exc.start}); expected a YAML policy file") from None
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy file: {exc.strerror or exc}") from None
     return parse_policy(text, str(path))
 
 
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
     """Validate policy YAML text; ``source`` names the file in error messages."""
-    return _Reader(source).read(text)
+    try:
+        doc = compose(text)
+    except YamlInputError as exc:
+        raise PolicyError(f"{source}{exc.where}: {exc.problem}") from None
+    return _Reader(source, doc).read()
+
+
+def policy_from_data(data: Any, source: str = "") -> Policy:
+    """Rebuild a policy from plain data (a plan file's copy), schema-checked; PolicyError when invalid."""
+    if not isinstance(data, dict):
+        raise PolicyError(
+            f"{source or 'policy'}: got {describe(data)}; expected a mapping of policy settings"
+        )
+    try:
+        return _adapter().validate_python(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise PolicyError(f"{source or 'policy'}: {where}: {_message(err)}") from None
+
+
+def _adapter() -> TypeAdapter[Policy]:
+    global _ADAPTER
+    if _ADAPTER is None:
+        _ADAPTER = TypeAdapter(Policy)
+    return _ADAPTER
 
 
 class _Reader:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, doc: Located | None) -> None:
         self.source = source
-        self._loader: yaml.SafeLoader | None = None
+        self.doc = doc
 
-    # -- errors ---------------------------------------------------------------------------
-    def fail(self, node: yaml.Node | None, field: str, problem: str, expected: str = "") -> typing.NoReturn:
-        where = self.source
-        if node is not None:
-            where += f":{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+    def fail(self, node: Located | None, field: str, problem: str, expected: str = "") -> typing.NoReturn:
+        where = self.source + (node.where if node is not None else "")
         msg = f"{where}: {field}: {problem}" if field else f"{where}: {problem}"
         if expected:
             msg += f"; expected {expected}"
         raise PolicyError(msg)
 
-    # -- document ---------------------------------------------------------------------------
-    def read(self, text: str) -> Policy:
-        self._loader = yaml.SafeLoader(text)
-        try:
-            root = self._loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            pos = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-            raise PolicyError(f"{self.source}{pos}: invalid YAML: {exc.problem or exc.context}") from None
-        except yaml.YAMLError as exc:
-            raise PolicyError(f"{self.source}: invalid YAML: {exc}") from None
-        if root is None:
-            self.fail(None, "", "the policy file is empty", f"a mapping with apiVersion: {API_VERSION}")
-        top = self.mapping(root, "", TOP_LEVEL_KEYS)
+    def read(self) -> Policy:
+        root = self.doc
+        if root is None or root.value is None:
+            self.fail(root, "", "the policy file is empty", f"a mapping with apiVersion: {API_VERSION}")
+        if not isinstance(root.value, dict):
+            self.fail(root, "document", f"got {describe(root.plain())}", "a mapping of keys")
+        top: dict[str, Located] = root.value
+        for key in top:
+            if key not in TOP_LEVEL_KEYS:
+                self._unknown_key(root.keys[key], key, TOP_LEVEL_KEYS)
         for key, expected in (("apiVersion", API_VERSION), ("kind", KIND)):
             if key not in top:
                 self.fail(root, key, "missing", f"{key}: {expected}")
-            _, vnode = top[key]
-            if self.scalar(vnode, key) != expected:
-                self.fail(vnode, key, f"unsupported value {self.scalar(vnode, key)!r}", repr(expected))
+            if top[key].value != expected:
+                self.fail(top[key], key, f"unsupported value {top[key].value!r}", repr(expected))
         if "name" not in top:
             self.fail(root, "name", "missing", "a policy name such as windows-rdp")
-        name = self.typed(top["name"][1], "name", str)
-        if not _NAME.match(name):
-            self.fail(top["name"][1], "name", f"invalid name {name!r}", "letters, digits, '.', '_' or '-'")
-        description = self.typed(top["description"][1], "description", str) if "description" in top else ""
-        sections: dict[str, Any] = {}
-        for key, cls in SECTIONS.items():
-            node = top[key][1] if key in top else None
-            sections[key] = self.section(cls, node, key, root)
-        policy = Policy(name=name, description=description, source=self.source, **sections)
-        self.cross_checks(policy, top, root)
+        data = {key: node.plain() for key, node in top.items()}
+        for key in SECTIONS:  # an absent or empty section takes the defaults
+            if data.get(key) is None:
+                data[key] = {}
+        try:
+            policy = _adapter().validate_python(data)
+        except ValidationError as exc:
+            self._report(exc)
+        policy = dataclasses.replace(policy, source=self.source)
+        self.cross_checks(policy, top)
         return policy
 
-    # -- structure ---------------------------------------------------------------------------
-    def mapping(self, node: yaml.Node, field: str, allowed: tuple[str, ...]) -> dict[str, tuple[Any, Any]]:
-        if not isinstance(node, yaml.MappingNode):
-            self.fail(node, field or "document", f"got {_kind(node)}", "a mapping of keys")
-        out: dict[str, tuple[Any, Any]] = {}
-        for knode, vnode in node.value:
-            key = knode.value if isinstance(knode, yaml.ScalarNode) else None
-            path = f"{field}.{key}" if field else str(key)
-            if key not in allowed:
-                hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                problem = f"unknown key (did you mean {hint[0]!r}?)" if hint else "unknown key"
-                self.fail(knode, path, problem, "one of " + ", ".join(allowed))
-            if key in out:
-                self.fail(knode, path, "key given twice", "each key once")
-            out[key] = (knode, vnode)
-        return out
+    def _unknown_key(self, node: Located, path: str, allowed: tuple[str, ...]) -> typing.NoReturn:
+        name = path.rsplit(".", 1)[-1]
+        hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        problem = f"unknown key (did you mean {hint[0]!r}?)" if hint else "unknown key"
+        self.fail(node, path, problem, "one of " + ", ".join(allowed))
 
-    def section(self, cls: type, node: yaml.Node | None, name: str, root: yaml.Node) -> Any:
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        if node is None or _is_null(node):
-            values: dict[str, tuple[Any, Any]] = {}
-        else:
-            values = self.mapping(node, name, tuple(fields))
-        kwargs = {}
-        hints = _hints(cls)
-        for fname, (_, vnode) in values.items():
-            kwargs[fname] = self.value(vnode, f"{name}.{fname}", hints[fname], fields[fname].metadata)
-        return cls(**kwargs)
+    def _report(self, exc: ValidationError) -> typing.NoReturn:
+        """The first error in file order, at its node."""
+        errors = exc.errors()
+        locs = [tuple(e["loc"]) for e in errors]
+        located = []
+        for err in errors:
+            loc = tuple(err["loc"])
+            if any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs):
+                continue  # a list's length counted after its items failed: report the item
+            node, key_node = self._node_at(loc)
+            located.append(((node.line, node.column) if node else (0, 0), err, node, key_node, loc))
+        located.sort(key=lambda t: t[0])
+        _, err, node, key_node, loc = located[0]
+        field = _dotted(loc)
+        if err["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
+            self._unknown_key(key_node or node, field, _fields_at(loc[:-1]))
+        raise PolicyError(self._line(node, field, err))
 
-    # -- values ---------------------------------------------------------------------------
-    def scalar(self, node: yaml.Node, field: str) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            self.fail(node, field, f"got {_kind(node)}", "a single value")
-        assert self._loader is not None
-        return self._loader.construct_object(node, deep=True)
+    def _line(self, node: Located | None, field: str, err: Any) -> str:
+        where = self.source + (node.where if node is not None else "")
+        return f"{where}: {field}: {_message(err)}"
 
-    def typed(self, node: yaml.Node, field: str, tp: Any) -> Any:
-        value = self.scalar(node, field)
-        if tp is bool:
-            ok = isinstance(value, bool)
-        elif tp is int:
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        elif tp is float:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            value = float(value) if ok else value
-        else:
-            ok = isinstance(value, str)
-        if not ok:
-            self.fail(node, field, f"got {_describe(value)}", _TYPE_WORDS[tp])
-        return value
-
-    def value(self, node: yaml.Node, field: str, tp: Any, meta: Any) -> Any:
-        origin, args = typing.get_origin(tp), typing.get_args(tp)
-        if origin is tuple:
-            if not isinstance(node, yaml.SequenceNode):
-                self.fail(node, field, f"got {_kind(node)}", f"a list of {_TYPE_WORDS[args[0]]}")
-            return tuple(self.item(n, f"{field}[{i}]", args[0], meta) for i, n in enumerate(node.value))
-        if origin is dict:
-            entries = self.mapping_any(node, field)
-            return {k: self.typed(v, f"{field}.{k}", str) for k, v in entries.items()}
-        if origin in (typing.Union, types.UnionType):  # "str | None"
-            if _is_null(node):
-                return None
-            tp = next(a for a in args if a is not type(None))
-        return self.item(node, field, tp, meta)
-
-    def mapping_any(self, node: yaml.Node, field: str) -> dict[str, Any]:
-        if not isinstance(node, yaml.MappingNode):
-            self.fail(node, field, f"got {_kind(node)}", "a mapping of key: value strings")
-        out: dict[str, Any] = {}
-        for knode, vnode in node.value:
-            key = self.typed(knode, f"{field} key", str)
-            if key in out:
-                self.fail(knode, f"{field}.{key}", "key given twice", "each key once")
-            out[key] = vnode
-        return out
-
-    def item(self, node: yaml.Node, field: str, tp: Any, meta: Any) -> Any:
-        check = meta.get("item")
-        if check == "oracle":
-            value = self.scalar(node, field)
-            if value not in (0, 1, 2, None) or isinstance(value, bool):
-                self.fail(node, field, f"got {_describe(value)}", "0, 1, 2 or null (absent)")
-            return value
-        value = self.typed(node, field, tp)
-        low, high, choices = meta.get("minimum"), meta.get("maximum"), meta.get("choices")
-        if low is not None and value < low:
-            self.fail(node, field, f"{value} is below the minimum", f"a number >= {low:g}")
-        if high is not None and value > high:
-            self.fail(node, field, f"{value} is above the maximum", f"a number <= {high:g}")
-        if choices is not None and value not in choices:
-            self.fail(node, field, f"got {value!r}", "one of " + ", ".join(map(repr, choices)))
-        if check == "cidr":
-            return self.cidr(node, field, value)
-        if check == "fix" and value not in FIX_NAMES:
-            hint = difflib.get_close_matches(value, FIX_NAMES, n=1, cutoff=0.6)
-            problem = f"unknown fix {value!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-            self.fail(node, field, problem, "one of " + ", ".join(FIX_NAMES))
-        if check == "env_name" and not _ENV_NAME.match(value):
-            self.fail(
-                node, field, f"{value!r} is not an environment variable name", "a name like TC_PASSWORD"
-            )
-        if check == "glob" and not value:
-            self.fail(node, field, "empty pattern", "a glob such as web-*")
-        return value
-
-    def cidr(self, node: yaml.Node, field: str, value: str) -> str:
-        try:
-            net = ipaddress.ip_network(value.strip(), strict=True)
-        except ValueError as exc:
-            self.fail(
-                node, field, f"{value!r} is not a CIDR ({exc})", "an IPv4/IPv6 network like 203.0.113.0/24"
-            )
-        return str(net)
+    def _node_at(self, loc: tuple[Any, ...]) -> tuple[Located | None, Located | None]:
+        """The deepest node on ``loc`` (and the key node when the last step is a mapping key)."""
+        node = self.doc
+        key_node = None
+        for part in loc:
+            if node is None:
+                break
+            if isinstance(node.value, dict) and part in node.value:
+                key_node = node.keys.get(part)
+                node = node.value[part]
+            elif isinstance(node.value, list) and isinstance(part, int) and 0 <= part < len(node.value):
+                key_node = None
+                node = node.value[part]
+            elif part == "[key]":
+                return key_node, key_node
+            else:
+                # a missing key or unknown path: the mapping it belongs in
+                return node, None
+        return node, key_node
 
     # -- rules across fields ---------------------------------------------------------------------
-    def cross_checks(self, policy: Policy, top: dict[str, tuple[Any, Any]], root: yaml.Node) -> None:
-        rdp_node = top["rdp"][1] if "rdp" in top else None
-        rdp_fields = (
-            self.mapping(rdp_node, "rdp", ("port", "admin_cidrs", "allow_public_rdp")) if rdp_node else {}
-        )
-        if not policy.rdp.admin_cidrs:
-            node = rdp_fields["admin_cidrs"][1] if "admin_cidrs" in rdp_fields else (rdp_node or root)
-            self.fail(
-                node,
-                "rdp.admin_cidrs",
-                "required and must not be empty (there is no default)",
-                "a list of source CIDRs such as [203.0.113.0/24]",
-            )
+    def cross_checks(self, policy: Policy, top: dict[str, Located]) -> None:
+        rdp = top.get("rdp")
         if not policy.rdp.allow_public_rdp:
             for i, cidr in enumerate(policy.rdp.admin_cidrs):
                 if is_public_cidr(cidr):
+                    node, _ = self._node_at(("rdp", "admin_cidrs", i))
                     self.fail(
-                        rdp_fields["admin_cidrs"][1].value[i],
+                        node or rdp,
                         f"rdp.admin_cidrs[{i}]",
                         f"{cidr} opens RDP to the whole Internet",
                         "specific admin CIDRs, or `allow_public_rdp: true` to allow this on purpose",
                     )
         if "reset_password" in policy.fixes.auto and not policy.fixes.password_env:
-            fixes_node = top["fixes"][1]
             self.fail(
-                fixes_node,
+                top.get("fixes"),
                 "fixes.password_env",
                 "reset_password is listed in fixes.auto but password_env is not set",
                 "password_env: NAME of an environment variable",
             )
 
 
-_TYPE_WORDS: dict[Any, str] = {
-    bool: "true or false",
-    int: "a whole number",
-    float: "a number",
-    str: "a string",
-    int | None: "a whole number or null",
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "[key]":
+            out += " key"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _fields_at(loc: tuple[Any, ...]) -> tuple[str, ...]:
+    """The YAML keys allowed in the mapping at ``loc`` (for the did-you-mean)."""
+    cls: Any = Policy
+    for part in loc:
+        hints = typing.get_type_hints(cls)
+        cls = hints.get(part)
+        if cls is None or not dataclasses.is_dataclass(cls):
+            return ()
+    if cls is Policy:
+        return TOP_LEVEL_KEYS
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+_TYPE_WORDS = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "dict_type": "a mapping of key: value strings",
+    "dataclass_type": "a mapping of keys",
+    "model_type": "a mapping of keys",
 }
 
 
-def _is_null(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
-
-
-def _kind(node: yaml.Node) -> str:
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    if _is_null(node):
-        return "nothing (null)"
-    return f"the value {node.value!r}"
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    return f"{type(value).__name__} {value!r}".replace("bool ", "boolean ").replace("str ", "string ")
-
-
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+def _message(err: Any) -> str:
+    """One pydantic error as ``<problem>; expected <what>`` in the loader's words."""
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    if kind == "policy":
+        return f"{ctx['problem']}; expected {ctx['expected']}"
+    if kind in _TYPE_WORDS:
+        return f"got {describe(value)}; expected {_TYPE_WORDS[kind]}"
+    if kind == "finite_number":
+        return f"got {value}; expected a finite number (not .nan or .inf)"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{value} is below the minimum; expected a number >= {ctx.get('ge', ctx.get('gt')):g}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{value} is above the maximum; expected a number <= {ctx.get('le', ctx.get('lt')):g}"
+    if kind == "too_short":
+        if ctx.get("actual_length") == 0:
+            return "required and must not be empty (there is no default); expected at least one item"
+        return f"too few items; expected at least {ctx.get('min_length')}"
+    if kind == "too_long":
+        limit = ctx.get("max_length")
+        return f"more than {limit} items; expected at most {limit} (a stated limit)"
+    if kind == "string_too_long":
+        return f"longer than {ctx.get('max_length')} characters; expected a shorter string"
+    if kind == "literal_error":
+        return f"got {value!r}; expected one of {ctx['expected'].replace(' or ', ', ')}"
+    if kind in ("missing", "missing_argument"):
+        return "required (there is no default); expected a value"
+    return f"{err['msg']}; expected a valid value"

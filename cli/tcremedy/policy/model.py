@@ -1,9 +1,14 @@
 """The policy: what a healthy, RDP-reachable Windows instance looks like. Pure data.
 
-The dataclasses below ARE the schema (one place per fact): every setting is declared with
-``setting(default, doc, ...)``, which records its default, its documentation and its
-constraints in the field metadata. The loader (``loader.py``) validates YAML against these
-declarations and the README table (``docs.py``) is rendered from them.
+The classes below ARE the schema (one place per fact). They are pydantic v2 dataclasses: every
+setting declares its type, default, one-line doc and bounds with ``setting(...)``; values are
+checked strictly (no ``"3389"`` for a port, no ``true`` for a number, no ``.nan``), unknown keys
+are refused. The loader (``loader.py``) maps errors back to ``file:line:col``; the JSON Schema
+(``schema.py``, ``tcremedy policy schema``) and the README table (``docs.py``) are generated from
+these declarations.
+
+To add a setting: add a field with ``setting(...)`` to a section. To add a section: declare a
+``@section`` class and add a field for it to ``Policy`` (and to ``SECTIONS``, which keeps file order).
 
 YAML layout (``apiVersion: tcremedy/v1``, ``kind: RdpPolicy``)::
 
@@ -26,9 +31,15 @@ Consumers read e.g. ``policy.rdp.port``, ``policy.rdp.admin_cidrs``,
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
-from dataclasses import dataclass, field
-from typing import Any
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, Strict, WithJsonSchema
+from pydantic.dataclasses import dataclass
+from pydantic_core import PydanticCustomError
 
 API_VERSION = "tcremedy/v1"
 KIND = "RdpPolicy"
@@ -54,6 +65,12 @@ DEFAULT_AUTO_FIXES: tuple[str, ...] = tuple(f for f in FIX_NAMES if f not in OPT
 
 OS_CHOICES: tuple[str, ...] = ("windows", "any")
 
+# Size limits (stated in policies/README.md; the loader enforces the file-level ones).
+MAX_ADMIN_CIDRS = 100  # each may become one security-group rule; diagnosis is linear in rules x CIDRs
+MAX_LIST_ITEMS = 1000  # instance ids, names, regions
+MAX_TAGS = 50  # Tencent Cloud allows 50 tags per resource
+MAX_TEXT = 255  # any single string (tag values are at most 255 characters on Tencent Cloud)
+
 
 def is_public_cidr(cidr: str) -> bool:
     """The whole internet: 0.0.0.0/0, ::/0, and 0.0.0.0/n (which Tencent security groups widen to /0).
@@ -64,139 +81,251 @@ def is_public_cidr(cidr: str) -> bool:
     return net.prefixlen == 0 or (net.version == 4 and int(net.network_address) == 0)
 
 
+def invalid(problem: str, expected: str) -> PydanticCustomError:
+    """A validation error the loader prints as ``<field>: <problem>; expected <expected>``."""
+    return PydanticCustomError("policy", "{problem}", {"problem": problem, "expected": expected})
+
+
+def _cidr(value: str) -> str:
+    try:
+        net = ipaddress.ip_network(value.strip(), strict=True)
+    except ValueError as exc:
+        raise invalid(
+            f"{value!r} is not a CIDR ({exc})", "an IPv4/IPv6 network like 203.0.113.0/24"
+        ) from None
+    return str(net)
+
+
+def _fix(value: str) -> str:
+    if value not in FIX_NAMES:
+        hint = difflib.get_close_matches(value, FIX_NAMES, n=1, cutoff=0.6)
+        raise invalid(
+            f"unknown fix {value!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+            "one of " + ", ".join(FIX_NAMES),
+        )
+    return value
+
+
+def _oracle(value: Any) -> int | None:
+    if value not in (0, 1, 2, None) or isinstance(value, bool):
+        raise invalid(f"got {describe(value)}", "0, 1, 2 or null (absent)")
+    return value
+
+
+def _env_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise invalid(f"{value!r} is not an environment variable name", "a name like TC_PASSWORD")
+    return value
+
+
+def _glob(value: str) -> str:
+    if not value:
+        raise invalid("empty pattern", "a glob such as web-*")
+    return value
+
+
+def _policy_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", value):
+        raise invalid(f"invalid name {value!r}", "letters, digits, '.', '_' or '-' (at most 63)")
+    return value
+
+
+def describe(value: Any) -> str:
+    """A value as error messages show it: ``string 'rdp'``, ``boolean True``, ``nothing (null)``."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, (dict, list, tuple)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return f"{type(value).__name__} {value!r}".replace("bool ", "boolean ").replace("str ", "string ")
+
+
+# Value types: strict scalars (YAML `"3389"` is not a port, `true` is not a number).
+Text = Annotated[str, Strict(), Field(max_length=MAX_TEXT)]
+Int = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]  # finite: the config refuses .nan and .inf
+Bool = Annotated[bool, Strict()]
+# Validated like pydantic's IPvAnyNetwork (host bits must be clear) and kept as its canonical text.
+Cidr = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_cidr),
+    WithJsonSchema({"type": "string", "format": "ipvanynetwork", "examples": ["203.0.113.0/24"]}),
+]
+FixName = Annotated[
+    str, Strict(), AfterValidator(_fix), WithJsonSchema({"type": "string", "enum": list(FIX_NAMES)})
+]
+Oracle = Annotated[int | None, PlainValidator(_oracle), WithJsonSchema({"enum": [0, 1, 2, None]})]
+EnvName = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_env_name),
+    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}),
+]
+Glob = Annotated[
+    Text, AfterValidator(_glob), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TEXT})
+]
+PolicyName = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_policy_name),
+    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"}),
+]
+
+CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, validate_by_name=True, validate_by_alias=True)
+_T = TypeVar("_T")
+
+
+def section(cls: type[_T]) -> type[_T]:
+    """Declare a policy section: a frozen, strict, keyword-only pydantic dataclass."""
+    return dataclass(frozen=True, kw_only=True, config=CONFIG)(cls)
+
+
 def setting(
-    default: Any,
-    doc: str,
+    default: Any = ...,
+    doc: str = "",
     *,
-    minimum: float | None = None,
-    maximum: float | None = None,
-    choices: tuple[Any, ...] | None = None,
-    item: str | None = None,
-    required: bool = False,
+    ge: float | None = None,
+    le: float | None = None,
+    max_items: int | None = None,
+    min_items: int | None = None,
+    alias: str | None = None,
+    factory: Callable[[], Any] | None = None,
 ) -> Any:
-    """Declare one policy setting: default, one-line doc and constraints (read by the loader).
-
-    ``item`` names an extra per-item check the loader applies: ``"cidr"``, ``"fix"``,
-    ``"env_name"``, ``"glob"``, ``"oracle"`` (0, 1, 2 or null).
-    """
-    meta = {
-        "doc": doc,
-        "minimum": minimum,
-        "maximum": maximum,
-        "choices": choices,
-        "item": item,
-        "required": required,
-    }
-    if isinstance(default, dict):
-        return field(default_factory=lambda: dict(default), metadata=meta)
-    return field(default=default, metadata=meta)
+    """Declare one setting: default (``...`` = required), one-line doc, bounds, list-length limits."""
+    kwargs: dict[str, Any] = {"description": doc, "ge": ge, "le": le, "alias": alias}
+    kwargs |= {"max_length": max_items, "min_length": min_items}
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    if factory is not None:
+        return Field(default_factory=factory, json_schema_extra={"default": factory()}, **kwargs)
+    return Field(default, **kwargs)
 
 
-@dataclass(frozen=True)
+@section
 class Selector:
     """Which instances the policy applies to. Criteria are ANDed; an empty list means "any"."""
 
-    instance_ids: tuple[str, ...] = setting((), "Only these instance ids (ins-...).")
-    tags: dict[str, str] = setting({}, "Only instances carrying all of these tag key: value pairs.")  # noqa: RUF009
-    names: tuple[str, ...] = setting(
-        (), "Instance name glob patterns (fnmatch, e.g. `web-*`); any may match.", item="glob"
+    instance_ids: tuple[Text, ...] = setting(
+        (), "Only these instance ids (ins-...).", max_items=MAX_LIST_ITEMS
     )
-    os: str = setting(
-        "windows", "`windows`: only Windows instances (OsName/platform); `any`: all.", choices=OS_CHOICES
+    tags: dict[Text, Text] = setting(
+        doc="Only instances carrying all of these tag key: value pairs.", factory=dict, max_items=MAX_TAGS
     )
-    regions: tuple[str, ...] = setting((), "Only instances in these regions (e.g. `ap-guangzhou`).")
+    names: tuple[Glob, ...] = setting(
+        (), "Instance name glob patterns (fnmatch, e.g. `web-*`); any may match.", max_items=MAX_LIST_ITEMS
+    )
+    os: Literal["windows", "any"] = setting(
+        "windows", "`windows`: only Windows instances (OsName/platform); `any`: all."
+    )
+    regions: tuple[Text, ...] = setting(
+        (), "Only instances in these regions (e.g. `ap-guangzhou`).", max_items=MAX_LIST_ITEMS
+    )
 
 
-@dataclass(frozen=True)
+@section
 class RdpAccess:
     """Who must be able to reach RDP, and on which port."""
 
-    port: int = setting(
-        3389,
-        "TCP port RDP must be reachable on (security groups, ACL, guest listener).",
-        minimum=1,
-        maximum=65535,
+    port: Int = setting(
+        3389, "TCP port RDP must be reachable on (security groups, ACL, guest listener).", ge=1, le=65535
     )
-    admin_cidrs: tuple[str, ...] = setting(
-        (),
+    admin_cidrs: tuple[Cidr, ...] = setting(
+        ...,
         "Source CIDRs (IPv4/IPv6) that must be admitted; no default. 0.0.0.0/0 or ::/0 "
         "need `allow_public_rdp: true`.",
-        item="cidr",
-        required=True,
+        min_items=1,
+        max_items=MAX_ADMIN_CIDRS,
     )
-    allow_public_rdp: bool = setting(False, "Explicitly allow 0.0.0.0/0 or ::/0 in `admin_cidrs`.")
+    allow_public_rdp: Bool = setting(False, "Explicitly allow 0.0.0.0/0 or ::/0 in `admin_cidrs`.")
 
 
-@dataclass(frozen=True)
+@section
 class InstanceExpectations:
-    must_be_running: bool = setting(True, "The instance must be RUNNING.")
+    """What the instance itself must be."""
+
+    must_be_running: Bool = setting(True, "The instance must be RUNNING.")
 
 
-@dataclass(frozen=True)
+@section
 class Capacity:
     """Bandwidth and load limits, judged on the maximum over the window."""
 
-    min_bandwidth_mbps: int = setting(
-        5, "Minimum public outbound bandwidth (InternetMaxBandwidthOut), Mbps.", minimum=1, maximum=100000
+    min_bandwidth_mbps: Int = setting(
+        5, "Minimum public outbound bandwidth (InternetMaxBandwidthOut), Mbps.", ge=1, le=100000
     )
-    bandwidth_ceiling_percent: float = setting(
-        90.0, "Saturated when max WanOuttraffic >= this % of the bandwidth cap.", minimum=1, maximum=100
+    bandwidth_ceiling_percent: Number = setting(
+        90.0, "Saturated when max WanOuttraffic >= this % of the bandwidth cap.", ge=1, le=100
     )
-    cpu_ceiling_percent: float = setting(
-        90.0, "Saturated when max CpuUsage/BaseCpuUsage >= this %.", minimum=1, maximum=100
+    cpu_ceiling_percent: Number = setting(
+        90.0, "Saturated when max CpuUsage/BaseCpuUsage >= this %.", ge=1, le=100
     )
-    memory_ceiling_percent: float = setting(
-        90.0, "Saturated when max MemUsage >= this %.", minimum=1, maximum=100
-    )
-    window_seconds: int = setting(
-        900, "Metrics window, seconds back from collection time.", minimum=60, maximum=86400
-    )
+    memory_ceiling_percent: Number = setting(90.0, "Saturated when max MemUsage >= this %.", ge=1, le=100)
+    window_seconds: Int = setting(900, "Metrics window, seconds back from collection time.", ge=60, le=86400)
 
 
-@dataclass(frozen=True)
+@section
 class GuestExpectations:
     """What the in-guest probe must report. A `false` switch turns the check off."""
 
-    rdp_enabled: bool = setting(True, "Remote Desktop enabled (fDenyTSConnections = 0).")
-    termservice_running: bool = setting(True, "Remote Desktop Services (TermService) is running.")
-    rdp_listening: bool = setting(
+    rdp_enabled: Bool = setting(True, "Remote Desktop enabled (fDenyTSConnections = 0).")
+    termservice_running: Bool = setting(True, "Remote Desktop Services (TermService) is running.")
+    rdp_listening: Bool = setting(
         True,
         "Something listens on the RDP port when TermService runs and Remote Desktop is enabled "
         "(the guide's telnet/netstat check).",
     )
-    firewall_allows_port: bool = setting(
+    firewall_allows_port: Bool = setting(
         True, "Windows Firewall, when on, has an inbound allow rule for the RDP port."
     )
-    listener_port_matches: bool = setting(
+    listener_port_matches: Bool = setting(
         True, "RDP-Tcp PortNumber equals `rdp.port` and the Tds PortNumber."
     )
-    allowed_encryption_oracle: tuple[int | None, ...] = setting(
+    allowed_encryption_oracle: tuple[Oracle, ...] = setting(
         (1, 2, None),
         "Accepted CredSSP AllowEncryptionOracle values (0 force, 1 mitigated, 2 vulnerable; "
         "null = value absent).",
-        item="oracle",
+        max_items=4,
     )
 
 
-@dataclass(frozen=True)
+@section
 class Fixes:
     """Which fixes `tcremedy apply` may run without asking for them by name."""
 
-    auto: tuple[str, ...] = setting(
+    auto: tuple[FixName, ...] = setting(
         DEFAULT_AUTO_FIXES,
         "Fix names allowed automatically. Default: all but "
         "`reboot_instance` and `reset_password`, which run only when listed.",
-        item="fix",
+        max_items=len(FIX_NAMES) * 2,
     )
-    password_env: str | None = setting(
+    password_env: EnvName | None = setting(
         None,
         "Environment variable holding the new password; required "
         "when `reset_password` is listed. The value is never stored.",
-        item="env_name",
     )
 
 
-# Top-level sections in file order: YAML key -> dataclass.
+@section
+class Policy:
+    """A loaded, validated policy. ``source`` is the file it came from ("" when built in code)."""
+
+    name: PolicyName = setting(..., "Policy name: letters, digits, '.', '_' or '-'.")
+    rdp: RdpAccess = setting(..., "Who must reach RDP, and on which port.")
+    selector: Selector = setting(doc="Which instances the policy applies to.", factory=Selector)
+    instance: InstanceExpectations = setting(doc="What the instance must be.", factory=InstanceExpectations)
+    capacity: Capacity = setting(doc="Bandwidth and load limits.", factory=Capacity)
+    guest: GuestExpectations = setting(doc="What the in-guest probe must report.", factory=GuestExpectations)
+    fixes: Fixes = setting(doc="Which fixes apply may run on its own.", factory=Fixes)
+    description: Annotated[str, Strict(), Field(max_length=1024)] = setting("", "Free text.")
+    api_version: Literal["tcremedy/v1"] = setting(API_VERSION, "Format version.", alias="apiVersion")
+    kind: Literal["RdpPolicy"] = setting(KIND, "Document kind.")
+    source: str = ""  # not a file key: the loader sets it
+
+    def allows_fix(self, name: str) -> bool:
+        """True when the policy lets ``name`` run automatically."""
+        return name in self.fixes.auto
+
+
+# Top-level sections in file order: YAML key -> section class (docs, schema, loader).
 SECTIONS: dict[str, type] = {
     "selector": Selector,
     "rdp": RdpAccess,
@@ -205,24 +334,5 @@ SECTIONS: dict[str, type] = {
     "guest": GuestExpectations,
     "fixes": Fixes,
 }
-
-
-@dataclass(frozen=True)
-class Policy:
-    """A loaded, validated policy. ``source`` is the file it came from ("" when built in code)."""
-
-    name: str
-    rdp: RdpAccess
-    selector: Selector = field(default_factory=Selector)
-    instance: InstanceExpectations = field(default_factory=InstanceExpectations)
-    capacity: Capacity = field(default_factory=Capacity)
-    guest: GuestExpectations = field(default_factory=GuestExpectations)
-    fixes: Fixes = field(default_factory=Fixes)
-    description: str = ""
-    api_version: str = API_VERSION
-    kind: str = KIND
-    source: str = ""
-
-    def allows_fix(self, name: str) -> bool:
-        """True when the policy lets ``name`` run automatically."""
-        return name in self.fixes.auto
+# Keys of the file that are not sections (``source`` is not one: the loader sets it).
+HEADER_KEYS: tuple[str, ...] = ("apiVersion", "kind", "name", "description")
