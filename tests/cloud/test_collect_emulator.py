@@ -77,8 +77,9 @@ def test_throttling_is_retried_and_changes_nothing(emulator: RunningEmulator) ->
 
 
 def test_throttled_and_clean_runs_read_the_same_state(emulator_factory) -> None:  # type: ignore[no-untyped-def]
-    clean = emulator_factory(scenario="sg-second-group-drops")
-    noisy = emulator_factory(scenario="sg-second-group-drops", throttle_rate=0.4, error_rate=0.1)
+    same = {"public_range": "127.77.0.0/24", "rdp_listeners": False}  # the same public IPs in both runs
+    clean = emulator_factory(scenario="sg-second-group-drops", **same)
+    noisy = emulator_factory(scenario="sg-second-group-drops", throttle_rate=0.4, error_rate=0.1, **same)
     a, b = run(clean, api_for(clean)), run(noisy, api := api_for(noisy))
     assert api.stats.total_retries > 0
     assert a.fingerprint() == b.fingerprint()

@@ -11,6 +11,7 @@ reset) go through CVM backend control methods. The format is documented in
 
 from __future__ import annotations
 
+import ipaddress
 import random
 from dataclasses import dataclass
 from importlib import resources
@@ -39,6 +40,7 @@ TOP_KEYS = {
     "instances",
     "generator",
     "fleet",
+    "operator_ip",
 }
 FLEET_OPTION_KEYS = {"causes", "healthy_share"}
 INSTANCE_KEYS = {
@@ -60,6 +62,21 @@ INSTANCE_KEYS = {
     "expect",
     "user_data",
 }
+
+
+def default_operator_ip() -> str:
+    """The first address of the first admin range: where the operator sits unless a scenario says."""
+    net = ipaddress.ip_network(ADMIN_CIDRS[0], strict=False)
+    return str(next(iter(net.hosts()), net.network_address))
+
+
+def _operator_ip(source: str, raw: Any) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(str(raw)))
+    except ValueError:
+        raise ScenarioError(f"{source}: operator_ip: {raw!r} is not an IP address") from None
 
 
 class ScenarioError(TcremedyError):
@@ -142,6 +159,7 @@ def load(world: World, ref: str, *, region: str, fleet_size: int = DEFAULT_FLEET
         "expect": expect,
         "instances": built,
         "fleet_size": fleet_size if is_fleet else None,
+        "operator_ip": _operator_ip(source, doc.get("operator_ip")),
     }
     return LoadedScenario(name, expect, built)
 

@@ -14,6 +14,9 @@ default the configured one):
   ``LatestOperation``, ``LatestOperationState``, ``LatestOperationErrorMsg``, ``FailPasswordReset``
 * ``GET  /_emulator/instances/<id>``                guest, load and status of one instance
 * ``POST /_emulator/clock``  ``{"advance": S}``     move the emulator clock S seconds forward
+* ``GET  /_emulator/operator`` / ``POST`` ``{"ip": A|null}``  where the operator connects from
+  (null = the scenario's ``operator_ip``, default the first address of the first admin range)
+* ``GET  /_emulator/rdp``                           the guests' RDP listeners (instance -> ports)
 * ``GET  /_emulator/faults`` / ``POST /_emulator/faults`` ``{"latency_ms", "throttle_rate",
   "error_rate"}``                                    read / change injected faults at run time
 * ``GET  /_emulator/stats`` / ``POST /_emulator/stats/reset``  server CPU seconds per action
@@ -29,6 +32,7 @@ Errors: HTTP 400 (bad body/field), 404 (unknown route or instance) with ``{"erro
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -113,6 +117,21 @@ def _route(emulator: Emulator, request: HttpRequest) -> dict[str, Any]:
                 raise ControlError(400, "`advance` must be a non-negative number of seconds")
             emulator.clock.advance(float(seconds))
             return {"now": emulator.clock()}
+        case "GET", ["operator"]:
+            return {"ip": emulator.operator_ip()}
+        case "POST", ["operator"]:
+            ip = _body(request).get("ip")
+            if ip is not None:
+                ip = str(ipaddress.ip_address(str(ip)))  # ValueError -> 400
+            emulator.operator_override = ip
+            return {"ip": emulator.operator_ip()}
+        case "GET", ["rdp"]:
+            listeners = emulator.listeners
+            return {
+                "operator_ip": emulator.operator_ip(),
+                "listening": listeners.addresses() if listeners is not None else {},
+                "unbound": {f"{a}:{p}": e for (a, p), e in listeners.errors.items()} if listeners else {},
+            }
         case "GET", ["faults"]:
             return asdict(emulator.config.faults)
         case "POST", ["faults"]:

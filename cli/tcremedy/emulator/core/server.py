@@ -61,6 +61,9 @@ class EmulatorConfig:
     secret_key: str = LOCAL_SECRET_KEY
     fleet_size: int = DEFAULT_FLEET_SIZE
     transition_seconds: float = DEFAULT_TRANSITION_SECONDS
+    public_range: str | None = None  # a /24 inside 127.0.0.0/8 for public IPs; None = a random one
+    rdp_listeners: bool = True  # real TCP listeners on the guests' public IP:RDP port (EmulatorServer)
+    operator_ip: str | None = None  # where verify connects from; None = the scenario's, else its default
 
     @property
     def faults(self) -> FaultConfig:
@@ -109,7 +112,14 @@ class Emulator:
         load_services()
         self.config = config
         self.clock = clock or OffsetClock()
-        self.world = World(seed=config.seed, clock=self.clock, transition_seconds=config.transition_seconds)
+        self.world = World(
+            seed=config.seed,
+            clock=self.clock,
+            transition_seconds=config.transition_seconds,
+            public_range=config.public_range,
+        )
+        self.listeners: Any = None  # RdpListeners once on a socket (EmulatorServer)
+        self.operator_override: str | None = config.operator_ip
         self.credentials = {config.secret_id: config.secret_key}
         self.faults = FaultInjector(config.faults)
         self.stats = CpuStats()
@@ -132,6 +142,17 @@ class Emulator:
 
     def reset(self) -> None:
         self.load_scenario(self.world.meta.get("scenario_ref", self.config.scenario))
+
+    def operator_ip(self) -> str:
+        """The address the operator connects from: control API, else the scenario's, else its default."""
+        from tcremedy.emulator.scenarios import default_operator_ip
+
+        return self.operator_override or self.world.meta.get("operator_ip") or default_operator_ip()
+
+    def network_changed(self) -> None:
+        """Re-bind the guests' RDP listeners after a change (call without holding the world lock)."""
+        if self.listeners is not None:
+            self.listeners.sync()
 
     def set_faults(self, **changes: float) -> FaultConfig:
         """Change latency/throttle/error rates at run time (control API); the seed stays."""
@@ -218,9 +239,12 @@ class _Handler(BaseHTTPRequestHandler):
             from tcremedy.emulator.core.control import handle_control
 
             status, payload = handle_control(emulator, request)
+            emulator.network_changed()
             self._send(status, json.dumps(payload, separators=(",", ":")).encode())
             return
         _fault, outcome = emulator.handle(request)
+        if outcome is not None and outcome.mutated:
+            emulator.network_changed()
         if outcome is None:  # injected connection drop (or dropped hold): no status line at all
             self.close_connection = True
             return
@@ -270,6 +294,13 @@ class EmulatorServer:
         self._httpd.serve_forever(poll_interval=0.05)
 
     def start(self) -> EmulatorServer:
+        from tcremedy.emulator.rdp.listeners import RdpListeners
+
+        emulator = self.emulator
+        emulator.listeners = RdpListeners(
+            emulator.world, emulator.operator_ip, enabled=emulator.config.rdp_listeners
+        )
+        emulator.network_changed()
         self._thread = threading.Thread(target=self.serve_forever, name="tcremedy-emulator", daemon=True)
         self._thread.start()
         return self
@@ -282,6 +313,9 @@ class EmulatorServer:
             self._thread.join(timeout=5)
             self._thread = None
         self._httpd.server_close()
+        if self.emulator.listeners is not None:
+            self.emulator.listeners.close()
+            self.emulator.listeners = None
         self.emulator.save()
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import ipaddress
 import itertools
 import random
 import threading
@@ -100,6 +101,20 @@ class RegionState:
 
 
 DEFAULT_TRANSITION_SECONDS = 1.0
+LOOPBACK_FIRST = int(ipaddress.IPv4Address("127.1.0.0"))  # 127.0.0.0/16 is left to the API listener
+LOOPBACK_SPAN = int(ipaddress.IPv4Address("127.255.255.0")) - LOOPBACK_FIRST
+
+
+def public_range_start(public_range: str | None = None) -> int:
+    """Where this run's public addresses start: inside 127.0.0.0/8 (all loopback on Linux), so the
+    emulated guests can listen on them; a random /24 per run unless ``public_range`` names one, so
+    parallel test runs do not collide."""
+    if public_range:
+        net = ipaddress.IPv4Network(public_range, strict=False)
+        if not net.subnet_of(ipaddress.IPv4Network("127.0.0.0/8")):
+            raise ValueError(f"public range {public_range} is not inside 127.0.0.0/8")
+        return int(net.network_address)
+    return LOOPBACK_FIRST + random.SystemRandom().randrange(LOOPBACK_SPAN // 256) * 256
 
 
 class World:
@@ -116,8 +131,11 @@ class World:
         seed: int = 0,
         clock: Callable[[], float] = time.time,
         transition_seconds: float = DEFAULT_TRANSITION_SECONDS,
+        public_range: str | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        self.public_start = public_range_start(public_range)
+        self.public_next = 0
         self.clock = clock
         self.seed = seed
         self.transition_seconds = transition_seconds
@@ -130,6 +148,15 @@ class World:
         self.ids = IdSource(self.seed)
         self.meta = {}
         self._regions = {}
+        self.public_next = 0
+
+    def allocate_public(self) -> str:
+        """The next public address of this run's loopback range (unique across regions)."""
+        n = self.public_next
+        self.public_next += 1
+        block, host = divmod(n, 253)  # hosts .2-.254 of each /24
+        offset = (self.public_start - LOOPBACK_FIRST + 256 * block + host + 2) % LOOPBACK_SPAN
+        return str(ipaddress.IPv4Address(LOOPBACK_FIRST + offset))
 
     def region(self, name: str = DEFAULT_REGION) -> RegionState:
         if name not in self._regions:
@@ -146,11 +173,13 @@ class World:
             "seed": self.seed,
             "ids": sorted(self.ids._seen),
             "meta": self.meta,
+            "public_next": self.public_next,
             "regions": {name: r.snapshot() for name, r in self._regions.items()},
         }
 
     def restore(self, data: dict[str, Any]) -> None:
         self.ids._seen.update(data.get("ids", ()))
         self.meta = dict(data.get("meta", {}))
+        self.public_next = max(self.public_next, int(data.get("public_next", 0)))
         for name, region_data in data.get("regions", {}).items():
             self.region(name).restore(region_data)

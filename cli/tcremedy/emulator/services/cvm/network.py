@@ -74,7 +74,6 @@ class NetworkMixin(CvmStore):
         return str(net.network_address + index)
 
     def _allocate_public(self) -> str:
-        """The next public address of the emulated pool."""
-        n = self._next_public
+        """The next public address: the world's per-run loopback range, so guests can really listen."""
         self._next_public += 1
-        return f"43.139.{(n // 250) % 250}.{n % 250 + 2}"
+        return str(self.region.world.allocate_public())
