@@ -27,7 +27,9 @@ default the configured one):
 * ``POST /_emulator/holds/<id>/release`` ``{"outcome": "run"|"drop"}``  let the held requests go
 * ``DELETE /_emulator/holds/<id>`` / ``DELETE /_emulator/holds``  release (run) and remove
 
-Errors: HTTP 400 (bad body/field), 404 (unknown route or instance) with ``{"error": message}``.
+Errors: HTTP 400 (bad body/field, a scenario that cannot be read or built), 404 (unknown route,
+instance or scenario), 408 (a hold wait timed out) with ``{"error": message}``; a failed request
+leaves the world as it was.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from urllib.parse import parse_qs
 from tcremedy.emulator.core.errors import ApiError
 from tcremedy.emulator.core.holds import HoldError
 from tcremedy.emulator.defaults import CONTROL_PREFIX
+from tcremedy.errors import TcremedyError
 
 if TYPE_CHECKING:
     from tcremedy.emulator.core.protocol import HttpRequest
@@ -75,6 +78,8 @@ def handle_control(emulator: Emulator, request: HttpRequest) -> tuple[int, dict[
         return status, {"error": exc.message, "code": exc.code}
     except (ValueError, TypeError, KeyError) as exc:
         return 400, {"error": str(exc)}
+    except TcremedyError as exc:  # a scenario that cannot be read or built: the world is unchanged
+        return (404 if str(exc).startswith("unknown scenario") else 400), {"error": str(exc)}
 
 
 def _route(emulator: Emulator, request: HttpRequest) -> dict[str, Any]:

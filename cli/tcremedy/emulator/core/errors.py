@@ -63,6 +63,10 @@ class RequestLimitExceeded(ApiError):
     message = "Your current request times equals to `20` in a second, which exceeds the frequency limit."
 
 
+class RequestSizeLimitExceeded(ApiError):
+    code = "RequestSizeLimitExceeded"  # common error code (tencent-api.md, common error codes)
+
+
 class InternalError(ApiError):
     code = "InternalError"
 

@@ -85,7 +85,11 @@ def error_envelope(error: ApiError, request_id: str) -> bytes:
 
 
 def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """GET form ``InstanceIds.0=a&Filters.0.Name=zone`` -> nested dicts/lists (0-based)."""
+    """GET form ``InstanceIds.0=a&Filters.0.Name=zone`` -> nested dicts/lists (0-based).
+
+    An index can be at most the number of parameters (a list cannot be longer than what was
+    sent), so ``InstanceIds.10000000`` is an ``InvalidParameter``, not ten million slots.
+    """
     root: dict[str, Any] = {}
     for key, value in pairs:
         node: Any = root
@@ -94,6 +98,8 @@ def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
             last = i == len(parts) - 1
             nxt_is_index = not last and parts[i + 1].isdigit()
             if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(pairs):
+                    raise InvalidParameter(f"The parameter `{key[:100]}` has an index out of range.")
                 idx = int(part)
                 while len(node) <= idx:
                     node.append(None)
@@ -104,6 +110,8 @@ def _unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
                         node[idx] = [] if nxt_is_index else {}
                     node = node[idx]
             else:
+                if not isinstance(node, dict):
+                    raise InvalidParameter(f"The parameter `{key[:100]}` mixes a value and a structure.")
                 if last:
                     node[part] = value
                 else:
@@ -118,7 +126,7 @@ def parse_params(request: HttpRequest, query: str) -> dict[str, Any]:
         return {}
     try:
         params = json.loads(request.body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise InvalidParameter("The request body is not valid JSON.") from None
     if not isinstance(params, dict):
         raise InvalidParameter("The request body must be a JSON object.")

@@ -8,6 +8,10 @@ puts it on a socket. In-process use (tests)::
 
 Requests may arrive in origin form (``POST /``) or, when the emulator is used as an HTTP forward
 proxy, in absolute form (``POST http://cvm.tencentcloudapi.com/``); both are routed the same way.
+
+Hostile input is answered, never crashes a thread: a malformed ``Content-Length``, a chunked or
+oversized body get the API's error envelope (the control API: a JSON 400) and the connection is
+closed; a bug anywhere in a request answers ``InternalError``; nothing is printed on stderr.
 """
 
 from __future__ import annotations
@@ -21,10 +25,17 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tcremedy.emulator.core import persistence
 from tcremedy.emulator.core.dispatch import load_services
-from tcremedy.emulator.core.errors import InternalError, RequestLimitExceeded
+from tcremedy.emulator.core.errors import (
+    ApiError,
+    InternalError,
+    InvalidParameter,
+    RequestLimitExceeded,
+    RequestSizeLimitExceeded,
+)
 from tcremedy.emulator.core.faults import Fault, FaultConfig, FaultInjector
 from tcremedy.emulator.core.holds import Holds
 from tcremedy.emulator.core.protocol import (
@@ -44,6 +55,11 @@ from tcremedy.emulator.defaults import (
     LOCAL_SECRET_ID,
     LOCAL_SECRET_KEY,
 )
+
+# A body above this answers RequestSizeLimitExceeded (a common error code of API 3.0,
+# tencent-api.md "common error codes"); the size is the emulator's own bound, not a documented one.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+LISTEN_BACKLOG = 1024  # socketserver's default of 5 resets bursts of connections (the kernel caps it)
 
 
 @dataclass(frozen=True)
@@ -130,14 +146,21 @@ class Emulator:
 
     # -- world management (also used by the control API) -------------------------------------
     def load_scenario(self, scenario: str | None) -> None:
+        """Replace the world by ``scenario``; on any error the world is left as it was."""
         with self.world.lock:
+            before = self.world.snapshot()
             self.world.reset()
-            if scenario:
-                from tcremedy.emulator import scenarios  # late: scenarios import every service
+            try:
+                if scenario:
+                    from tcremedy.emulator import scenarios  # late: scenarios import every service
 
-                scenarios.load(
-                    self.world, scenario, region=self.config.region, fleet_size=self.config.fleet_size
-                )
+                    scenarios.load(
+                        self.world, scenario, region=self.config.region, fleet_size=self.config.fleet_size
+                    )
+            except BaseException:
+                self.world.reset()
+                self.world.restore(before)
+                raise
         self.save()
 
     def reset(self) -> None:
@@ -209,6 +232,21 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and the CLI own stdout
         pass
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """An unparsable request (bad request line, huge headers): a status line and the API's
+        error envelope, never HTTP/0.9's bare body or an HTML page."""
+        self.close_connection = True
+        self.request_version = "HTTP/1.1"
+        what = message or "Malformed HTTP request"
+        body = error_envelope(InvalidParameter(f"{what}."[:200]), new_request_id())
+        self.send_response(code, message)
+        self.send_header("Content-Type", CONTENT_TYPE)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def handle_one_request(self) -> None:
         self._action = ""
         start = time.thread_time()
@@ -229,13 +267,51 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        control = urlsplit(self.path).path.startswith(CONTROL_PREFIX)
+        try:
+            body = self._read_body()
+        except ApiError as exc:
+            self.close_connection = True  # where this body ends is unknown: no next request
+            if control:
+                self._send(400, json.dumps({"error": exc.message, "code": exc.code}).encode())
+            else:
+                self._send(200, error_envelope(exc, new_request_id()))
+            return
+        if body is None:  # the client went away mid-body
+            self.close_connection = True
+            return
+        try:
+            self._answer(control, body)
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+        except Exception as exc:  # a bug: answer like the cloud does, keep serving
+            self.close_connection = True
+            if control:
+                self._send(500, json.dumps({"error": f"internal error: {type(exc).__name__}"}).encode())
+            else:
+                self._send(200, error_envelope(InternalError(), new_request_id()))
+
+    def _read_body(self) -> bytes | None:
+        if self.headers.get("Transfer-Encoding"):
+            raise InvalidParameter("Transfer-Encoding is not supported; send a Content-Length.")
+        raw = self.headers.get("Content-Length")
+        if raw is None or not raw.strip():
+            return b""
+        if not raw.strip().isdigit():
+            raise InvalidParameter(f"The Content-Length header {raw[:40]!r} is not a number.")
+        length = int(raw)
+        if length > MAX_BODY_BYTES:
+            raise RequestSizeLimitExceeded(
+                f"The request body ({length} bytes) exceeds the limit of {MAX_BODY_BYTES} bytes."
+            )
         body = self.rfile.read(length) if length else b""
+        return body if len(body) == length else None
+
+    def _answer(self, control: bool, body: bytes) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
         request = HttpRequest(self.command, self.path, headers, body)
-        path, _ = request.path_and_query
         emulator = self.server.emulator
-        if path.startswith(CONTROL_PREFIX):
+        if control:
             from tcremedy.emulator.core.control import handle_control
 
             status, payload = handle_control(emulator, request)
@@ -262,7 +338,11 @@ class _Handler(BaseHTTPRequestHandler):
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
     emulator: Emulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client that resets or vanishes is not the emulator's error (no traceback)."""
 
 
 class EmulatorServer:
