@@ -166,6 +166,9 @@ class LiveState:
     subnets: dict[str, Subnet] = field(default_factory=dict)
     address_templates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> CIDRs/IPs
     address_template_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> template ids
+    # protocol-port templates: id -> members as the API spells them ("tcp:3389", "tcp: 80,443", "icmp")
+    service_templates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    service_template_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> template ids
     gaps: tuple[CollectionGap, ...] = ()
     format: str = STATE_FORMAT
 

@@ -6,10 +6,11 @@ Semantics (Tencent, see reference §3.4/§3.5):
   group's rules in PolicyIndex order; the first matching rule decides (ACCEPT or DROP); no
   match means deny. A rule matches TCP when its protocol is TCP or ALL and its port is ``ALL``
   / ``""`` / equal / in a comma list / in a ``lo-hi`` range.
+* Services: Protocol+Port, or a protocol-port template / template group resolved through the state.
 * Sources: ``CidrBlock`` for IPv4 (``0.0.0.0/n`` is what Tencent widens to ``0.0.0.0/0``),
   ``Ipv6CidrBlock`` for IPv6, address templates and template groups resolved through the state.
-  A rule whose source is another security group admits only the private addresses of that
-  group's instances, never Internet traffic from an admin CIDR, so it never matches here.
+  A rule whose source is another security group matches the private addresses of that group's
+  collected instances (never Internet traffic; a private admin range may contain them).
 * Network ACLs are stateless: the inbound entries must accept TCP/port from the admin CIDR
   AND the outbound entries must accept the replies, TCP to the admin CIDR on the client's
   ephemeral ports 49152-65535. Entries in order, first match wins, implicit final DROP.
@@ -17,7 +18,7 @@ Semantics (Tencent, see reference §3.4/§3.5):
 The question asked is "is EVERY address (and, for replies, every port) of the space admitted?".
 The space is split wherever a rule covers only part of it, so one CIDR can be admitted for part
 and denied for the rest; each part names the rule that decided it. A rule that cannot be
-resolved (missing template or group, service template, malformed port) might match anything
+resolved (missing template or group, malformed port) might match anything
 it could cover: a part is then ALLOW/DENY only if the decision is the same whether or not
 that rule matched, otherwise UNKNOWN, listing the unresolvable rules.
 """
@@ -166,15 +167,34 @@ def _sg_matcher(state: LiveState, sg_id: str, rule: SecurityGroupRule, version: 
         rule=_compact(rule),
         text=f"{sg_id} ingress #{rule.policy_index}: {rule.action.upper()} {service} from {source}",
     )
-    if rule.source_security_group_id:
-        return Matcher(ref, ())  # admits members of that group only, never an external admin CIDR
-    addresses, unresolved = _sg_sources(state, rule, version)
-    if rule.service_template_id or rule.service_template_group_id:  # not collected: any port may match
-        return Matcher(ref, (), _boxes(addresses + unresolved, [ALL_PORTS]))
-    ports = _tcp_ports(rule.protocol, rule.port)
+    if rule.source_security_group_id:  # matches the private addresses of that group's instances
+        addresses, unresolved = _group_members(state, rule.source_security_group_id, version), []
+    else:
+        addresses, unresolved = _sg_sources(state, rule, version)
+    if rule.service_template_id or rule.service_template_group_id:
+        ports = service_tcp_ports(state, rule.service_template_id, rule.service_template_group_id)
+    else:
+        ports = _tcp_ports(rule.protocol, rule.port)
     if ports is None:
         return Matcher(ref, (), _boxes(addresses + unresolved, [ALL_PORTS]))
     return Matcher(ref, _boxes(addresses, ports), _boxes(unresolved, ports))
+
+
+def _group_members(state: LiveState, sg_id: str, version: int) -> list[tuple[int, int]]:
+    """Private addresses of the collected instances bound to ``sg_id`` (a rule's referenced group).
+
+    Tencent: a rule's source "可以是单个 IP 地址、IP 地址段,也可以是安全组" and a group source stands
+    for the private IPs of the instances bound to it (https://cloud.tencent.com/document/product/215/20089).
+    An admin CIDR on the Internet never contains them; a private one (VPN, CCN) may.
+    """
+    out = []
+    for inst in state.instances.values():
+        if sg_id in inst.security_group_ids:
+            for ip in inst.private_ip_addresses:
+                interval = _cidr_interval(ip, version, widen_zero=False)
+                if interval:
+                    out.append(interval)
+    return out
 
 
 def _sg_sources(state: LiveState, rule: SecurityGroupRule, version: int) -> tuple[list, list]:
@@ -231,6 +251,35 @@ def _acl_matcher(acl_id: str, direction: str, position: int, entry: NetworkAclEn
             ref, (), _boxes([interval] if interval else [(0, (1 << _BITS[version]) - 1)], [ALL_PORTS])
         )
     return Matcher(ref, _boxes([interval], ports))
+
+
+def service_tcp_ports(
+    state: LiveState, template_id: str, group_id: str
+) -> tuple[tuple[int, int], ...] | None:
+    """TCP port ranges of a protocol-port template (or template group); None if not resolvable.
+
+    Members read ``tcp:3389`` / ``tcp: 80,443`` / ``tcp:all`` / ``udp:53`` / ``icmp``
+    (CreateServiceTemplate, https://cloud.tencent.com/document/api/215/16710).
+    """
+    if template_id:
+        ids: Iterable[str] = [template_id]
+    else:
+        members = state.service_template_groups.get(group_id)
+        if members is None:
+            return None
+        ids = members
+    out: list[tuple[int, int]] = []
+    for tid in ids:
+        services = state.service_templates.get(tid)
+        if services is None:
+            return None
+        for service in services:
+            proto, _, ports = (part.strip() for part in service.partition(":"))
+            parsed = _tcp_ports(proto, ports)
+            if parsed is None:
+                return None
+            out.extend(parsed)
+    return tuple(out)
 
 
 def _tcp_ports(protocol: str, port: str) -> tuple[tuple[int, int], ...] | None:

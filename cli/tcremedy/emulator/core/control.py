@@ -26,6 +26,9 @@ default the configured one):
 * ``POST /_emulator/holds/<id>/wait`` ``{"timeout": S, "count": N}``  block until N are held (408)
 * ``POST /_emulator/holds/<id>/release`` ``{"outcome": "run"|"drop"}``  let the held requests go
 * ``DELETE /_emulator/holds/<id>`` / ``DELETE /_emulator/holds``  release (run) and remove
+* ``POST /_emulator/reachability`` ``{"instance_id", "source_ip", "port"[, "source_port"]}`` ->
+  ``{"reachable", "stopped_at", "rule", "source_port"}``: the emulator's own packet-level judge
+  (``tcremedy.emulator.judge``), the oracle for tcremedy's fixes
 
 Errors: HTTP 400 (bad body/field, a scenario that cannot be read or built), 404 (unknown route,
 instance or scenario), 408 (a hold wait timed out) with ``{"error": message}``; a failed request
@@ -143,6 +146,8 @@ def _route(emulator: Emulator, request: HttpRequest) -> dict[str, Any]:
             return asdict(emulator.set_faults(**_body(request)))
         case "GET", ["stats"]:
             return emulator.stats.as_data()
+        case "POST", ["reachability"]:
+            return _reachability(emulator, region_name, _body(request))
         case "POST", ["stats", "reset"]:
             emulator.stats.clear()
             return {"status": "cleared"}
@@ -182,3 +187,26 @@ def _holds(emulator: Emulator, method: str, rest: list[str], request: HttpReques
         case "DELETE", [hold_id]:
             return holds.release(hold_id, "run", remove=True)
     raise ControlError(404, f"no control route {method} {CONTROL_PREFIX}/holds/{'/'.join(rest)}")
+
+
+def _reachability(emulator: Emulator, region_name: str, body: dict[str, Any]) -> dict[str, Any]:
+    import ipaddress
+
+    from tcremedy.emulator.judge import judge
+
+    instance_id, source_ip = body.get("instance_id"), body.get("source_ip")
+    port, source_port = body.get("port"), body.get("source_port")
+    if not isinstance(instance_id, str) or not instance_id:
+        raise ControlError(400, "`instance_id` must be an instance id (ins-...)")
+    try:
+        ipaddress.ip_address(source_ip if isinstance(source_ip, str) else "")
+    except ValueError:
+        raise ControlError(400, f"`source_ip` must be one IPv4 or IPv6 address, got {source_ip!r}") from None
+    for name, value in (("port", port), ("source_port", source_port)):
+        if (value is not None or name == "port") and (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535
+        ):
+            raise ControlError(400, f"`{name}` must be a port number 1-65535, got {value!r}")
+    with emulator.world.lock:
+        region = emulator.world.region(region_name)
+        return judge(region, instance_id, str(source_ip), int(port), source_port).as_data()  # type: ignore[arg-type]

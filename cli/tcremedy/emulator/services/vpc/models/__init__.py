@@ -7,6 +7,11 @@ from typing import TYPE_CHECKING, Any
 from tcremedy.emulator.services.vpc.models.acls import AclEntry, NetworkAcl, NetworkAclMixin
 from tcremedy.emulator.services.vpc.models.networks import NetworkMixin, Subnet, Vpc
 from tcremedy.emulator.services.vpc.models.security_groups import Policy, SecurityGroup, SecurityGroupMixin
+from tcremedy.emulator.services.vpc.models.service_templates import (
+    ServiceTemplate,
+    ServiceTemplateGroup,
+    ServiceTemplateMixin,
+)
 from tcremedy.emulator.services.vpc.models.templates import (
     AddressTemplate,
     AddressTemplateGroup,
@@ -18,7 +23,7 @@ if TYPE_CHECKING:
     from tcremedy.emulator.core.world import RegionState
 
 __all__ = ["AclEntry", "AddressTemplate", "AddressTemplateGroup", "NetworkAcl", "Policy", "SecurityGroup",
-           "Subnet", "Vpc", "VpcBackend"]
+           "ServiceTemplate", "ServiceTemplateGroup", "Subnet", "Vpc", "VpcBackend"]
 
 # attribute -> record type; the snapshot keeps each dict in insertion (= creation) order
 _STORES: dict[str, type] = {
@@ -28,10 +33,14 @@ _STORES: dict[str, type] = {
     "network_acls": NetworkAcl,
     "address_templates": AddressTemplate,
     "address_template_groups": AddressTemplateGroup,
+    "service_templates": ServiceTemplate,
+    "service_template_groups": ServiceTemplateGroup,
 }
 
 
-class VpcBackend(NetworkMixin, SecurityGroupMixin, NetworkAclMixin, AddressTemplateMixin):
+class VpcBackend(
+    NetworkMixin, SecurityGroupMixin, NetworkAclMixin, AddressTemplateMixin, ServiceTemplateMixin
+):
     """All VPC-service state of one region.
 
     Sibling backends may call: ``get_vpc``, ``get_subnet``, ``security_group_exists``,
@@ -47,6 +56,8 @@ class VpcBackend(NetworkMixin, SecurityGroupMixin, NetworkAclMixin, AddressTempl
         self.network_acls: dict[str, NetworkAcl] = {}
         self.address_templates: dict[str, AddressTemplate] = {}
         self.address_template_groups: dict[str, AddressTemplateGroup] = {}
+        self.service_templates: dict[str, ServiceTemplate] = {}
+        self.service_template_groups: dict[str, ServiceTemplateGroup] = {}
 
     def snapshot(self) -> dict[str, Any]:
         return {name: [to_data(record) for record in getattr(self, name).values()] for name in _STORES}

@@ -1,4 +1,4 @@
-"""Network ACLs (TRIPLE type): subnet-level, ordered Ingress/Egress entries.
+"""Network ACLs: subnet-level, ordered Ingress/Egress entries (TRIPLE; QUINTUPLE ones: quintuple.py).
 
 Documented semantics (tencent-api.md 3.5), for the diagnosis code that evaluates them: ACLs are
 STATELESS (return traffic must be allowed explicitly, e.g. outbound ephemeral ports for inbound
@@ -27,6 +27,7 @@ from tcremedy.emulator.services.vpc.models.common import (
     text,
     too_long,
 )
+from tcremedy.emulator.services.vpc.models.quintuple import QuintupleEntry, QuintupleMixin
 
 if TYPE_CHECKING:
     from tcremedy.emulator.core.world import RegionState
@@ -58,9 +59,10 @@ class NetworkAcl:
     tags: list[dict[str, str]] = field(default_factory=list)
     ingress: list[AclEntry] = field(default_factory=list)
     egress: list[AclEntry] = field(default_factory=list)
+    quintuple: list[QuintupleEntry] = field(default_factory=list)  # QUINTUPLE ACLs only (quintuple.py)
 
 
-class NetworkAclMixin:
+class NetworkAclMixin(QuintupleMixin):
     region: RegionState
     network_acls: dict[str, NetworkAcl]
     subnets: dict[str, Subnet]
@@ -73,9 +75,6 @@ class NetworkAclMixin:
         check_name(name, "NetworkAclName", 60)
         if acl_type not in ("TRIPLE", "QUINTUPLE"):
             raise out_of_range(f"`NetworkAclType` must be TRIPLE or QUINTUPLE, got `{acl_type}`.")
-        if acl_type == "QUINTUPLE":
-            raise ApiError("The local emulator supports TRIPLE network ACLs only.",
-                           code="UnsupportedOperation")
         acl = NetworkAcl(network_acl_id=self.region.new_id("acl"), vpc_id=vpc_id, name=name,
                          created=self.region.now, acl_type=acl_type, tags=list(tags or []))
         self.network_acls[acl.network_acl_id] = acl
@@ -83,6 +82,13 @@ class NetworkAclMixin:
 
     def get_network_acl(self, acl_id: str, name: str = "NetworkAclId") -> NetworkAcl:
         return lookup(self.network_acls, acl_id, "acl", name, "network ACL")
+
+    def _triple_acl(self, acl_id: str) -> NetworkAcl:
+        acl = self.get_network_acl(acl_id)
+        if acl.acl_type != "TRIPLE":
+            raise ApiError(f"The network ACL `{acl_id}` is a QUINTUPLE ACL; use the quintuple entry actions.",
+                           code="UnsupportedOperation")
+        return acl
 
     def acl_subnets(self, acl_id: str) -> list[Subnet]:
         return [s for s in self.subnets.values() if s.network_acl_id == acl_id]
@@ -169,7 +175,7 @@ class NetworkAclMixin:
     def modify_network_acl_entries(self, acl_id: str, entry_set: dict[str, Any] | None,
                                    incremental: bool = False) -> None:
         """Replace the given direction(s); with ``EnableUpdateAclEntries`` update entries by id in place."""
-        acl = self.get_network_acl(acl_id)
+        acl = self._triple_acl(acl_id)
         sets = self._entry_sets(entry_set)
         updates: dict[str, list[AclEntry]] = {}
         for direction, raws in sets.items():
@@ -194,7 +200,7 @@ class NetworkAclMixin:
 
     def create_network_acl_entries(self, acl_id: str, entry_set: dict[str, Any] | None) -> None:
         """Append entries to the given direction(s) (incremental add)."""
-        acl = self.get_network_acl(acl_id)
+        acl = self._triple_acl(acl_id)
         sets = self._entry_sets(entry_set)
         updates = {d: self._entries(acl, d) + self._new_entries(raws, f"NetworkAclEntrySet.{d}")
                    for d, raws in sets.items()}

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 from tcremedy.emulator.core.errors import ApiError, InvalidParameter, InvalidParameterValue, MissingParameter
 from tcremedy.emulator.services.vpc.models.common import (
-    check_id,
     check_name,
     coexist,
     in_use,
@@ -261,9 +260,11 @@ class SecurityGroupMixin:
             if service_id and service_group_id:
                 raise coexist(f"{where}.ServiceTemplate.ServiceId", f"{where}.ServiceTemplate.ServiceGroupId")
             if service_id:
-                check_id(service_id, "ppm", f"{where}.ServiceTemplate.ServiceId")
+                self.get_service_template(  # type: ignore[attr-defined]
+                    service_id, f"{where}.ServiceTemplate.ServiceId")
             else:
-                check_id(service_group_id, "ppmg", f"{where}.ServiceTemplate.ServiceGroupId")
+                self.get_service_template_group(  # type: ignore[attr-defined]
+                    service_group_id, f"{where}.ServiceTemplate.ServiceGroupId")
             protocol, port = "", ""
         else:
             if not protocol_in:

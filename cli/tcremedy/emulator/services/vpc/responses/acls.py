@@ -1,17 +1,19 @@
-"""Network ACLs (TRIPLE) and their subnet associations."""
+"""Network ACLs (TRIPLE entries, QUINTUPLE entries) and their subnet associations."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tcremedy.emulator.core import params as p
-from tcremedy.emulator.core.errors import UnsupportedOperation
 from tcremedy.emulator.services.vpc.models import NetworkAcl, VpcBackend
 from tcremedy.emulator.services.vpc.models.common import (
+    api_time,
     coexist,
+    filters,
     order,
     tags_in,
 )
+from tcremedy.emulator.services.vpc.models.quintuple import QuintupleEntry
 from tcremedy.emulator.services.vpc.responses.base import described, paged, vpc_action
 from tcremedy.emulator.services.vpc.responses.wire import network_acl_wire
 
@@ -53,8 +55,14 @@ def modify_network_acl_entries(vpc: VpcBackend, params: dict[str, Any]) -> dict[
     if params.get("NetworkAclQuintupleSet") is not None:
         if params.get("NetworkAclEntrySet") is not None:
             raise coexist("NetworkAclEntrySet", "NetworkAclQuintupleSet")
-        vpc.get_network_acl(acl_id)
-        raise UnsupportedOperation("The local emulator supports TRIPLE network ACLs only.")
+        acl = vpc._quintuple_acl(acl_id)
+        wanted = p.obj(params, "NetworkAclQuintupleSet") or {}
+        for name, direction in (("Ingress", "INGRESS"), ("Egress", "EGRESS")):
+            if wanted.get(name) is not None:  # a given direction is reset, the other kept
+                acl.quintuple = [e for e in acl.quintuple if e.direction != direction]
+        if any(wanted.get(n) for n in ("Ingress", "Egress")):
+            vpc.create_quintuple_entries(acl_id, {"NetworkAclQuintupleSet": wanted})
+        return {}
     vpc.modify_network_acl_entries(acl_id, p.obj(params, "NetworkAclEntrySet", required=True),
                                    p.boolean(params, "EnableUpdateAclEntries"))
     return {}
@@ -83,4 +91,57 @@ def disassociate_network_acl_subnets(vpc: VpcBackend, params: dict[str, Any]) ->
 @vpc_action("DeleteNetworkAcl")
 def delete_network_acl(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
     vpc.delete_network_acl(_acl_id(params))
+    return {}
+
+
+# -- quintuple entries ---------------------------------------------------------------------------
+
+
+def _quintuple_wire(entry: QuintupleEntry) -> dict[str, Any]:
+    return {"Protocol": entry.protocol, "Description": entry.description, "SourcePort": entry.source_port,
+            "SourceCidr": entry.source_cidr, "DestinationPort": entry.destination_port,
+            "DestinationCidr": entry.destination_cidr, "Action": entry.action,
+            "NetworkAclQuintupleEntryId": entry.entry_id, "Priority": entry.priority,
+            "CreateTime": api_time(entry.created), "NetworkAclDirection": entry.direction,
+            "SourceIPv6Cidr": entry.source_ipv6_cidr, "DestinationIPv6Cidr": entry.destination_ipv6_cidr}
+
+
+_QUINTUPLE_FILTERS = {
+    "protocol": lambda e, v: e.protocol in {x.upper() for x in v},
+    "description": lambda e, v: e.description in v,
+    "destination-cidr": lambda e, v: e.destination_cidr in v or e.destination_ipv6_cidr in v,
+    "source-cidr": lambda e, v: e.source_cidr in v or e.source_ipv6_cidr in v,
+    "action": lambda e, v: e.action in {x.upper() for x in v},
+    "network-acl-quintuple-entry-id": lambda e, v: e.entry_id in v,
+    "network-acl-direction": lambda e, v: e.direction in {x.upper() for x in v},
+}
+
+
+@vpc_action("DescribeNetworkAclQuintupleEntries")
+def describe_network_acl_quintuple_entries(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
+    """Offset/Limit are integers here; Limit 1-100, default 20 (SDK request model docstring)."""
+    acl = vpc._quintuple_acl(_acl_id(params))
+    flt = filters(params, _QUINTUPLE_FILTERS)
+    items = [e for e in vpc.quintuple_entries(acl) if all(_QUINTUPLE_FILTERS[n](e, v) for n, v in flt)]
+    offset = p.integer(params, "Offset", 0, minimum=0) or 0
+    limit = p.integer(params, "Limit", 20, minimum=1, maximum=100) or 20
+    return {"NetworkAclQuintupleSet": [_quintuple_wire(e) for e in items[offset:offset + limit]],
+            "TotalCount": len(items)}
+
+
+@vpc_action("CreateNetworkAclQuintupleEntries")
+def create_network_acl_quintuple_entries(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
+    vpc.create_quintuple_entries(_acl_id(params), params)
+    return {}
+
+
+@vpc_action("ModifyNetworkAclQuintupleEntries")
+def modify_network_acl_quintuple_entries(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
+    vpc.modify_quintuple_entries(_acl_id(params), params)
+    return {}
+
+
+@vpc_action("DeleteNetworkAclQuintupleEntries")
+def delete_network_acl_quintuple_entries(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
+    vpc.delete_quintuple_entries(_acl_id(params), params)
     return {}

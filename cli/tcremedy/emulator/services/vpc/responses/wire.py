@@ -11,6 +11,8 @@ from tcremedy.emulator.services.vpc.models import (
     NetworkAcl,
     Policy,
     SecurityGroup,
+    ServiceTemplate,
+    ServiceTemplateGroup,
     Subnet,
     Vpc,
     VpcBackend,
@@ -96,3 +98,22 @@ def address_template_group_wire(backend: VpcBackend, group: AddressTemplateGroup
     return {"AddressTemplateGroupName": group.name, "AddressTemplateGroupId": group.group_id,
             "AddressTemplateIdSet": list(group.template_ids), "CreatedTime": api_time(group.created),
             "UpdatedTime": api_time(group.updated), "AddressTemplateSet": items, "TagSet": list(group.tags)}
+
+
+def service_template_wire(tpl: ServiceTemplate) -> dict[str, Any]:
+    """ServiceSet spells a member ``tcp: 8080`` and ServiceExtraSet ``tcp:8080``, as the documented
+    CreateServiceTemplate output does (https://cloud.tencent.com/document/api/215/16710)."""
+    return {"ServiceTemplateId": tpl.template_id, "ServiceTemplateName": tpl.name,
+            "ServiceSet": [s.service.replace(":", ": ", 1) for s in tpl.services],
+            "CreatedTime": api_time(tpl.created), "UpdatedTime": api_time(tpl.updated),
+            "ServiceExtraSet": [{"Service": s.service, "Description": s.description,
+                                 "UpdatedTime": api_time(tpl.updated)} for s in tpl.services],
+            "TagSet": list(tpl.tags)}
+
+
+def service_template_group_wire(backend: VpcBackend, group: ServiceTemplateGroup) -> dict[str, Any]:
+    members = [backend.service_templates[t] for t in group.template_ids if t in backend.service_templates]
+    return {"ServiceTemplateGroupId": group.group_id, "ServiceTemplateGroupName": group.name,
+            "ServiceTemplateIdSet": list(group.template_ids), "CreatedTime": api_time(group.created),
+            "UpdatedTime": api_time(group.updated),
+            "ServiceTemplateSet": [service_template_wire(t) for t in members], "TagSet": list(group.tags)}
