@@ -41,7 +41,8 @@ def test_world_survives_a_restart(tmp_path) -> None:
         stop.InstanceIds = [inst.InstanceId]
         cvm.StopInstances(stop)
         emu.control("POST", f"instances/{inst.InstanceId}/guest", {"RdpPort": 3390})
-        saved = json.loads(state.read_text())  # saved after every mutation, not only at shutdown
+        emu.control("POST", "state/flush")  # written off the request threads; flushed on demand
+        saved = json.loads(state.read_text())
         assert saved["format"] == "tcremedy.emulator.world/v1"
     with start_emulator(scenario="healthy", state_file=state, transition_seconds=0) as emu:  # state wins
         cvm = emu.client(cvm_client.CvmClient)
@@ -59,3 +60,24 @@ def test_world_survives_a_restart(tmp_path) -> None:
         (fresh,) = cvm.DescribeInstances(cm.DescribeInstancesRequest()).InstanceSet
         assert fresh.InstanceState == "RUNNING"
     assert not list(tmp_path.glob(".world.json.*"))  # no temporary files left behind
+
+
+def test_state_is_written_off_the_request_thread_on_flush_and_at_shutdown(tmp_path) -> None:
+    """A change only marks the world dirty (a long debounce here, so nothing is written on its own);
+    flush writes now, close writes the last state; every write is atomic (no temporary file left)."""
+    from tcremedy.emulator.core.persistence import StateWriter, load
+    from tcremedy.emulator.core.world import World
+
+    world, path = World(), tmp_path / "w.json"
+    writer = StateWriter(world, path, delay=3600)
+    world.meta = {"scenario": "first"}
+    writer.changed()
+    assert not path.exists()  # not written by the caller
+    writer.flush()
+    assert json.loads(path.read_text())["meta"] == {"scenario": "first"}
+    world.meta = {"scenario": "last"}
+    writer.changed()
+    writer.close()
+    restored = World()
+    assert load(restored, path) and restored.meta == {"scenario": "last"}
+    assert [p.name for p in tmp_path.iterdir()] == ["w.json"]

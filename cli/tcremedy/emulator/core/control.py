@@ -6,6 +6,7 @@ default the configured one):
 * ``GET  /_emulator/health``                        -> ``{"status": "ok", "scenario": ...}``
 * ``POST /_emulator/reset``                         rebuild the world from the current scenario
 * ``GET  /_emulator/state``                         the world snapshot (the ``--state`` format)
+* ``POST /_emulator/state/flush``                   write the ``--state`` file now
 * ``POST /_emulator/scenario``  ``{"name": N}``     replace the world by scenario N (name or file)
 * ``GET  /_emulator/scenario``                      name, ``expect`` block, expected cause per instance
 * ``POST /_emulator/instances/<id>/guest``  fields  guest facts (probe keys, ``AgentStatus``)
@@ -100,6 +101,9 @@ def _route(emulator: Emulator, request: HttpRequest) -> dict[str, Any]:
         case "GET", ["state"]:
             with world.lock:
                 return world.snapshot()
+        case "POST", ["state", "flush"]:
+            emulator.flush()
+            return {"status": "written", "path": str(emulator.config.state_file or "") or None}
         case "GET", ["scenario"]:
             return {k: world.meta.get(k) for k in ("scenario", "expect", "instances")}
         case "POST", ["scenario"]:
@@ -117,7 +121,7 @@ def _route(emulator: Emulator, request: HttpRequest) -> dict[str, Any]:
                 cvm = world.region(region_name).cvm
                 setter = {"guest": cvm.set_guest, "load": cvm.set_load, "status": cvm.set_status}[what]
                 result = setter(instance_id, fields)
-            emulator.save()
+            emulator.changed()
             return result
         case "POST", ["clock"]:
             seconds = _body(request).get("advance", 0)

@@ -141,6 +141,9 @@ class Emulator:
         self.stats = CpuStats()
         self.holds = Holds()
         restored = config.state_file is not None and persistence.load(self.world, config.state_file)
+        self.writer = (
+            persistence.StateWriter(self.world, config.state_file) if config.state_file is not None else None
+        )
         if not restored:
             self.load_scenario(config.scenario)
 
@@ -161,7 +164,7 @@ class Emulator:
                 self.world.reset()
                 self.world.restore(before)
                 raise
-        self.save()
+        self.changed()
 
     def reset(self) -> None:
         self.load_scenario(self.world.meta.get("scenario_ref", self.config.scenario))
@@ -192,9 +195,21 @@ class Emulator:
         self.config = config
         return config.faults
 
-    def save(self) -> None:
-        if self.config.state_file is not None:
-            persistence.save(self.world, self.config.state_file)
+    def changed(self) -> None:
+        """The world changed: the state file (if any) is written soon, off this thread."""
+        if self.writer is not None:
+            self.writer.changed()
+
+    def flush(self) -> None:
+        """Write the state file now (control API ``POST /_emulator/state/flush``)."""
+        if self.writer is not None:
+            self.writer.flush()
+
+    def close(self) -> None:
+        """Write the state file a last time and stop its writer; held requests run on."""
+        self.holds.clear()
+        if self.writer is not None:
+            self.writer.close()
 
     # -- API --------------------------------------------------------------------------------
     def handle(self, request: HttpRequest) -> tuple[Fault, ApiOutcome | None]:
@@ -218,7 +233,7 @@ class Emulator:
             request, self.world, self.credentials, default_region=cfg.region, holds=self.holds
         )
         if outcome.mutated and not outcome.error_code:
-            self.save()
+            self.changed()
         if outcome.dropped:
             return Fault.DROP, None
         return fault, outcome
@@ -396,7 +411,7 @@ class EmulatorServer:
         if self.emulator.listeners is not None:
             self.emulator.listeners.close()
             self.emulator.listeners = None
-        self.emulator.save()
+        self.emulator.close()
 
 
 @contextmanager
