@@ -17,8 +17,8 @@ from tcremedy.commands import apply as apply_cmd
 from tcremedy.commands import check as check_cmd
 from tcremedy.commands import emulator as emulator_cmd
 from tcremedy.commands import plan as plan_cmd
-from tcremedy.commands import verify as verify_cmd
 from tcremedy.commands import policy as policy_cmd
+from tcremedy.commands import verify as verify_cmd
 from tcremedy.errors import TcremedyError
 
 app = typer.Typer(
