@@ -55,6 +55,8 @@ def probe(address: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> ProbeRes
         sock = socket.create_connection((address, port), timeout=timeout)
     except ConnectionRefusedError:
         return ProbeResult(Outcome.REFUSED, None, f"connection to {address}:{port} refused")
+    except ConnectionResetError:  # accepted, then reset before connect() returned
+        return ProbeResult(Outcome.REFUSED, None, f"connection to {address}:{port} reset")
     except TimeoutError:
         return ProbeResult(Outcome.TIMEOUT, None, f"no answer to the TCP handshake within {timeout:g}s")
     except OSError as exc:  # unreachable network/host (an ICMP answer) or a local error
