@@ -1,2 +1,2 @@
 """The emulated guests' RDP endpoints on real loopback sockets (``listeners``), what each one answers
-(``answer``), and the packet-level reachability judge the answer asks first (``judge``)."""
+(``answer``, which asks the emulator's packet-level judge, ``tcremedy.emulator.judge``, first)."""

@@ -1,8 +1,8 @@
 """What an emulated Windows guest's RDP endpoint does with one connection from the operator.
 
-The packet first crosses the cloud (instance state, public bandwidth, the reachability ``judge``),
-then the guest (Windows Firewall and third-party security software drop silently; a port nobody
-listens on, disabled Remote Desktop or a stopped/stuck TermService close it), and only then does the
+The packet first crosses the cloud and the guest's firewall (the emulator's reachability ``judge``),
+then third-party security software (drops silently), then the listener (a port nobody listens on,
+disabled Remote Desktop or a stopped/stuck TermService close it), and only then does the
 RDP stack answer the X.224 Connection Request the way the guest's settings say ([MS-RDPBCGR] 3.3.5.3.1
 and 3.3.5.3.2: a server that requires Network Level Authentication selects CredSSP when offered,
 otherwise answers HYBRID_REQUIRED_BY_SERVER; without NLA it prefers TLS, then standard RDP security).
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from tcremedy.emulator.rdp.judge import judge
+from tcremedy.emulator.judge import judge
 from tcremedy.verify import rdp
 
 if TYPE_CHECKING:
@@ -35,33 +35,25 @@ class Decision:
 
 
 def decide(region: RegionState, instance_id: str, source_ip: str, port: int) -> Decision:
-    """Where a connection from ``source_ip`` to the instance's ``port`` ends up (under the world lock)."""
-    cvm = region.cvm
-    inst = cvm.instances.get(instance_id)
-    if inst is None:
+    """Where a connection from ``source_ip`` to the instance's ``port`` ends up (under the world lock).
+
+    The emulator's own packet-level judge (``tcremedy.emulator.judge``) walks the packet through the
+    instance gate, the ACL, the security groups, Windows Firewall and the listener; a refusal
+    anywhere but the listener is a silent drop, the listener's is a reset. Third-party security
+    software filtering RDP drops silently before the listener is reached.
+    """
+    if instance_id not in region.cvm.instances:
         return Decision(Action.RESET, "no such instance")
-    cvm.settle()
-    if inst.state != "RUNNING":
-        return Decision(Action.SILENT, f"instance is {inst.state}")
-    if inst.restrict_state != "NORMAL":
-        return Decision(Action.SILENT, f"instance is isolated ({inst.restrict_state})")
-    if inst.bandwidth_out <= 0:
-        return Decision(Action.SILENT, "public bandwidth is 0 Mbps")
     verdict = judge(region, instance_id, source_ip, port)
-    if not verdict.reachable:
-        return Decision(Action.SILENT, f"dropped at {verdict.stopped_at}: {verdict.rule}")
-    return guest_decision(inst.guest, port)
-
-
-def guest_decision(guest: Guest, port: int) -> Decision:
-    """The guest's part: its firewalls, then whether RDP listens on ``port``."""
-    if guest.firewall_profiles_enabled and port not in guest.firewall_allow_ports:
-        return Decision(Action.SILENT, f"Windows Firewall has no inbound allow rule for TCP/{port}")
-    blocking = [s for s in getattr(guest, "security_software", []) if s.get("BlocksRdp")]
+    text = (verdict.rule or {}).get("text", "")
+    if not verdict.reachable and verdict.stopped_at != "guest.listener":
+        return Decision(Action.SILENT, f"dropped at {verdict.stopped_at}: {text}".rstrip(": "))
+    guest = region.cvm.instances[instance_id].guest
+    blocking = [s for s in guest.security_software if s.get("BlocksRdp")]
     if blocking:
         return Decision(Action.SILENT, f"{blocking[0].get('Name')} filters inbound RDP")
-    if port != guest.rdp_port or not guest.listening:
-        return Decision(Action.RESET, f"nothing listens on TCP/{port}")
+    if not verdict.reachable:
+        return Decision(Action.RESET, text or f"nothing listens on TCP/{port}")
     return Decision(Action.NEGOTIATE, "RDP listens")
 
 

@@ -36,6 +36,9 @@ class Guest:
     credssp_patched: bool = True  # CredSspPatched
     agent: str = "Online"  # TAT agent: Online | Offline | NotInstalled
     listener_stuck: bool = False  # ListenerStuck (control only): Running, yet nothing listens until restarted
+    # SecuritySoftware: third-party firewall / host-protection services, {"Name", "State", "BlocksRdp"};
+    # the probe sees Name and State, BlocksRdp (control only) says whether it really filters RDP
+    security_software: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def listening(self) -> bool:
@@ -128,6 +131,19 @@ def _set_profiles(guest: Guest, value: Any) -> None:
     guest.firewall_profiles_enabled = list(value)
 
 
+def _set_security_software(guest: Guest, value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, dict) and v.get("Name") for v in value):
+        raise ValueError("guest field 'SecuritySoftware' must be a list of {Name, State, BlocksRdp}")
+    guest.security_software = [
+        {
+            "Name": str(v["Name"]),
+            "State": _choice("SecuritySoftware.State", ("Running", "Stopped"))(v.get("State", "Running")),
+            "BlocksRdp": _bool("SecuritySoftware.BlocksRdp")(v.get("BlocksRdp", True)),
+        }
+        for v in value
+    ]
+
+
 def _set_oracle(guest: Guest, value: Any) -> None:
     guest.allow_encryption_oracle = None if value is None else _int("AllowEncryptionOracle", 0, 2)(value)
 
@@ -152,6 +168,7 @@ _SETTERS: dict[str, Any] = {
     "CredSspPatched": lambda g, v: setattr(g, "credssp_patched", _bool("CredSspPatched")(v)),
     "AgentStatus": lambda g, v: setattr(g, "agent", _choice("AgentStatus", AGENT_STATES)(v)),
     "ListenerStuck": lambda g, v: setattr(g, "listener_stuck", _bool("ListenerStuck")(v)),
+    "SecuritySoftware": _set_security_software,
 }
 
 
