@@ -1,0 +1,105 @@
+"""A scenario document: where it comes from (a shipped name or a YAML file), its top-level keys,
+and the blocks checked before anything is built (``expect``, ``operator_ip``). Errors name the
+file and the field."""
+
+from __future__ import annotations
+
+import ipaddress
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tcremedy.diagnose.findings import CAUSAL_ORDER
+from tcremedy.errors import TcremedyError
+
+ADMIN_CIDRS = ("203.0.113.0/24", "198.51.100.10/32")  # the default policy's admin CIDRs
+TOP_KEYS = {
+    "name",
+    "description",
+    "expect",
+    "vpcs",
+    "security_groups",
+    "network_acls",
+    "instances",
+    "generator",
+    "fleet",
+    "operator_ip",
+}
+
+
+class ScenarioError(TcremedyError):
+    """A scenario is unknown, malformed, or could not be built; the message names file and field."""
+
+
+def shipped() -> list[str]:
+    """Names of the scenarios shipped with the package."""
+    folder = resources.files("tcremedy.emulator").joinpath("scenarios")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def read(ref: str) -> tuple[str, dict[str, Any]]:
+    """Resolve a scenario name or YAML path to (source label, parsed document)."""
+    path = Path(ref)
+    if ref.endswith((".yaml", ".yml")) or path.exists():
+        source, text = str(path), _read_file(path)
+    else:
+        resource = resources.files("tcremedy.emulator").joinpath("scenarios", f"{ref}.yaml")
+        if not resource.is_file():
+            raise ScenarioError(
+                f"unknown scenario {ref!r}; expected a file path or one of: {', '.join(shipped())}"
+            )
+        source, text = f"scenarios/{ref}.yaml", resource.read_text(encoding="utf-8")
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError(f"{source}:{where} invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(doc, dict):
+        raise ScenarioError(f"{source}: expected a mapping with keys {sorted(TOP_KEYS)}")
+    unknown = set(doc) - TOP_KEYS
+    if unknown:
+        raise ScenarioError(
+            f"{source}: unknown top-level key(s) {sorted(unknown)}; expected {sorted(TOP_KEYS)}"
+        )
+    return source, doc
+
+
+def _read_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
+
+
+def default_operator_ip() -> str:
+    """The first address of the first admin range: where the operator sits unless a scenario says."""
+    net = ipaddress.ip_network(ADMIN_CIDRS[0], strict=False)
+    return str(next(iter(net.hosts()), net.network_address))
+
+
+def operator_ip(source: str, raw: Any) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(str(raw)))
+    except ValueError:
+        raise ScenarioError(f"{source}: operator_ip: {raw!r} is not an IP address") from None
+
+
+def expect_block(source: str, raw: Any, where: str) -> dict[str, Any]:
+    if raw is None:
+        return {"root_cause": None}
+    if not isinstance(raw, dict) or "root_cause" not in raw:
+        raise ScenarioError(
+            f"{source}: {where}: expected a mapping with `root_cause` (a finding code or null)"
+        )
+    code = raw["root_cause"]
+    if code is not None and code not in CAUSAL_ORDER:
+        raise ScenarioError(f"{source}: {where}.root_cause: unknown finding code {code!r}")
+    unknown = [c for c in raw.get("unknown") or [] if c not in CAUSAL_ORDER]
+    if unknown:
+        raise ScenarioError(f"{source}: {where}.unknown: unknown finding code(s) {unknown}")
+    return dict(raw)
