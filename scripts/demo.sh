@@ -38,9 +38,9 @@ cd "$WORK"
 step "tcremedy plan: why can't the admins RDP in?"
 "$TCREMEDY" plan --endpoint "$ENDPOINT" --quiet || true
 
-step "tcremedy apply --yes: repair as code through Pulumi (preview, guardrails, update, verify)"
+step "tcremedy apply --yes --verify-connect: repair as code through Pulumi (preview, guardrails, update, re-plan, RDP handshake)"
 apply_rc=0
-"$TCREMEDY" apply --yes --endpoint "$ENDPOINT" --quiet || apply_rc=$?
+"$TCREMEDY" apply --yes --verify-connect --connect-timeout 2 --endpoint "$ENDPOINT" --quiet || apply_rc=$?
 
 step "tcremedy plan --detailed-exitcode: what is left"
 plan_rc=0
@@ -53,3 +53,11 @@ esac
 if [[ "$apply_rc" -ne 0 ]]; then
   echo "demo: apply exited $apply_rc (a fixed finding is still open)" >&2; exit "$apply_rc"
 fi
+
+step "tcremedy verify --detailed-exitcode: can the admins connect now? (an RDP handshake to each instance)"
+verify_rc=0
+"$TCREMEDY" verify --endpoint "$ENDPOINT" --timeout 2 --detailed-exitcode --quiet || verify_rc=$?
+case "$verify_rc" in
+  0) echo "demo: every instance answers the RDP handshake." ;;
+  *) echo "demo: verify exited $verify_rc (an instance does not answer over RDP)" >&2; exit "$verify_rc" ;;
+esac

@@ -25,5 +25,8 @@ def test_demo_repairs_the_broken_fleet_and_cleans_up(tmp_path):
         assert f"ROOT CAUSE  {cause}" in first_plan
     assert "Update succeeded" in rest and "still open" not in rest
     assert "demo: every instance is compliant." in out
+    connect = rest.partition("tcremedy verify --detailed-exitcode")[2]
+    assert "demo: every instance answers the RDP handshake." in connect
+    assert " connected" in connect and " timeout" not in connect and " refused" not in connect
     assert "0.0.0.0/0" not in rest  # no fix opens RDP to the internet (the diagnosis may quote a DROP's)
     assert list(tmp_path.iterdir()) == []  # the demo removed its temporary directory

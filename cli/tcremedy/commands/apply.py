@@ -77,6 +77,20 @@ def apply(
         typer.Option("--backend-url", help="Pulumi state backend (default: file://./.tcremedy/state)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    verify_connect: Annotated[
+        bool,
+        typer.Option(
+            "--verify-connect",
+            help="After the re-plan, connect over RDP to each repaired instance (as `tcremedy verify`); "
+            "exit 1 unless every one connects.",
+        ),
+    ] = False,
+    connect_timeout: Annotated[
+        float,
+        typer.Option(
+            "--connect-timeout", help="Seconds to wait for each RDP connection.", min=0.05, max=120.0
+        ),
+    ] = 5.0,
 ) -> None:
     """Repair the causes found by `tcremedy plan` as code, through Pulumi, then verify."""
     from tcremedy.remediate.apply import ApplyOptions, run_apply
@@ -93,6 +107,8 @@ def apply(
         profile=profile,
         backend_url=backend_url,
         quiet=quiet,
+        verify_connect=verify_connect,
+        connect_timeout=connect_timeout,
     )
     try:
         outcome = run_apply(opts, ui, progress=lambda op, name, _t: ui.say(f"  {op}: {name}"))
@@ -105,6 +121,10 @@ def apply(
             ui.say(f"  {'closed' if v.closed else 'STILL OPEN'}  {v.instance_id} {v.finding_code}")
     for iid, code in outcome.new_findings:
         ui.say(f"  revealed  {iid} {code} (was hidden by the cause just fixed; run `tcremedy plan`)")
+    if outcome.connect is not None:
+        from tcremedy.report.verify import render_verify
+
+        ui.say(render_verify(outcome.connect).rstrip("\n"))
     if outcome.manual:
         ui.say(
             f"{len(outcome.manual)} cause(s) need a human (listed above); `tcremedy plan` still reports them."

@@ -35,6 +35,7 @@ from tcremedy.remediate.paths import (
 )
 from tcremedy.remediate.planner import FixPlan, FixResource, FixStep, plan_fixes, program_resources
 from tcremedy.serde import from_data
+from tcremedy.verify.outcome import VerifyReport, verify_fleet
 
 OP_SYMBOLS = {
     "create": "+",
@@ -77,6 +78,8 @@ class ApplyOptions:
     backend_url: str | None = None
     home: Path = Path(".tcremedy")
     quiet: bool = False
+    verify_connect: bool = False  # after the re-plan, an RDP handshake to each repaired instance
+    connect_timeout: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,12 @@ class ApplyOutcome:
     verdicts: tuple[Verdict, ...] = ()
     manual: tuple[FixStep, ...] = ()
     new_findings: tuple[tuple[str, str], ...] = ()  # (instance, code) revealed once a masking cause is gone
+    connect: VerifyReport | None = None  # --verify-connect: the handshake to each repaired instance
 
     @property
     def exit_code(self) -> int:
-        return 0 if all(v.closed for v in self.verdicts) else 1
+        connected = self.connect is None or self.connect.all_connected
+        return 0 if all(v.closed for v in self.verdicts) and connected else 1
 
 
 @dataclass(frozen=True)
@@ -289,12 +294,12 @@ def _show_preview(ui: Ui, ops: Sequence[StepOp]) -> None:
 
 def _verify(
     ctx: Context, opts: ApplyOptions, ui: Ui, targeted: Sequence[FixStep]
-) -> tuple[tuple[Verdict, ...], tuple[tuple[str, str], ...]]:
+) -> tuple[tuple[Verdict, ...], tuple[tuple[str, str], ...], VerifyReport | None]:
     touched = tuple(sorted({s.instance_id for s in targeted}))
     if not touched:
-        return (), ()
+        return (), (), None
     ui.say("Verifying: re-reading the touched instances ...")
-    _, fleet = _collect(
+    state, fleet = _collect(
         ctx.policy, opts, ui, instances=touched, region=ctx.region, endpoint=ctx.endpoint_url or None
     )
     open_now = {(d.instance_id, f.code) for d in fleet.instances for f in d.findings}
@@ -302,7 +307,11 @@ def _verify(
     verdicts = tuple(Verdict(iid, code, (iid, code) not in open_now) for iid, code in wanted)
     before = {(d.instance_id, f.code) for d in ctx.fleet.instances for f in d.findings}
     new = tuple(sorted(k for k in open_now if k not in before and k[0] in touched))
-    return verdicts, new
+    connect = None
+    if opts.verify_connect:
+        ui.say("Verifying: connecting over RDP to the repaired instances ...")
+        connect = verify_fleet(fleet, state, ctx.policy.rdp.port, timeout=opts.connect_timeout, only=touched)
+    return verdicts, new, connect
 
 
 def run_apply(
@@ -358,8 +367,8 @@ def run_apply(
     targeted = ctx.plan.automatic
     if not planned:
         ui.say("No changes: the cloud already matches the fixes.")
-        verdicts, new = _verify(ctx, opts, ui, targeted)
-        return ApplyOutcome(choice, False, {}, verdicts, ctx.plan.manual, new)
+        verdicts, new, connect = _verify(ctx, opts, ui, targeted)
+        return ApplyOutcome(choice, False, {}, verdicts, ctx.plan.manual, new, connect)
     if not opts.yes:
         answer = ui.confirm("Apply these changes?")
         if answer is None:
@@ -371,8 +380,8 @@ def run_apply(
             return ApplyOutcome(choice, False, manual=ctx.plan.manual)
     update = driver.up(program, progress)
     ui.say(f"Update {update.result}: " + ", ".join(f"{op} {n}" for op, n in sorted(planned.items())))
-    verdicts, new = _verify(ctx, opts, ui, targeted)
-    return ApplyOutcome(choice, True, planned, verdicts, ctx.plan.manual, new)
+    verdicts, new, connect = _verify(ctx, opts, ui, targeted)
+    return ApplyOutcome(choice, True, planned, verdicts, ctx.plan.manual, new, connect)
 
 
 def vnc_links(

@@ -386,16 +386,22 @@ class EmulatorServer:
         return self.emulator.world
 
     def serve_forever(self) -> None:
+        self.start_listeners()
         self._httpd.serve_forever(poll_interval=0.05)
 
-    def start(self) -> EmulatorServer:
+    def start_listeners(self) -> None:
+        """The guests' RDP listeners (``tcremedy.emulator.rdp``), once."""
         from tcremedy.emulator.rdp.listeners import RdpListeners
 
         emulator = self.emulator
-        emulator.listeners = RdpListeners(
-            emulator.world, emulator.operator_ip, enabled=emulator.config.rdp_listeners
-        )
-        emulator.network_changed()
+        if emulator.listeners is None:
+            emulator.listeners = RdpListeners(
+                emulator.world, emulator.operator_ip, enabled=emulator.config.rdp_listeners
+            )
+            emulator.network_changed()
+
+    def start(self) -> EmulatorServer:
+        self.start_listeners()
         self._thread = threading.Thread(target=self.serve_forever, name="tcremedy-emulator", daemon=True)
         self._thread.start()
         return self
