@@ -32,6 +32,7 @@ FIXABLE = [  # sg-missing-rdp: the `converged` fixture and the crash tests apply
     "guest-rdp-disabled",
     "guest-port-changed",
     "guest-rdp-not-listening",
+    "guest-nla-mismatch",
 ]
 
 

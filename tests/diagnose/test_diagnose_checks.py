@@ -301,6 +301,8 @@ def test_guest_unreachable_masks_the_guest_checks():
         "GUEST_RDP_PORT_CHANGED",
         "GUEST_FIREWALL_BLOCKS_RDP",
         "CREDSSP_MISMATCH",
+        "GUEST_SECURITY_SOFTWARE",
+        "GUEST_CREDSSP_UNPATCHED",
     }
     assert {m.masked_by for m in diag.masked} == {"GUEST_UNREACHABLE"}
 

@@ -120,6 +120,9 @@ def test_single_scenario_shape_and_cause(emulator_factory, name: str) -> None:
         ),
         "guest-agent-offline": lambda: guest["AgentStatus"] == "Offline",
         "credssp-mismatch": lambda: guest["AllowEncryptionOracle"] == 0,
+        "guest-security-software": lambda: guest["SecuritySoftware"][0]["Name"] == "SepMasterService",
+        "guest-nla-mismatch": lambda: guest["UserAuthentication"] == 0,
+        "guest-credssp-unpatched": lambda: guest["CredSspPatched"] is False,
         "no-public-ip": lambda: (
             not inst["PublicIpAddresses"] and inst["InternetAccessible"]["InternetMaxBandwidthOut"] > 0
         ),

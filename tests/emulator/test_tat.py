@@ -73,6 +73,7 @@ FIXES = [
     ("guest-port-changed", "align-rdp-port", 3389, lambda f: (f.rdp_port, f.tds_port) == (3389, 3389)),
     ("guest-firewall-blocks", "allow-rdp-firewall", 3389, lambda f: f.firewall_allows_rdp_port),
     ("credssp-mismatch", "credssp-mitigated", None, lambda f: f.allow_encryption_oracle == 1),
+    ("guest-nla-mismatch", "nla-on", None, lambda f: f.nla_required == 1),
     # TermService Running with a stuck listener: the fix restarts the service and the listener is back
     ("guest-rdp-not-listening", "start-termservice", None, lambda f: f.listening),
 ]

@@ -101,6 +101,10 @@ class GuestFacts:
     nla_required: int | None = None  # UserAuthentication
     allow_encryption_oracle: int | None = None  # CredSSP: 0 force updated, 1 mitigated, 2 vulnerable
     credssp_patched: bool | None = None  # server has the 2018 CredSSP update
+    # third-party firewall / host-protection services found by service name: ({"Name", "State"}, ...)
+    security_software: tuple[dict[str, str], ...] | None = None
+    top_cpu: tuple[dict[str, Any], ...] | None = None  # top processes by CPU: {"Name", "Id", "CpuPercent"}
+    top_memory: tuple[dict[str, Any], ...] | None = None  # by working set: {"Name", "Id", "WorkingSetMB"}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ FIX_NAMES: tuple[str, ...] = (
     "align-rdp-port",
     "allow-rdp-firewall",
     "credssp-mitigated",
+    "nla-on",
+    "nla-off",
 )
 PORT_FIXES = frozenset({"align-rdp-port", "allow-rdp-firewall"})
 COMMAND_NAME_PREFIX = "tcremedy-fix-"

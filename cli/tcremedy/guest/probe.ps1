@@ -20,9 +20,19 @@ foreach ($rule in Get-NetFirewallRule -Direction Inbound -Enabled True -Action A
 $nla = (Get-ItemProperty "$ts\WinStations\RDP-Tcp").UserAuthentication
 $oracle = (Get-ItemProperty 'HKLM:\Software\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP\Parameters').AllowEncryptionOracle
 $patched = [bool](Get-HotFix | Where-Object { $_.InstalledOn -ge [datetime]'2018-05-08' })
+# Third-party firewall / host-protection services, by service name (tcremedy.guest.probe.SECURITY_SERVICES).
+$security = @(Get-Service -Name @(SECURITY_SERVICES) -ErrorAction SilentlyContinue |
+  ForEach-Object { [pscustomobject]@{ Name = $_.Name; State = "$($_.Status)" } })
+# The guide's Task Manager step: the top processes by CPU time and by working set.
+$procs = Get-Process
+$topCpu = @($procs | Sort-Object CPU -Descending | Select-Object -First 5 |
+  ForEach-Object { [pscustomobject]@{ Name = $_.ProcessName; Id = $_.Id; CpuSeconds = [math]::Round($_.CPU, 1) } })
+$topMem = @($procs | Sort-Object WorkingSet64 -Descending | Select-Object -First 5 |
+  ForEach-Object { [pscustomobject]@{ Name = $_.ProcessName; Id = $_.Id; WorkingSetMB = [math]::Round($_.WorkingSet64 / 1MB) } })
 [pscustomobject]@{
   RdpPort = $rdpPort; TdsPort = $tdsPort; fDenyTSConnections = $deny
   TermServiceState = "$($svc.State)"; TermServiceStartMode = "$($svc.StartMode)"
   Listening = $listening; FirewallProfilesEnabled = $profiles; FirewallAllowsRdpPort = $allows
   UserAuthentication = $nla; AllowEncryptionOracle = $oracle; CredSspPatched = $patched
+  SecuritySoftware = $security; TopCpu = $topCpu; TopMemory = $topMem
 } | ConvertTo-Json -Compress

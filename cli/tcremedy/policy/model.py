@@ -57,6 +57,7 @@ FIX_NAMES: tuple[str, ...] = (
     "guest_align_rdp_port",
     "guest_allow_rdp_firewall",
     "guest_credssp_mitigated",
+    "guest_set_nla",
 )
 # Fixes that change nothing a user would call disruptive run automatically unless the policy
 # lists its own set; rebooting and resetting the password happen only when listed.
@@ -284,6 +285,17 @@ class GuestExpectations:
         "Accepted CredSSP AllowEncryptionOracle values (0 force, 1 mitigated, 2 vulnerable; "
         "null = value absent).",
         max_items=4,
+    )
+    nla: Literal["required", "off", "any"] = setting(
+        "any",
+        "Network Level Authentication (RDP-Tcp UserAuthentication): `required` (1), `off` (0) or `any`.",
+    )
+    revert_minutes: Int = setting(
+        10,
+        "A guest fix that could cut the admin's path (port, firewall, CredSSP, NLA) first schedules "
+        "its own revert this many minutes ahead; `apply` cancels it once access is verified.",
+        ge=1,
+        le=1440,
     )
 
 

@@ -44,6 +44,9 @@ FIX_FOR_CODE: dict[str, str] = {
     "GUEST_RDP_PORT_CHANGED": "guest_align_rdp_port",
     "GUEST_FIREWALL_BLOCKS_RDP": "guest_allow_rdp_firewall",
     "CREDSSP_MISMATCH": "guest_credssp_mitigated",
+    "GUEST_NLA_MISMATCH": "guest_set_nla",
+    "GUEST_SECURITY_SOFTWARE": "",
+    "GUEST_CREDSSP_UNPATCHED": "",
     "PASSWORD_RESET_FAILED": "reset_password",
     "GUEST_UNREACHABLE": "",
     "UNKNOWN": "",
@@ -56,6 +59,7 @@ GUEST_SCRIPTS: dict[str, str] = {
     "guest_align_rdp_port": "align-rdp-port",
     "guest_allow_rdp_firewall": "allow-rdp-firewall",
     "guest_credssp_mitigated": "credssp-mitigated",
+    "guest_set_nla": "nla-on",  # or nla-off: the policy's guest.nla decides (``_guest_script``)
 }
 
 # Saturation fixes never raise bandwidth beyond this without a human (cost; per-type caps).
@@ -74,10 +78,17 @@ MANUAL_TEXT: dict[str, str] = {
     "the DROP entries.",
     "GUEST_UNREACHABLE": "The guest cannot be inspected or fixed through the TAT agent ({reason}). Log in "
     "through the VNC console, check that the TAT agent service is running, then re-run `tcremedy plan`.",
-    "CPU_SATURATED": "CPU is saturated. Log in through the VNC console, open Task Manager and stop the "
-    "offending process, or allow `reboot_instance` in the policy's fixes.auto.",
-    "MEMORY_SATURATED": "Memory is saturated. Log in through the VNC console, open Task Manager and stop "
-    "the offending process, or allow `reboot_instance` in the policy's fixes.auto.",
+    "CPU_SATURATED": "CPU is saturated{culprit}. Log in through the VNC console, open Task Manager and "
+    "stop the offending process, or allow `reboot_instance` in the policy's fixes.auto.",
+    "GUEST_SECURITY_SOFTWARE": "Third-party security software runs in the guest ({services}). Log in "
+    "through the VNC console and allow inbound TCP/{port} from the admin CIDRs in its firewall / host "
+    "protection policy (or its management console), then run `tcremedy verify`.",
+    "GUEST_CREDSSP_UNPATCHED": "The server lacks the 2018 CredSSP update (CVE-2018-0886); updated clients "
+    "are refused (Microsoft KB4093492 compatibility table). Log in through the VNC console and install the "
+    "May 8, 2018 (or later) cumulative/security update for the server's Windows version through Windows "
+    "Update, then reboot.",
+    "MEMORY_SATURATED": "Memory is saturated{culprit}. Log in through the VNC console, open Task Manager and "
+    "stop the offending process, or allow `reboot_instance` in the policy's fixes.auto.",
     "PASSWORD_RESET_FAILED": "The last password reset failed. Reset the password in the console (CVM > "
     "Reset Password) and restart, or list `reset_password` in fixes.auto with `fixes.password_env` set "
     "and the new password in that environment variable.",
@@ -210,7 +221,8 @@ def _steps_for(policy: Policy, state: LiveState, inst: Instance, f: Finding, env
             {"instance_id": iid, "region": inst.region, "trigger": trigger},
         )
         step = _auto(policy, f, iid, fix, res, f"Reboot the instance: {f.message}")
-        return [step if step.automatic else replace(step, manual=MANUAL_TEXT[f.code])]
+        manual = MANUAL_TEXT[f.code].replace("{culprit}", _culprit(f))
+        return [step if step.automatic else replace(step, manual=manual)]
     if fix == "reset_password":
         var = policy.fixes.password_env
         res = FixResource(
@@ -247,6 +259,8 @@ def _steps_for(policy: Policy, state: LiveState, inst: Instance, f: Finding, env
         return [step if step.automatic else replace(step, manual=MANUAL_TEXT[f.code])]
     if fix in GUEST_SCRIPTS:
         script = GUEST_SCRIPTS[fix]
+        if fix == "guest_set_nla":
+            script = "nla-off" if policy.guest.nla == "off" else "nla-on"
         params: dict[str, Any] = {
             "instance_id": iid,
             "region": inst.region,
@@ -271,6 +285,8 @@ def _steps_for(policy: Policy, state: LiveState, inst: Instance, f: Finding, env
                 acl=f.evidence.get("network_acl_id", "?"),
                 port=policy.rdp.port,
                 reason=f.evidence.get("reason", f.message),
+                culprit=_culprit(f),
+                services=", ".join(str(s.get("Name")) for s in f.evidence.get("services", [])),
             ),
         )
     ]
@@ -550,3 +566,9 @@ def program_resources(
 def _held(res: FixResource, hold: bool) -> FixResource:
     params = {k: v for k, v in res.params.items() if k != HOLD}
     return replace(res, params={**params, HOLD: True} if hold else params)
+
+
+def _culprit(f: Finding) -> str:
+    """`` (top process NAME, pid N)`` from a saturation finding's evidence, or ""."""
+    top = f.evidence.get("top_processes") or []
+    return f" (top process {top[0].get('Name')}, pid {top[0].get('Id')})" if top else ""

@@ -49,6 +49,7 @@ def fix_data(fix: ProposedFix) -> dict[str, Any]:
         "finding_code": fix.finding_code,
         "auto": fix.auto,
         "description": fix.description,
+        "manual": fix.manual or None,  # what a human does, for a cause no fix as code closes
         "parameters": to_data(fix.parameters),
     }
 

@@ -11,7 +11,7 @@ groups, ACL), ``capacity`` (bandwidth, CPU, memory), ``guest`` (the probe's fact
 Importing this package registers them all.
 """
 
-from tcremedy.diagnose.checks import capacity, guest, instance, network, password
+from tcremedy.diagnose.checks import capacity, guest, guest_more, instance, network, password
 from tcremedy.diagnose.checks.base import CHECKS, Check, CheckRegistry
 from tcremedy.diagnose.readings import gaps_for, guest_facts, window_max
 
@@ -23,6 +23,7 @@ __all__ = [
     "gaps_for",
     "guest",
     "guest_facts",
+    "guest_more",
     "instance",
     "network",
     "password",

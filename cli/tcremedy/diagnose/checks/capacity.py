@@ -100,6 +100,7 @@ class _PercentCeiling(_WindowPeak):
 
     what: ClassVar[str] = ""
     ceiling_setting: ClassVar[str] = ""  # the CapacityPolicy field holding the ceiling (%)
+    culprits: ClassVar[str] = ""  # the GuestFacts field listing the top processes (the Task Manager step)
 
     def threshold(self, policy: Policy, instance: Instance) -> float:
         return getattr(policy.capacity, self.ceiling_setting)
@@ -109,17 +110,22 @@ class _PercentCeiling(_WindowPeak):
     ) -> Finding:
         top, metric, samples = peak
         window = policy.capacity.window_seconds
-        return self.fail(
-            instance,
-            f"{self.what} peaked at {top:g}% over the last {window} s ({metric}), ceiling {threshold:g}%",
-            {
-                "metric": metric,
-                "max": top,
-                "threshold": threshold,
-                "window_seconds": window,
-                "samples": samples,
-            },
+        evidence: dict[str, Any] = {
+            "metric": metric,
+            "max": top,
+            "threshold": threshold,
+            "window_seconds": window,
+            "samples": samples,
+        }
+        message = (
+            f"{self.what} peaked at {top:g}% over the last {window} s ({metric}), ceiling {threshold:g}%"
         )
+        facts = instance.guest.facts if instance.guest is not None else None
+        processes = getattr(facts, self.culprits, None) if facts is not None else None
+        if processes:
+            evidence["top_processes"] = [dict(p) for p in processes]
+            message += f"; top process {processes[0].get('Name')} (pid {processes[0].get('Id')})"
+        return self.fail(instance, message, evidence)
 
 
 @CHECKS.register("CPU_SATURATED")
@@ -131,6 +137,7 @@ class CpuSaturated(_PercentCeiling):
     metrics = ("CpuUsage", "BaseCpuUsage")
     what = "CPU usage"
     ceiling_setting = "cpu_ceiling_percent"
+    culprits = "top_cpu"
 
 
 @CHECKS.register("MEMORY_SATURATED")
@@ -142,6 +149,7 @@ class MemorySaturated(_PercentCeiling):
     metrics = ("MemUsage",)
     what = "Memory usage"
     ceiling_setting = "memory_ceiling_percent"
+    culprits = "top_memory"
 
 
 @CHECKS.register("BANDWIDTH_SATURATED")

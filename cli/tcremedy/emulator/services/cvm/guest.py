@@ -17,7 +17,15 @@ from tcremedy.guest.probe import PROBE_MARKER
 AGENT_STATES = ("Online", "Offline", "NotInstalled")
 FIX_HEADER = re.compile(r"^#\s*tcremedy-guest-fix\s+([a-z0-9-]+)\s+v1\s*$")
 PORT_LINE = re.compile(r"^\s*\$Port\s*=\s*(\d+)\s*;?\s*$", re.MULTILINE)
-FIX_NAMES = ("enable-rdp", "start-termservice", "align-rdp-port", "allow-rdp-firewall", "credssp-mitigated")
+FIX_NAMES = (
+    "enable-rdp",
+    "start-termservice",
+    "align-rdp-port",
+    "allow-rdp-firewall",
+    "credssp-mitigated",
+    "nla-on",
+    "nla-off",
+)
 
 
 @dataclass
@@ -39,6 +47,10 @@ class Guest:
     # SecuritySoftware: third-party firewall / host-protection services, {"Name", "State", "BlocksRdp"};
     # the probe sees Name and State, BlocksRdp (control only) says whether it really filters RDP
     security_software: list[dict[str, Any]] = field(default_factory=list)
+    top_cpu: list[dict[str, Any]] = field(default_factory=list)  # TopCpu: {"Name", "Id", "CpuSeconds"}
+    top_memory: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # TopMemory: {"Name", "Id", "WorkingSetMB"}
 
     @property
     def listening(self) -> bool:
@@ -60,6 +72,11 @@ class Guest:
                 "UserAuthentication": self.user_authentication,
                 "AllowEncryptionOracle": self.allow_encryption_oracle,
                 "CredSspPatched": self.credssp_patched,
+                "SecuritySoftware": [
+                    {"Name": s["Name"], "State": s["State"]} for s in self.security_software
+                ],
+                "TopCpu": list(self.top_cpu),
+                "TopMemory": list(self.top_memory),
             },
             separators=(",", ":"),
         )
@@ -78,6 +95,7 @@ class Guest:
         data["AgentStatus"] = self.agent
         data["FirewallAllowPorts"] = list(self.firewall_allow_ports)
         data["ListenerStuck"] = self.listener_stuck
+        data["SecuritySoftware"] = [dict(s) for s in self.security_software]
         return data
 
 
@@ -144,6 +162,12 @@ def _set_security_software(guest: Guest, value: Any) -> None:
     ]
 
 
+def _processes(name: str, value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) and v.get("Name") for v in value):
+        raise ValueError(f"guest field {name!r} must be a list of process objects with a Name")
+    return [dict(v) for v in value]
+
+
 def _set_oracle(guest: Guest, value: Any) -> None:
     guest.allow_encryption_oracle = None if value is None else _int("AllowEncryptionOracle", 0, 2)(value)
 
@@ -169,6 +193,8 @@ _SETTERS: dict[str, Any] = {
     "AgentStatus": lambda g, v: setattr(g, "agent", _choice("AgentStatus", AGENT_STATES)(v)),
     "ListenerStuck": lambda g, v: setattr(g, "listener_stuck", _bool("ListenerStuck")(v)),
     "SecuritySoftware": _set_security_software,
+    "TopCpu": lambda g, v: setattr(g, "top_cpu", _processes("TopCpu", v)),
+    "TopMemory": lambda g, v: setattr(g, "top_memory", _processes("TopMemory", v)),
 }
 
 
@@ -229,4 +255,6 @@ def _run_fix(guest: Guest, name: str, script: str) -> ScriptResult:
         guest.firewall_allow_ports = sorted({*guest.firewall_allow_ports, port})
     elif name == "credssp-mitigated":
         guest.allow_encryption_oracle = 1
+    elif name in ("nla-on", "nla-off"):
+        guest.user_authentication = 1 if name == "nla-on" else 0
     return ScriptResult(0, f"tcremedy-guest-fix {name}: applied\r\n")
