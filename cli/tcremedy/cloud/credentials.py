@@ -51,10 +51,8 @@ class ResolvedCredential:
         """What the CLI says once per command when it fell back to the emulator's credentials."""
         if self.source != "emulator":
             return ""
-        return (
-            "note: no Tencent Cloud credentials configured; "
-            f"using the local emulator's credentials for {endpoint}"
-        )
+        return ("note: no Tencent Cloud credentials configured; "
+                f"using the local emulator's credentials for {endpoint}")
 
 
 def resolve_credential(

@@ -57,12 +57,8 @@ def _ingress_rules(resource_type: str, props: Mapping[str, Any]) -> Iterator[dic
             yield _rule(action, source, port, protocol)
     elif resource_type == GROUP_RULE_SET:
         for item in props.get("ingresses") or ():
-            yield _rule(
-                item.get("action"),
-                item.get("cidrBlock") or item.get("ipv6CidrBlock"),
-                item.get("port"),
-                item.get("protocol"),
-            )
+            yield _rule(item.get("action"), item.get("cidrBlock") or item.get("ipv6CidrBlock"),
+                        item.get("port"), item.get("protocol"))
     elif resource_type == DYNAMIC and _dynamic_ingress(props):
         yield _rule(props.get("action"), props.get("cidr_block"), props.get("port"), props.get("protocol"))
 
@@ -75,12 +71,8 @@ def _dynamic_ingress(props: Mapping[str, Any]) -> bool:
 
 
 def _rule(action: Any, source: Any, port: Any, protocol: Any) -> dict[str, str]:
-    return {
-        "action": str(action or "").upper(),
-        "source": str(source or "").strip(),
-        "port": str(port or "ALL"),
-        "protocol": str(protocol or "ALL").upper(),
-    }
+    return {"action": str(action or "").upper(), "source": str(source or "").strip(),
+            "port": str(port or "ALL"), "protocol": str(protocol or "ALL").upper()}
 
 
 def _ingress_violation(policy: Policy, rule: dict[str, str]) -> str:
@@ -93,15 +85,11 @@ def _ingress_violation(policy: Policy, rule: dict[str, str]) -> str:
     if is_public_cidr(rule["source"]):
         if policy.rdp.allow_public_rdp:
             return ""
-        return (
-            f"{what} opens RDP (port {policy.rdp.port}) to the whole internet; policy `{policy.name}` "
-            "does not set rdp.allow_public_rdp"
-        )
+        return f"{what} opens RDP (port {policy.rdp.port}) to the whole internet; policy `{policy.name}` " \
+               "does not set rdp.allow_public_rdp"
     if not any(_within(rule["source"], admin) for admin in policy.rdp.admin_cidrs):
-        return (
-            f"{what} admits RDP (port {policy.rdp.port}) from outside the policy's admin CIDRs "
-            f"({', '.join(policy.rdp.admin_cidrs)})"
-        )
+        return f"{what} admits RDP (port {policy.rdp.port}) from outside the policy's admin CIDRs " \
+               f"({', '.join(policy.rdp.admin_cidrs)})"
     return ""
 
 
@@ -111,11 +99,8 @@ def _acl_violations(policy: Policy, ingresses: Any) -> list[str]:
     for text in ingresses:
         action, cidr, port, protocol = ([*str(text).split("#"), "", "", ""])[:4]
         v6 = ":" in cidr
-        entries.append(
-            NetworkAclEntry(
-                protocol.upper() or "ALL", port, action.upper(), "" if v6 else cidr, cidr if v6 else ""
-            )
-        )
+        entries.append(NetworkAclEntry(protocol.upper() or "ALL", port, action.upper(),
+                                       "" if v6 else cidr, cidr if v6 else ""))
     acl = NetworkAcl("declared", ingress=tuple(entries))
     out = []
     for everyone in ("0.0.0.0/0", "::/0"):
@@ -125,15 +110,11 @@ def _acl_violations(policy: Policy, ingresses: Any) -> list[str]:
         what = f"network ACL ingress entries pass TCP/{policy.rdp.port} (RDP)"
         if list(admitted) == [everyone]:
             if not policy.rdp.allow_public_rdp:
-                out.append(
-                    f"{what} from the whole internet ({everyone}); policy `{policy.name}` does not "
-                    "set rdp.allow_public_rdp"
-                )
+                out.append(f"{what} from the whole internet ({everyone}); policy `{policy.name}` does not "
+                           "set rdp.allow_public_rdp")
         elif outside:
-            out.append(
-                f"{what} from {', '.join(outside)}, outside the policy's admin CIDRs "
-                f"({', '.join(policy.rdp.admin_cidrs)})"
-            )
+            out.append(f"{what} from {', '.join(outside)}, outside the policy's admin CIDRs "
+                       f"({', '.join(policy.rdp.admin_cidrs)})")
     return out
 
 

@@ -55,12 +55,8 @@ class Judgement:
     source_port: int | None = None  # the client port the verdict was found with
 
     def as_data(self) -> dict[str, Any]:
-        return {
-            "reachable": self.reachable,
-            "stopped_at": self.stopped_at,
-            "rule": self.rule,
-            "source_port": self.source_port,
-        }
+        return {"reachable": self.reachable, "stopped_at": self.stopped_at, "rule": self.rule,
+                "source_port": self.source_port}
 
 
 @dataclass(frozen=True)
@@ -80,9 +76,8 @@ class Network:
     members: dict[str, list[str]] = field(default_factory=dict)  # sg id -> private IPs of bound instances
 
 
-def judge(
-    region: RegionState, instance_id: str, source_ip: str, port: int, source_port: int | None = None
-) -> Judgement:
+def judge(region: RegionState, instance_id: str, source_ip: str, port: int,
+          source_port: int | None = None) -> Judgement:
     """The verdict for ``source_ip`` connecting to TCP ``port`` of ``instance_id`` (read-only)."""
     instance = region.cvm.get(instance_id)
     members: dict[str, list[str]] = {}
@@ -92,9 +87,8 @@ def judge(
     return judge_instance(Network(region.vpc, members), instance, source_ip, port, source_port)
 
 
-def judge_instance(
-    net: Network, instance: Instance, source_ip: str, port: int, source_port: int | None = None
-) -> Judgement:
+def judge_instance(net: Network, instance: Instance, source_ip: str, port: int,
+                   source_port: int | None = None) -> Judgement:
     source = ipaddress.ip_address(source_ip)
     refused = _instance_gate(instance, source)
     if refused is not None:
@@ -154,15 +148,9 @@ def _walk(net: Network, instance: Instance, acl: NetworkAcl | None, packet: Pack
         return Judgement(False, "security_groups", sg_rule or _sg_default(instance), here)
     guest = instance.guest
     if guest.firewall_profiles_enabled and packet.port not in guest.firewall_allow_ports:
-        return Judgement(
-            False,
-            "guest.firewall",
-            {
-                "text": f"no enabled Windows Firewall allow rule for TCP {packet.port}",
-                "profiles": list(guest.firewall_profiles_enabled),
-            },
-            here,
-        )
+        return Judgement(False, "guest.firewall",
+                         {"text": f"no enabled Windows Firewall allow rule for TCP {packet.port}",
+                          "profiles": list(guest.firewall_profiles_enabled)}, here)
     if not guest.listening or guest.rdp_port != packet.port:
         what = f"RDP listens on {guest.rdp_port}" if guest.listening else "nothing listens for RDP"
         return Judgement(False, "guest.listener", {"text": f"{what}, not on {packet.port}"}, here)
@@ -191,24 +179,16 @@ def _acl_pass(acl: NetworkAcl | None, direction: str, packet: Packet) -> tuple[s
         for q in sorted((q for q in acl.quintuple if q.direction == wanted), key=lambda q: q.priority):
             src_cidr = q.source_cidr if packet.source.version == 4 else q.source_ipv6_cidr
             dst_cidr = q.destination_cidr if packet.destination.version == 4 else q.destination_ipv6_cidr
-            hit = (
-                protocol_matches(q.protocol, packet.protocol)
-                and _optional_cidr(packet.source, src_cidr, q.source_cidr or q.source_ipv6_cidr)
-                and _optional_cidr(
-                    packet.destination, dst_cidr, q.destination_cidr or q.destination_ipv6_cidr
-                )
-                and port_matches(q.source_port, packet.source_port)
-                and port_matches(q.destination_port, packet.port)
-            )
+            hit = (protocol_matches(q.protocol, packet.protocol)
+                   and _optional_cidr(packet.source, src_cidr, q.source_cidr or q.source_ipv6_cidr)
+                   and _optional_cidr(packet.destination, dst_cidr,
+                                      q.destination_cidr or q.destination_ipv6_cidr)
+                   and port_matches(q.source_port, packet.source_port)
+                   and port_matches(q.destination_port, packet.port))
             if hit:
-                rule = {
-                    "network_acl_id": acl.network_acl_id,
-                    "direction": direction,
-                    "priority": q.priority,
-                    "entry_id": q.entry_id,
-                    "action": q.action,
-                    "text": f"{acl.network_acl_id} quintuple {wanted} #{q.priority}: {q.action}",
-                }
+                rule = {"network_acl_id": acl.network_acl_id, "direction": direction, "priority": q.priority,
+                        "entry_id": q.entry_id, "action": q.action,
+                        "text": f"{acl.network_acl_id} quintuple {wanted} #{q.priority}: {q.action}"}
                 return None if q.action == "ACCEPT" else (layer, rule)
     else:
         entries = acl.ingress if direction == "ingress" else acl.egress
@@ -216,21 +196,13 @@ def _acl_pass(acl: NetworkAcl | None, direction: str, packet: Packet) -> tuple[s
             cidr = e.cidr_block if outside.version == 4 else e.ipv6_cidr_block
             port_ok = e.protocol.upper() == "ALL" or port_matches(e.port, packet.port)  # destination port
             if protocol_matches(e.protocol, packet.protocol) and cidr and in_cidr(outside, cidr) and port_ok:
-                rule = {
-                    "network_acl_id": acl.network_acl_id,
-                    "direction": direction,
-                    "index": position,
-                    "action": e.action.upper(),
-                    "text": f"{acl.network_acl_id} {direction} #{position}: {e.action.upper()} "
-                    f"{e.protocol} {e.port or 'ALL'} {e.cidr_block or e.ipv6_cidr_block}",
-                }
+                rule = {"network_acl_id": acl.network_acl_id, "direction": direction, "index": position,
+                        "action": e.action.upper(),
+                        "text": f"{acl.network_acl_id} {direction} #{position}: {e.action.upper()} "
+                                f"{e.protocol} {e.port or 'ALL'} {e.cidr_block or e.ipv6_cidr_block}"}
                 return None if e.action.upper() == "ACCEPT" else (layer, rule)
-    return layer, {
-        "network_acl_id": acl.network_acl_id,
-        "direction": direction,
-        "action": "DROP",
-        "text": f"{acl.network_acl_id} {direction}: no entry matched (default DROP)",
-    }
+    return layer, {"network_acl_id": acl.network_acl_id, "direction": direction, "action": "DROP",
+                   "text": f"{acl.network_acl_id} {direction}: no entry matched (default DROP)"}
 
 
 def _optional_cidr(address: Address, same_version: str, any_version: str) -> bool:
@@ -251,22 +223,15 @@ def _security_groups(net: Network, instance: Instance, packet: Packet) -> dict[s
             continue
         for index, policy in enumerate(group.ingress):
             if _policy_source(net, policy, packet.source) and _policy_service(net, policy, packet):
-                return {
-                    "security_group_id": sg_id,
-                    "direction": "ingress",
-                    "policy_index": index,
-                    "action": policy.action,
-                    "text": f"{sg_id} ingress #{index}: {policy.action}",
-                }
+                return {"security_group_id": sg_id, "direction": "ingress", "policy_index": index,
+                        "action": policy.action,
+                        "text": f"{sg_id} ingress #{index}: {policy.action}"}
     return None
 
 
 def _sg_default(instance: Instance) -> dict[str, Any]:
-    return {
-        "action": "DROP",
-        "security_group_ids": list(instance.security_group_ids),
-        "text": "no security group rule matched (default deny)",
-    }
+    return {"action": "DROP", "security_group_ids": list(instance.security_group_ids),
+            "text": "no security group rule matched (default deny)"}
 
 
 def _policy_source(net: Network, policy: Policy, source: Address) -> bool:

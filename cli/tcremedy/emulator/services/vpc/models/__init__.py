@@ -22,19 +22,8 @@ from tcremedy.serde import from_data, to_data
 if TYPE_CHECKING:
     from tcremedy.emulator.core.world import RegionState
 
-__all__ = [
-    "AclEntry",
-    "AddressTemplate",
-    "AddressTemplateGroup",
-    "NetworkAcl",
-    "Policy",
-    "SecurityGroup",
-    "ServiceTemplate",
-    "ServiceTemplateGroup",
-    "Subnet",
-    "Vpc",
-    "VpcBackend",
-]
+__all__ = ["AclEntry", "AddressTemplate", "AddressTemplateGroup", "NetworkAcl", "Policy", "SecurityGroup",
+           "ServiceTemplate", "ServiceTemplateGroup", "Subnet", "Vpc", "VpcBackend"]
 
 # attribute -> record type; the snapshot keeps each dict in insertion (= creation) order
 _STORES: dict[str, type] = {

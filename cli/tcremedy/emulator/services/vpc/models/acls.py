@@ -69,21 +69,14 @@ class NetworkAclMixin(QuintupleMixin):
 
     # get_vpc / get_subnet come from NetworkMixin (composed in VpcBackend).
 
-    def create_network_acl(
-        self, vpc_id: str, name: str, acl_type: str = "TRIPLE", tags: list[dict[str, str]] | None = None
-    ) -> NetworkAcl:
+    def create_network_acl(self, vpc_id: str, name: str, acl_type: str = "TRIPLE",
+                           tags: list[dict[str, str]] | None = None) -> NetworkAcl:
         self.get_vpc(vpc_id)
         check_name(name, "NetworkAclName", 60)
         if acl_type not in ("TRIPLE", "QUINTUPLE"):
             raise out_of_range(f"`NetworkAclType` must be TRIPLE or QUINTUPLE, got `{acl_type}`.")
-        acl = NetworkAcl(
-            network_acl_id=self.region.new_id("acl"),
-            vpc_id=vpc_id,
-            name=name,
-            created=self.region.now,
-            acl_type=acl_type,
-            tags=list(tags or []),
-        )
+        acl = NetworkAcl(network_acl_id=self.region.new_id("acl"), vpc_id=vpc_id, name=name,
+                         created=self.region.now, acl_type=acl_type, tags=list(tags or []))
         self.network_acls[acl.network_acl_id] = acl
         return acl
 
@@ -93,10 +86,8 @@ class NetworkAclMixin(QuintupleMixin):
     def _triple_acl(self, acl_id: str) -> NetworkAcl:
         acl = self.get_network_acl(acl_id)
         if acl.acl_type != "TRIPLE":
-            raise ApiError(
-                f"The network ACL `{acl_id}` is a QUINTUPLE ACL; use the quintuple entry actions.",
-                code="UnsupportedOperation",
-            )
+            raise ApiError(f"The network ACL `{acl_id}` is a QUINTUPLE ACL; use the quintuple entry actions.",
+                           code="UnsupportedOperation")
         return acl
 
     def acl_subnets(self, acl_id: str) -> list[Subnet]:
@@ -128,9 +119,8 @@ class NetworkAclMixin(QuintupleMixin):
         if cidr and ipv6:
             raise coexist(f"{where}.CidrBlock", f"{where}.Ipv6CidrBlock")
         if not cidr and not ipv6:
-            raise InvalidParameterValue(
-                f"`{where}` needs a CidrBlock or an Ipv6CidrBlock.", code="InvalidParameterValue.Empty"
-            )
+            raise InvalidParameterValue(f"`{where}` needs a CidrBlock or an Ipv6CidrBlock.",
+                                        code="InvalidParameterValue.Empty")
         if cidr:
             ipv4_cidr(cidr, f"{where}.CidrBlock")
         else:
@@ -138,15 +128,8 @@ class NetworkAclMixin(QuintupleMixin):
         description = text(raw.get("Description"), f"{where}.Description")
         if len(description) > 100:
             raise too_long(f"{where}.Description", 100)
-        return AclEntry(
-            protocol=protocol,
-            port=port,
-            action=action,
-            cidr_block=cidr,
-            ipv6_cidr_block=ipv6,
-            description=description,
-            modify_time=self.region.now,
-        )
+        return AclEntry(protocol=protocol, port=port, action=action, cidr_block=cidr, ipv6_cidr_block=ipv6,
+                        description=description, modify_time=self.region.now)
 
     def _new_entries(self, raws: list[dict[str, Any]], where: str) -> list[AclEntry]:
         entries = [self.parse_acl_entry(raw, f"{where}.{i}") for i, raw in enumerate(raws)]
@@ -167,19 +150,15 @@ class NetworkAclMixin(QuintupleMixin):
                 raise InvalidParameter(f"`NetworkAclEntrySet.{direction}` must be an array of entries.")
             out[direction] = value
         if not out:
-            raise InvalidParameterValue(
-                "`NetworkAclEntrySet` must contain Ingress or Egress entries.",
-                code="InvalidParameterValue.Empty",
-            )
+            raise InvalidParameterValue("`NetworkAclEntrySet` must contain Ingress or Egress entries.",
+                                        code="InvalidParameterValue.Empty")
         return out
 
     @staticmethod
     def _check_quota(entries: list[AclEntry], direction: str) -> None:
         if len(entries) > MAX_ENTRIES_PER_DIRECTION:
-            raise ApiError(
-                f"A network ACL holds at most {MAX_ENTRIES_PER_DIRECTION} {direction} entries.",
-                code="LimitExceeded",
-            )
+            raise ApiError(f"A network ACL holds at most {MAX_ENTRIES_PER_DIRECTION} {direction} entries.",
+                           code="LimitExceeded")
 
     def _entries(self, acl: NetworkAcl, direction: str) -> list[AclEntry]:
         return acl.ingress if direction == "Ingress" else acl.egress
@@ -193,9 +172,8 @@ class NetworkAclMixin(QuintupleMixin):
             else:
                 acl.egress = entries
 
-    def modify_network_acl_entries(
-        self, acl_id: str, entry_set: dict[str, Any] | None, incremental: bool = False
-    ) -> None:
+    def modify_network_acl_entries(self, acl_id: str, entry_set: dict[str, Any] | None,
+                                   incremental: bool = False) -> None:
         """Replace the given direction(s); with ``EnableUpdateAclEntries`` update entries by id in place."""
         acl = self._triple_acl(acl_id)
         sets = self._entry_sets(entry_set)
@@ -207,9 +185,8 @@ class NetworkAclMixin(QuintupleMixin):
                 continue
             entries = list(self._entries(acl, direction))
             for i, raw in enumerate(raws):
-                entry_id = text(
-                    raw.get("NetworkAclIpv4EntryId"), f"{where}.{i}.NetworkAclIpv4EntryId"
-                ) or text(raw.get("NetworkAclIpv6EntryId"), f"{where}.{i}.NetworkAclIpv6EntryId")
+                entry_id = (text(raw.get("NetworkAclIpv4EntryId"), f"{where}.{i}.NetworkAclIpv4EntryId")
+                            or text(raw.get("NetworkAclIpv6EntryId"), f"{where}.{i}.NetworkAclIpv6EntryId"))
                 if not entry_id:
                     raise MissingParameter(f"{where}.{i}.NetworkAclIpv4EntryId")
                 positions = [n for n, e in enumerate(entries) if e.entry_id == entry_id]
@@ -225,10 +202,8 @@ class NetworkAclMixin(QuintupleMixin):
         """Append entries to the given direction(s) (incremental add)."""
         acl = self._triple_acl(acl_id)
         sets = self._entry_sets(entry_set)
-        updates = {
-            d: self._entries(acl, d) + self._new_entries(raws, f"NetworkAclEntrySet.{d}")
-            for d, raws in sets.items()
-        }
+        updates = {d: self._entries(acl, d) + self._new_entries(raws, f"NetworkAclEntrySet.{d}")
+                   for d, raws in sets.items()}
         self._store(acl, updates)
 
     # -- subnets -----------------------------------------------------------------------------------
@@ -241,8 +216,7 @@ class NetworkAclMixin(QuintupleMixin):
                 raise InvalidParameterValue(
                     f"Subnet `{subnet.subnet_id}` is in `{subnet.vpc_id}`, "
                     f"not in the ACL's VPC `{acl.vpc_id}`.",
-                    code="InvalidParameterValue.Range",
-                )
+                    code="InvalidParameterValue.Range")
         return subnets
 
     def associate_network_acl_subnets(self, acl_id: str, subnet_ids: list[str]) -> None:
@@ -256,10 +230,8 @@ class NetworkAclMixin(QuintupleMixin):
         subnets = self._subnets_for(acl, subnet_ids)
         for subnet in subnets:
             if subnet.network_acl_id != acl_id:
-                raise ApiError(
-                    f"Subnet `{subnet.subnet_id}` is not associated with `{acl_id}`.",
-                    code="UnsupportedOperation.AttachmentNotFound",
-                )
+                raise ApiError(f"Subnet `{subnet.subnet_id}` is not associated with `{acl_id}`.",
+                               code="UnsupportedOperation.AttachmentNotFound")
         for subnet in subnets:
             subnet.network_acl_id = ""
 
@@ -267,8 +239,6 @@ class NetworkAclMixin(QuintupleMixin):
         self.get_network_acl(acl_id)
         bound = [s.subnet_id for s in self.acl_subnets(acl_id)]
         if bound:
-            raise in_use(
-                f"The network ACL `{acl_id}` is associated with subnets {', '.join(bound)}; "
-                "disassociate them first."
-            )
+            raise in_use(f"The network ACL `{acl_id}` is associated with subnets {', '.join(bound)}; "
+                         "disassociate them first.")
         del self.network_acls[acl_id]

@@ -39,16 +39,14 @@ def out_of_range(message: str) -> InvalidParameterValue:
 
 
 def too_long(name: str, limit: int) -> InvalidParameterValue:
-    return InvalidParameterValue(
-        f"The value of `{name}` is longer than {limit} characters.", code="InvalidParameterValue.TooLong"
-    )
+    return InvalidParameterValue(f"The value of `{name}` is longer than {limit} characters.",
+                                 code="InvalidParameterValue.TooLong")
 
 
 def coexist(*names: str) -> InvalidParameter:
     listed = ", ".join(f"`{n}`" for n in names)
-    return InvalidParameter(
-        f"The parameters {listed} cannot be specified together.", code="InvalidParameter.Coexist"
-    )
+    return InvalidParameter(f"The parameters {listed} cannot be specified together.",
+                            code="InvalidParameter.Coexist")
 
 
 def not_found(kind: str, ident: str) -> ResourceNotFound:
@@ -154,9 +152,8 @@ def port_spec(value: str, name: str, *, allow_list: bool) -> str:
 # Filters, id lists and paging (VPC flavour of the error codes)
 
 
-def filters(
-    params: dict[str, Any], allowed: Iterable[str], *, prefixes: tuple[str, ...] = ()
-) -> list[tuple[str, list[str]]]:
+def filters(params: dict[str, Any], allowed: Iterable[str], *, prefixes: tuple[str, ...] = ()
+            ) -> list[tuple[str, list[str]]]:
     """``Filters: [{Name, Values}]`` -> (name, values); AND between filters, OR within one."""
     raw = params.get("Filters")
     if raw is None:
@@ -167,23 +164,18 @@ def filters(
     out = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
-            raise InvalidParameter(
-                f"`Filters.{i}` is not a Name/Values object.", code="InvalidParameter.FilterNotDict"
-            )
+            raise InvalidParameter(f"`Filters.{i}` is not a Name/Values object.",
+                                   code="InvalidParameter.FilterNotDict")
         name, values = item.get("Name"), item.get("Values")
         if not isinstance(name, str) or not name:
             raise MissingParameter(f"Filters.{i}.Name")
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise InvalidParameter(
-                f"`Filters.{i}.Values` must be an array of strings.",
-                code="InvalidParameter.FilterValuesNotList",
-            )
+            raise InvalidParameter(f"`Filters.{i}.Values` must be an array of strings.",
+                                   code="InvalidParameter.FilterValuesNotList")
         if name not in allowed and not name.startswith(prefixes or ("\0",)):
             valid = ", ".join(sorted(allowed))
-            raise InvalidParameter(
-                f"The filter `{name}` is not supported; valid filters: {valid}.",
-                code="InvalidParameter.FilterInvalidKey",
-            )
+            raise InvalidParameter(f"The filter `{name}` is not supported; valid filters: {valid}.",
+                                   code="InvalidParameter.FilterInvalidKey")
         out.append((name, values))
     return out
 
@@ -195,9 +187,8 @@ def id_list(params: dict[str, Any], name: str, prefix: str) -> list[str] | None:
     if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
         raise InvalidParameter(f"The parameter `{name}` must be an array of strings.")
     if len(raw) > MAX_IDS:
-        raise InvalidParameterValue(
-            f"`{name}` accepts at most {MAX_IDS} ids.", code="InvalidParameterValue.LimitExceeded"
-        )
+        raise InvalidParameterValue(f"`{name}` accepts at most {MAX_IDS} ids.",
+                                    code="InvalidParameterValue.LimitExceeded")
     return [check_id(v, prefix, f"{name}.{i}") for i, v in enumerate(raw)]
 
 
@@ -232,7 +223,7 @@ def paging(params: dict[str, Any], *, default_limit: int = 20) -> tuple[int, int
 
 
 def page(items: list[T], offset: int, limit: int) -> tuple[list[T], int]:
-    return items[offset : offset + limit], len(items)
+    return items[offset:offset + limit], len(items)
 
 
 def order(items: list[T], params: dict[str, Any], keys: dict[str, Callable[[T], Any]]) -> list[T]:
@@ -248,9 +239,8 @@ def order(items: list[T], params: dict[str, Any], keys: dict[str, Callable[[T], 
     return sorted(items, key=keys[field_name], reverse=direction == "DESC")
 
 
-def select(
-    items: Iterable[T], flt: list[tuple[str, list[str]]], match: Callable[[T, str, list[str]], bool]
-) -> list[T]:
+def select(items: Iterable[T], flt: list[tuple[str, list[str]]],
+           match: Callable[[T, str, list[str]], bool]) -> list[T]:
     return [item for item in items if all(match(item, name, values) for name, values in flt)]
 
 

@@ -64,45 +64,29 @@ class Subnet:
         return ipaddress.ip_network(self.cidr_block).num_addresses
 
 
+
 class NetworkMixin:
     region: RegionState
     vpcs: dict[str, Vpc]
     subnets: dict[str, Subnet]
 
     # -- VPC -----------------------------------------------------------------------------------
-    def create_vpc(
-        self,
-        name: str,
-        cidr_block: str,
-        *,
-        dns_servers: list[str] | None = None,
-        domain_name: str = "",
-        enable_multicast: bool = False,
-        tags: list[dict[str, str]] | None = None,
-    ) -> Vpc:
+    def create_vpc(self, name: str, cidr_block: str, *, dns_servers: list[str] | None = None,
+                   domain_name: str = "", enable_multicast: bool = False,
+                   tags: list[dict[str, str]] | None = None) -> Vpc:
         check_name(name, "VpcName")
         net = network(cidr_block, "CidrBlock")
         if not any(net.subnet_of(space) and low <= net.prefixlen <= 28 for space, low in PRIVATE_RANGES):
             raise InvalidParameterValue(
                 f"The VPC CIDR `{cidr_block}` must lie in 10.0.0.0/8 or 172.16.0.0/12 (mask 12-28) "
-                "or 192.168.0.0/16 (mask 16-28).",
-                code="InvalidParameterValue.Range",
-            )
+                "or 192.168.0.0/16 (mask 16-28).", code="InvalidParameterValue.Range")
         if dns_servers is not None and len(dns_servers) > 4:
-            raise InvalidParameterValue(
-                "At most 4 DNS servers are allowed.", code="InvalidParameterValue.LimitExceeded"
-            )
-        vpc = Vpc(
-            vpc_id=self.region.new_id("vpc"),
-            name=name,
-            cidr_block=str(net),
-            created=self.region.now,
-            route_table_id=self.region.new_id("rtb"),
-            dns_servers=list(dns_servers) if dns_servers else list(DEFAULT_DNS),
-            domain_name=domain_name,
-            enable_multicast=enable_multicast,
-            tags=list(tags or []),
-        )
+            raise InvalidParameterValue("At most 4 DNS servers are allowed.",
+                                        code="InvalidParameterValue.LimitExceeded")
+        vpc = Vpc(vpc_id=self.region.new_id("vpc"), name=name, cidr_block=str(net), created=self.region.now,
+                  route_table_id=self.region.new_id("rtb"),
+                  dns_servers=list(dns_servers) if dns_servers else list(DEFAULT_DNS),
+                  domain_name=domain_name, enable_multicast=enable_multicast, tags=list(tags or []))
         self.vpcs[vpc.vpc_id] = vpc
         return vpc
 
@@ -110,9 +94,8 @@ class NetworkMixin:
         return lookup(self.vpcs, vpc_id, "vpc", name, "VPC")
 
     # -- Subnet --------------------------------------------------------------------------------
-    def create_subnet(
-        self, vpc_id: str, name: str, cidr_block: str, zone: str, *, tags: list[dict[str, str]] | None = None
-    ) -> Subnet:
+    def create_subnet(self, vpc_id: str, name: str, cidr_block: str, zone: str, *,
+                      tags: list[dict[str, str]] | None = None) -> Subnet:
         vpc = self.get_vpc(vpc_id)
         check_name(name, "SubnetName")
         if not zone:
@@ -122,24 +105,15 @@ class NetworkMixin:
             raise InvalidParameterValue(
                 f"The subnet CIDR `{cidr_block}` must lie inside the VPC CIDR `{vpc.cidr_block}` "
                 "with a mask of 16-28.",
-                code="InvalidParameterValue.SubnetRange",
-            )
+                code="InvalidParameterValue.SubnetRange")
         for other in self.subnets.values():
             if other.vpc_id == vpc_id and net.overlaps(ipaddress.ip_network(other.cidr_block)):
                 raise InvalidParameterValue(
                     f"The subnet CIDR `{cidr_block}` overlaps `{other.subnet_id}` ({other.cidr_block}).",
-                    code="InvalidParameterValue.SubnetConflict",
-                )
-        subnet = Subnet(
-            subnet_id=self.region.new_id("subnet"),
-            vpc_id=vpc_id,
-            name=name,
-            cidr_block=str(net),
-            zone=zone,
-            created=self.region.now,
-            route_table_id=vpc.route_table_id,
-            tags=list(tags or []),
-        )
+                    code="InvalidParameterValue.SubnetConflict")
+        subnet = Subnet(subnet_id=self.region.new_id("subnet"), vpc_id=vpc_id, name=name, cidr_block=str(net),
+                        zone=zone, created=self.region.now, route_table_id=vpc.route_table_id,
+                        tags=list(tags or []))
         self.subnets[subnet.subnet_id] = subnet
         return subnet
 
@@ -155,15 +129,12 @@ class NetworkMixin:
             try:
                 addr = ipaddress.ip_address(ip)
             except ValueError:
-                raise InvalidParameterValue(
-                    f"`{ip}` is not an IPv4 address.", code="InvalidParameterValue.Malformed"
-                ) from None
+                raise InvalidParameterValue(f"`{ip}` is not an IPv4 address.",
+                                            code="InvalidParameterValue.Malformed") from None
             hosts = list(net.hosts())
             if addr not in net or addr in (hosts[0], net.network_address, net.broadcast_address):
-                raise InvalidParameterValue(
-                    f"The IP `{ip}` is not usable in subnet `{subnet_id}` ({net}).",
-                    code="InvalidParameterValue.Range",
-                )
+                raise InvalidParameterValue(f"The IP `{ip}` is not usable in subnet `{subnet_id}` ({net}).",
+                                            code="InvalidParameterValue.Range")
             held = self.held_ips(subnet)
             if ip in held and held[ip] != resource_id:
                 raise in_use(f"The IP `{ip}` is already used by `{held[ip]}`.", "ResourceInUse.Address")
@@ -201,9 +172,8 @@ class NetworkMixin:
     def available_ips(self, subnet: Subnet) -> int:
         return max(subnet.total_ips - RESERVED_PER_SUBNET - len(self.held_ips(subnet)), 0)
 
-    def used_ip_addresses(
-        self, vpc_id: str, subnet_id: str | None, ips: list[str] | None
-    ) -> list[tuple[Subnet, str, str]]:
+    def used_ip_addresses(self, vpc_id: str, subnet_id: str | None, ips: list[str] | None
+                          ) -> list[tuple[Subnet, str, str]]:
         """(subnet, ip, owner id) of used addresses in the VPC (or one subnet), optionally only ``ips``."""
         self.get_vpc(vpc_id)
         if subnet_id:

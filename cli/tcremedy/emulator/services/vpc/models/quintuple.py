@@ -67,10 +67,8 @@ def _quintuple_set(params: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             raise InvalidParameter(f"`NetworkAclQuintupleSet.{direction}` must be an array of entries.")
         out[direction] = value
     if not any(out.values()):
-        raise InvalidParameterValue(
-            "`NetworkAclQuintupleSet` must contain Ingress or Egress entries.",
-            code="InvalidParameterValue.Empty",
-        )
+        raise InvalidParameterValue("`NetworkAclQuintupleSet` must contain Ingress or Egress entries.",
+                                    code="InvalidParameterValue.Empty")
     return out
 
 
@@ -80,15 +78,12 @@ class QuintupleMixin:
     def _quintuple_acl(self, acl_id: str) -> NetworkAcl:
         acl = self.get_network_acl(acl_id)  # type: ignore[attr-defined]
         if acl.acl_type != "QUINTUPLE":
-            raise ApiError(
-                f"The network ACL `{acl_id}` is a TRIPLE ACL; use the NetworkAclEntrySet actions.",
-                code="UnsupportedOperation",
-            )
+            raise ApiError(f"The network ACL `{acl_id}` is a TRIPLE ACL; use the NetworkAclEntrySet actions.",
+                           code="UnsupportedOperation")
         return acl
 
-    def _parse_quintuple(
-        self, raw: dict[str, Any], where: str, direction: str, priority: int, entry_id: str, created: float
-    ) -> QuintupleEntry:
+    def _parse_quintuple(self, raw: dict[str, Any], where: str, direction: str, priority: int,
+                         entry_id: str, created: float) -> QuintupleEntry:
         protocol_in = text(raw.get("Protocol"), f"{where}.Protocol")
         if not protocol_in:
             raise MissingParameter(f"{where}.Protocol")
@@ -118,29 +113,19 @@ class QuintupleMixin:
             cidrs[v4] = ipv4_cidr(a, f"{where}.{v4}") if a else ""
             cidrs[v6] = ipv6_cidr(b, f"{where}.{v6}") if b else ""
         if not (cidrs["SourceCidr"] or cidrs["SourceIPv6Cidr"]) and not (
-            cidrs["DestinationCidr"] or cidrs["DestinationIPv6Cidr"]
-        ):
-            raise InvalidParameterValue(
-                f"`{where}` needs a source or a destination CIDR.", code="InvalidParameterValue.Empty"
-            )
+                cidrs["DestinationCidr"] or cidrs["DestinationIPv6Cidr"]):
+            raise InvalidParameterValue(f"`{where}` needs a source or a destination CIDR.",
+                                        code="InvalidParameterValue.Empty")
         description = text(raw.get("Description"), f"{where}.Description")
         if len(description) > 100:
             raise too_long(f"{where}.Description", 100)
-        return QuintupleEntry(
-            direction=direction,
-            protocol=protocol,
-            action=action,
-            priority=priority,
-            entry_id=entry_id,
-            created=created,
-            source_cidr=cidrs["SourceCidr"],
-            source_ipv6_cidr=cidrs["SourceIPv6Cidr"],
-            source_port=ports.get("SourcePort", "ALL"),
-            destination_cidr=cidrs["DestinationCidr"],
-            destination_ipv6_cidr=cidrs["DestinationIPv6Cidr"],
-            destination_port=ports.get("DestinationPort", "ALL"),
-            description=description,
-        )
+        return QuintupleEntry(direction=direction, protocol=protocol, action=action, priority=priority,
+                              entry_id=entry_id, created=created, source_cidr=cidrs["SourceCidr"],
+                              source_ipv6_cidr=cidrs["SourceIPv6Cidr"],
+                              source_port=ports.get("SourcePort", "ALL"),
+                              destination_cidr=cidrs["DestinationCidr"],
+                              destination_ipv6_cidr=cidrs["DestinationIPv6Cidr"],
+                              destination_port=ports.get("DestinationPort", "ALL"), description=description)
 
     @staticmethod
     def _renumber(acl: NetworkAcl, direction: str) -> None:
@@ -148,10 +133,8 @@ class QuintupleMixin:
         for n, entry in enumerate(entries, start=1):
             entry.priority = n
         if len(entries) > MAX_QUINTUPLE_ENTRIES:
-            raise ApiError(
-                f"A network ACL holds at most {MAX_QUINTUPLE_ENTRIES} {direction} entries.",
-                code="LimitExceeded",
-            )
+            raise ApiError(f"A network ACL holds at most {MAX_QUINTUPLE_ENTRIES} {direction} entries.",
+                           code="LimitExceeded")
 
     def create_quintuple_entries(self, acl_id: str, params: dict[str, Any]) -> None:
         """Append the entries (a given Priority inserts there, later ones move down)."""
@@ -170,11 +153,8 @@ class QuintupleMixin:
                 for entry in staged:
                     if entry.direction == direction and entry.priority >= position:
                         entry.priority += 1
-                staged.append(
-                    self._parse_quintuple(
-                        raw, where, direction, position, self.region.new_id("acli45"), self.region.now
-                    )
-                )
+                staged.append(self._parse_quintuple(raw, where, direction, position,
+                                                    self.region.new_id("acli45"), self.region.now))
         acl.quintuple = staged
         for direction in DIRECTIONS.values():
             self._renumber(acl, direction)
@@ -205,11 +185,8 @@ class QuintupleMixin:
 
     def delete_quintuple_entries(self, acl_id: str, params: dict[str, Any]) -> None:
         acl = self._quintuple_acl(acl_id)
-        doomed = {
-            self._by_id(acl, raw, f"NetworkAclQuintupleSet.{name}.{i}").entry_id
-            for name, raws in _quintuple_set(params).items()
-            for i, raw in enumerate(raws)
-        }
+        doomed = {self._by_id(acl, raw, f"NetworkAclQuintupleSet.{name}.{i}").entry_id
+                  for name, raws in _quintuple_set(params).items() for i, raw in enumerate(raws)}
         acl.quintuple = [e for e in acl.quintuple if e.entry_id not in doomed]
         for direction in DIRECTIONS.values():
             self._renumber(acl, direction)

@@ -52,10 +52,8 @@ MAX_POLICIES_PER_DIRECTION = 1000
 
 
 def version_mismatch(given: str, current: str) -> ApiError:
-    return ApiError(
-        f"The security group policy version `{given}` does not match the current version `{current}`.",
-        code="UnsupportedOperation.VersionMismatch",
-    )
+    return ApiError(f"The security group policy version `{given}` does not match the current version "
+                    f"`{current}`.", code="UnsupportedOperation.VersionMismatch")
 
 
 def duplicate_policy() -> ApiError:
@@ -81,18 +79,9 @@ class Policy:
 
     def key(self) -> tuple[str, ...]:
         """What makes two rules the same rule (description and time do not)."""
-        return (
-            self.action,
-            self.protocol,
-            self.port,
-            self.cidr_block,
-            self.ipv6_cidr_block,
-            self.security_group_id,
-            self.address_id,
-            self.address_group_id,
-            self.service_id,
-            self.service_group_id,
-        )
+        return (self.action, self.protocol, self.port, self.cidr_block, self.ipv6_cidr_block,
+                self.security_group_id, self.address_id, self.address_group_id, self.service_id,
+                self.service_group_id)
 
 
 @dataclass
@@ -145,12 +134,9 @@ def policy_set(params: dict[str, Any], name: str = "SecurityGroupPolicySet") -> 
     if version is not None and not isinstance(version, (str, int)):
         raise InvalidParameter(f"`{name}.Version` must be a string.")
     given = [d for d in DIRECTIONS if lists[d]]
-    return PolicyInput(
-        version=None if version in (None, "") else str(version),
-        direction=given[0] if len(given) == 1 else None,
-        ingress=lists["Ingress"],
-        egress=lists["Egress"],
-    )
+    return PolicyInput(version=None if version in (None, "") else str(version),
+                       direction=given[0] if len(given) == 1 else None,
+                       ingress=lists["Ingress"], egress=lists["Egress"])
 
 
 def single_direction(ps: PolicyInput) -> tuple[str, list[dict[str, Any]]]:
@@ -158,10 +144,8 @@ def single_direction(ps: PolicyInput) -> tuple[str, list[dict[str, Any]]]:
     if ps.ingress and ps.egress:
         raise coexist("SecurityGroupPolicySet.Ingress", "SecurityGroupPolicySet.Egress")
     if ps.direction is None:
-        raise InvalidParameterValue(
-            "`SecurityGroupPolicySet` must contain Ingress or Egress policies.",
-            code="InvalidParameterValue.Empty",
-        )
+        raise InvalidParameterValue("`SecurityGroupPolicySet` must contain Ingress or Egress policies.",
+                                    code="InvalidParameterValue.Empty")
     rules = ps.ingress if ps.direction == "Ingress" else ps.egress
     assert rules is not None
     return ps.direction, rules
@@ -187,22 +171,14 @@ class SecurityGroupMixin:
     security_groups: dict[str, SecurityGroup]
 
     # -- groups ----------------------------------------------------------------------------------
-    def create_security_group(
-        self, name: str, description: str, project_id: str = "0", tags: list[dict[str, str]] | None = None
-    ) -> SecurityGroup:
+    def create_security_group(self, name: str, description: str, project_id: str = "0",
+                              tags: list[dict[str, str]] | None = None) -> SecurityGroup:
         check_name(name, "GroupName", 60)
         if len(description) > 100:
             raise too_long("GroupDescription", 100)
         now = self.region.now
-        sg = SecurityGroup(
-            security_group_id=self.region.new_id("sg"),
-            name=name,
-            description=description,
-            project_id=project_id or "0",
-            created=now,
-            updated=now,
-            tags=list(tags or []),
-        )
+        sg = SecurityGroup(security_group_id=self.region.new_id("sg"), name=name, description=description,
+                           project_id=project_id or "0", created=now, updated=now, tags=list(tags or []))
         self.security_groups[sg.security_group_id] = sg
         return sg
 
@@ -227,12 +203,9 @@ class SecurityGroupMixin:
 
     def referencing_groups(self, sg_id: str) -> list[str]:
         """Other groups whose rules name ``sg_id`` as their source/destination."""
-        return [
-            other.security_group_id
-            for other in self.security_groups.values()
-            if other.security_group_id != sg_id
-            and any(p.security_group_id == sg_id for p in other.ingress + other.egress)
-        ]
+        return [other.security_group_id for other in self.security_groups.values()
+                if other.security_group_id != sg_id
+                and any(p.security_group_id == sg_id for p in other.ingress + other.egress)]
 
     def bound_instances(self, sg_id: str) -> list[str]:
         """Ids of CVM instances bound to ``sg_id``, read from the CVM backend when this build has one.
@@ -246,30 +219,22 @@ class SecurityGroupMixin:
         lookup = getattr(cvm, "instances_in_security_group", None)
         if lookup is not None:
             return list(lookup(sg_id))
-        return [
-            iid
-            for iid, inst in getattr(cvm, "instances", {}).items()
-            if sg_id in getattr(inst, "security_group_ids", ())
-        ]
+        return [iid for iid, inst in getattr(cvm, "instances", {}).items()
+                if sg_id in getattr(inst, "security_group_ids", ())]
 
     def delete_security_group(self, sg_id: str) -> None:
         sg = self.get_security_group(sg_id)
         if sg.is_default:
-            raise ApiError(
-                f"The default security group `{sg_id}` cannot be deleted.", code="UnsupportedOperation"
-            )
+            raise ApiError(f"The default security group `{sg_id}` cannot be deleted.",
+                           code="UnsupportedOperation")
         bound = self.bound_instances(sg_id)
         if bound:
-            raise in_use(
-                f"The security group `{sg_id}` is bound to instances {', '.join(bound)}; "
-                "disassociate it first."
-            )
+            raise in_use(f"The security group `{sg_id}` is bound to instances {', '.join(bound)}; "
+                         "disassociate it first.")
         referencing = self.referencing_groups(sg_id)
         if referencing:
-            raise in_use(
-                f"The security group `{sg_id}` is referenced by the rules of "
-                f"{', '.join(referencing)}; change those rules first."
-            )
+            raise in_use(f"The security group `{sg_id}` is referenced by the rules of "
+                         f"{', '.join(referencing)}; change those rules first.")
         del self.security_groups[sg_id]
 
     # -- policy parsing ------------------------------------------------------------------------
@@ -296,22 +261,18 @@ class SecurityGroupMixin:
                 raise coexist(f"{where}.ServiceTemplate.ServiceId", f"{where}.ServiceTemplate.ServiceGroupId")
             if service_id:
                 self.get_service_template(  # type: ignore[attr-defined]
-                    service_id, f"{where}.ServiceTemplate.ServiceId"
-                )
+                    service_id, f"{where}.ServiceTemplate.ServiceId")
             else:
                 self.get_service_template_group(  # type: ignore[attr-defined]
-                    service_group_id, f"{where}.ServiceTemplate.ServiceGroupId"
-                )
+                    service_group_id, f"{where}.ServiceTemplate.ServiceGroupId")
             protocol, port = "", ""
         else:
             if not protocol_in:
                 raise MissingParameter(f"{where}.Protocol")
             protocol = PROTOCOLS.get(protocol_in.upper(), "")
             if not protocol:
-                raise out_of_range(
-                    f"`{where}.Protocol` must be one of TCP, UDP, ICMP, ICMPv6, GRE, ALL; "
-                    f"got `{protocol_in}`."
-                )
+                raise out_of_range(f"`{where}.Protocol` must be one of TCP, UDP, ICMP, ICMPv6, GRE, ALL; "
+                                   f"got `{protocol_in}`.")
             if protocol in PORTED:
                 port = port_spec(port_in, f"{where}.Port", allow_list=True) if port_in else "ALL"
             else:
@@ -324,23 +285,14 @@ class SecurityGroupMixin:
         ref_sg = text(raw.get("SecurityGroupId"), f"{where}.SecurityGroupId").strip()
         address_id = text(address.get("AddressId"), f"{where}.AddressTemplate.AddressId")
         address_group_id = text(address.get("AddressGroupId"), f"{where}.AddressTemplate.AddressGroupId")
-        sources = [
-            n
-            for n, v in (
-                ("CidrBlock", cidr),
-                ("Ipv6CidrBlock", ipv6),
-                ("SecurityGroupId", ref_sg),
-                ("AddressTemplate", address_id or address_group_id),
-            )
-            if v
-        ]
+        sources = [n for n, v in (("CidrBlock", cidr), ("Ipv6CidrBlock", ipv6), ("SecurityGroupId", ref_sg),
+                                  ("AddressTemplate", address_id or address_group_id)) if v]
         if len(sources) > 1:
             raise coexist(*(f"{where}.{s}" for s in sources))
         if not sources:
             raise InvalidParameterValue(
                 f"`{where}` needs one of CidrBlock, Ipv6CidrBlock, SecurityGroupId or AddressTemplate.",
-                code="InvalidParameterValue.Empty",
-            )
+                code="InvalidParameterValue.Empty")
         if cidr:
             ipv4_cidr(cidr, f"{where}.CidrBlock")
             if ipaddress.ip_network(cidr, strict=False).network_address == ipaddress.ip_address("0.0.0.0"):
@@ -357,26 +309,15 @@ class SecurityGroupMixin:
             self.get_address_template(address_id, f"{where}.AddressTemplate.AddressId")  # type: ignore[attr-defined]
         if address_group_id:
             self.get_address_template_group(  # type: ignore[attr-defined]
-                address_group_id, f"{where}.AddressTemplate.AddressGroupId"
-            )
+                address_group_id, f"{where}.AddressTemplate.AddressGroupId")
 
         description = text(raw.get("PolicyDescription"), f"{where}.PolicyDescription")
         if len(description) > 100:
             raise too_long(f"{where}.PolicyDescription", 100)
-        return Policy(
-            action=action,
-            protocol=protocol,
-            port=port,
-            cidr_block=cidr,
-            ipv6_cidr_block=ipv6,
-            security_group_id=ref_sg,
-            address_id=address_id,
-            address_group_id=address_group_id,
-            service_id=service_id,
-            service_group_id=service_group_id,
-            description=description,
-            modify_time=self.region.now,
-        )
+        return Policy(action=action, protocol=protocol, port=port, cidr_block=cidr, ipv6_cidr_block=ipv6,
+                      security_group_id=ref_sg, address_id=address_id, address_group_id=address_group_id,
+                      service_id=service_id, service_group_id=service_group_id, description=description,
+                      modify_time=self.region.now)
 
     def _parse_all(self, rules: list[dict[str, Any]], where: str) -> list[Policy]:
         return [self.parse_policy(raw, f"{where}.{i}") for i, raw in enumerate(rules)]
@@ -395,10 +336,8 @@ class SecurityGroupMixin:
                 raise duplicate_policy()
             seen.add(policy.key())
         if len(existing) + len(new) > MAX_POLICIES_PER_DIRECTION:
-            raise ApiError(
-                f"A direction holds at most {MAX_POLICIES_PER_DIRECTION} policies.",
-                code="LimitExceeded.SecurityGroupPolicySet",
-            )
+            raise ApiError(f"A direction holds at most {MAX_POLICIES_PER_DIRECTION} policies.",
+                           code="LimitExceeded.SecurityGroupPolicySet")
 
     def _commit(self, sg: SecurityGroup, direction: str, rules: list[Policy]) -> None:
         sg.set_rules(direction, rules)
@@ -411,10 +350,8 @@ class SecurityGroupMixin:
         where = f"SecurityGroupPolicySet.{direction}"
         indexes = {policy_index(raw, f"{where}.{i}") for i, raw in enumerate(raws)}
         if len(indexes) > 1:
-            raise InvalidParameterValue(
-                f"All policies of one request must carry the same PolicyIndex ({where}).",
-                code="InvalidParameterValue.Range",
-            )
+            raise InvalidParameterValue(f"All policies of one request must carry the same PolicyIndex "
+                                        f"({where}).", code="InvalidParameterValue.Range")
         (index,) = indexes
         new = self._parse_all(raws, where)
         self._check_version(sg, ps.version)
@@ -437,9 +374,8 @@ class SecurityGroupMixin:
             for n, i in enumerate(indexes):
                 assert i is not None
                 if i >= len(current):
-                    raise out_of_range(
-                        f"`{where}.{n}.PolicyIndex` {i} does not exist ({len(current)} policies)."
-                    )
+                    raise out_of_range(f"`{where}.{n}.PolicyIndex` {i} does not exist "
+                                       f"({len(current)} policies).")
                 doomed.add(i)
         elif any(i is not None for i in indexes):
             raise coexist(f"{where}.PolicyIndex", f"{where} policies without PolicyIndex")
@@ -459,10 +395,8 @@ class SecurityGroupMixin:
         direction, raws = single_direction(ps)
         where = f"SecurityGroupPolicySet.{direction}"
         if len(raws) != 1:
-            raise InvalidParameterValue(
-                f"`{where}` must hold exactly one policy to replace.",
-                code="InvalidParameterValue.LimitExceeded",
-            )
+            raise InvalidParameterValue(f"`{where}` must hold exactly one policy to replace.",
+                                        code="InvalidParameterValue.LimitExceeded")
         index = policy_index(raws[0], f"{where}.0")
         if index is None:
             raise MissingParameter(f"{where}.0.PolicyIndex")
@@ -472,11 +406,10 @@ class SecurityGroupMixin:
         if index >= len(current):
             raise out_of_range(f"`{where}.0.PolicyIndex` {index} does not exist ({len(current)} policies).")
         self._check_unique([p for i, p in enumerate(current) if i != index], [new])
-        self._commit(sg, direction, [*current[:index], new, *current[index + 1 :]])
+        self._commit(sg, direction, [*current[:index], new, *current[index + 1:]])
 
-    def modify_security_group_policies(
-        self, sg_id: str, ps: PolicyInput, sort_policies: bool = False
-    ) -> None:
+    def modify_security_group_policies(self, sg_id: str, ps: PolicyInput,
+                                       sort_policies: bool = False) -> None:
         """Reset both directions to the given sets (a missing direction becomes empty).
 
         ``SortPolicys`` asks the API to keep exactly the given order; this model always does.
@@ -491,9 +424,8 @@ class SecurityGroupMixin:
                 where = f"SecurityGroupPolicySet.{direction}"
                 for i, raw in enumerate(raws):
                     if policy_index(raw, f"{where}.{i}") is not None:
-                        raise InvalidParameter(
-                            f"`{where}.{i}.PolicyIndex` is not supported by ModifySecurityGroupPolicies."
-                        )
+                        raise InvalidParameter(f"`{where}.{i}.PolicyIndex` is not supported by "
+                                               "ModifySecurityGroupPolicies.")
                 parsed = self._parse_all(raws, where)
                 self._check_unique([], parsed)
                 new_sets[direction] = parsed

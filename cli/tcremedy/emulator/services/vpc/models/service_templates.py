@@ -66,13 +66,9 @@ class ServiceTemplateMixin:
     service_templates: dict[str, ServiceTemplate]
     service_template_groups: dict[str, ServiceTemplateGroup]
 
-    def create_service_template(
-        self,
-        name: str,
-        services: list[str] | None,
-        services_extra: list[dict[str, Any]] | None,
-        tags: list[dict[str, str]] | None = None,
-    ) -> ServiceTemplate:
+    def create_service_template(self, name: str, services: list[str] | None,
+                                services_extra: list[dict[str, Any]] | None,
+                                tags: list[dict[str, str]] | None = None) -> ServiceTemplate:
         if not name:
             raise MissingParameter("ServiceTemplateName")
         check_name(name, "ServiceTemplateName", 60)
@@ -90,23 +86,16 @@ class ServiceTemplateMixin:
         if not entries:
             raise MissingParameter("Services")
         now = self.region.now
-        tpl = ServiceTemplate(
-            template_id=self.region.new_id("ppm"),
-            name=name,
-            created=now,
-            updated=now,
-            services=entries,
-            tags=list(tags or []),
-        )
+        tpl = ServiceTemplate(template_id=self.region.new_id("ppm"), name=name, created=now, updated=now,
+                              services=entries, tags=list(tags or []))
         self.service_templates[tpl.template_id] = tpl
         return tpl
 
     def get_service_template(self, template_id: str, name: str = "ServiceTemplateId") -> ServiceTemplate:
         return lookup(self.service_templates, template_id, "ppm", name, "service template")
 
-    def create_service_template_group(
-        self, name: str, template_ids: list[str], tags: list[dict[str, str]] | None = None
-    ) -> ServiceTemplateGroup:
+    def create_service_template_group(self, name: str, template_ids: list[str],
+                                      tags: list[dict[str, str]] | None = None) -> ServiceTemplateGroup:
         if not name:
             raise MissingParameter("ServiceTemplateGroupName")
         check_name(name, "ServiceTemplateGroupName", 60)
@@ -115,18 +104,11 @@ class ServiceTemplateMixin:
         for i, tid in enumerate(template_ids):
             self.get_service_template(tid, f"ServiceTemplateIds.{i}")
         now = self.region.now
-        group = ServiceTemplateGroup(
-            group_id=self.region.new_id("ppmg"),
-            name=name,
-            created=now,
-            updated=now,
-            template_ids=list(dict.fromkeys(template_ids)),
-            tags=list(tags or []),
-        )
+        group = ServiceTemplateGroup(group_id=self.region.new_id("ppmg"), name=name, created=now, updated=now,
+                                     template_ids=list(dict.fromkeys(template_ids)), tags=list(tags or []))
         self.service_template_groups[group.group_id] = group
         return group
 
-    def get_service_template_group(
-        self, group_id: str, name: str = "ServiceTemplateGroupId"
-    ) -> ServiceTemplateGroup:
+    def get_service_template_group(self, group_id: str, name: str = "ServiceTemplateGroupId"
+                                   ) -> ServiceTemplateGroup:
         return lookup(self.service_template_groups, group_id, "ppmg", name, "service template group")

@@ -67,13 +67,9 @@ class AddressTemplateMixin:
     address_templates: dict[str, AddressTemplate]
     address_template_groups: dict[str, AddressTemplateGroup]
 
-    def create_address_template(
-        self,
-        name: str,
-        addresses: list[str] | None,
-        addresses_extra: list[dict[str, str]] | None,
-        tags: list[dict[str, str]] | None = None,
-    ) -> AddressTemplate:
+    def create_address_template(self, name: str, addresses: list[str] | None,
+                                addresses_extra: list[dict[str, str]] | None,
+                                tags: list[dict[str, str]] | None = None) -> AddressTemplate:
         if not name:
             raise MissingParameter("AddressTemplateName")
         check_name(name, "AddressTemplateName", 60)
@@ -93,23 +89,16 @@ class AddressTemplateMixin:
         if not entries:
             raise MissingParameter("Addresses")
         now = self.region.now
-        tpl = AddressTemplate(
-            template_id=self.region.new_id("ipm"),
-            name=name,
-            created=now,
-            updated=now,
-            addresses=entries,
-            tags=list(tags or []),
-        )
+        tpl = AddressTemplate(template_id=self.region.new_id("ipm"), name=name, created=now, updated=now,
+                              addresses=entries, tags=list(tags or []))
         self.address_templates[tpl.template_id] = tpl
         return tpl
 
     def get_address_template(self, template_id: str, name: str = "AddressTemplateId") -> AddressTemplate:
         return lookup(self.address_templates, template_id, "ipm", name, "address template")
 
-    def create_address_template_group(
-        self, name: str, template_ids: list[str], tags: list[dict[str, str]] | None = None
-    ) -> AddressTemplateGroup:
+    def create_address_template_group(self, name: str, template_ids: list[str],
+                                      tags: list[dict[str, str]] | None = None) -> AddressTemplateGroup:
         if not name:
             raise MissingParameter("AddressTemplateGroupName")
         check_name(name, "AddressTemplateGroupName", 60)
@@ -118,18 +107,11 @@ class AddressTemplateMixin:
         for i, tid in enumerate(template_ids):
             self.get_address_template(tid, f"AddressTemplateIds.{i}")
         now = self.region.now
-        group = AddressTemplateGroup(
-            group_id=self.region.new_id("ipmg"),
-            name=name,
-            created=now,
-            updated=now,
-            template_ids=list(dict.fromkeys(template_ids)),
-            tags=list(tags or []),
-        )
+        group = AddressTemplateGroup(group_id=self.region.new_id("ipmg"), name=name, created=now, updated=now,
+                                     template_ids=list(dict.fromkeys(template_ids)), tags=list(tags or []))
         self.address_template_groups[group.group_id] = group
         return group
 
-    def get_address_template_group(
-        self, group_id: str, name: str = "AddressTemplateGroupId"
-    ) -> AddressTemplateGroup:
+    def get_address_template_group(self, group_id: str, name: str = "AddressTemplateGroupId"
+                                   ) -> AddressTemplateGroup:
         return lookup(self.address_template_groups, group_id, "ipmg", name, "address template group")

@@ -24,12 +24,9 @@ def _acl_id(params: dict[str, Any]) -> str:
 
 @vpc_action("CreateNetworkAcl")
 def create_network_acl(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    acl = vpc.create_network_acl(
-        p.string(params, "VpcId", required=True) or "",
-        p.string(params, "NetworkAclName", required=True) or "",
-        p.string(params, "NetworkAclType") or "TRIPLE",
-        tags_in(params),
-    )
+    acl = vpc.create_network_acl(p.string(params, "VpcId", required=True) or "",
+                                 p.string(params, "NetworkAclName", required=True) or "",
+                                 p.string(params, "NetworkAclType") or "TRIPLE", tags_in(params))
     return {"NetworkAcl": network_acl_wire(vpc, acl)}
 
 
@@ -43,25 +40,11 @@ def _acl_match(item: NetworkAcl, name: str, values: list[str]) -> bool:
 
 @vpc_action("DescribeNetworkAcls")
 def describe_network_acls(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    items = described(
-        params,
-        vpc.network_acls,
-        _acl_match,
-        ids="NetworkAclIds",
-        prefix="acl",
-        kind="network ACL",
-        filter_names=("vpc-id", "network-acl-id", "network-acl-name"),
-    )
-    items = order(
-        items,
-        params,
-        {
-            "NetworkAclId": lambda a: a.network_acl_id,
-            "NetworkAclName": lambda a: a.name,
-            "CreatedTime": lambda a: a.created,
-            "ModifyTime": lambda a: a.created,
-        },
-    )
+    items = described(params, vpc.network_acls, _acl_match, ids="NetworkAclIds", prefix="acl",
+                      kind="network ACL", filter_names=("vpc-id", "network-acl-id", "network-acl-name"))
+    items = order(items, params, {"NetworkAclId": lambda a: a.network_acl_id,
+                                  "NetworkAclName": lambda a: a.name,
+                                  "CreatedTime": lambda a: a.created, "ModifyTime": lambda a: a.created})
     shown, total = paged(items, params)
     return {"NetworkAclSet": [network_acl_wire(vpc, a) for a in shown], "TotalCount": total}
 
@@ -80,11 +63,8 @@ def modify_network_acl_entries(vpc: VpcBackend, params: dict[str, Any]) -> dict[
         if any(wanted.get(n) for n in ("Ingress", "Egress")):
             vpc.create_quintuple_entries(acl_id, {"NetworkAclQuintupleSet": wanted})
         return {}
-    vpc.modify_network_acl_entries(
-        acl_id,
-        p.obj(params, "NetworkAclEntrySet", required=True),
-        p.boolean(params, "EnableUpdateAclEntries"),
-    )
+    vpc.modify_network_acl_entries(acl_id, p.obj(params, "NetworkAclEntrySet", required=True),
+                                   p.boolean(params, "EnableUpdateAclEntries"))
     return {}
 
 
@@ -118,21 +98,12 @@ def delete_network_acl(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any
 
 
 def _quintuple_wire(entry: QuintupleEntry) -> dict[str, Any]:
-    return {
-        "Protocol": entry.protocol,
-        "Description": entry.description,
-        "SourcePort": entry.source_port,
-        "SourceCidr": entry.source_cidr,
-        "DestinationPort": entry.destination_port,
-        "DestinationCidr": entry.destination_cidr,
-        "Action": entry.action,
-        "NetworkAclQuintupleEntryId": entry.entry_id,
-        "Priority": entry.priority,
-        "CreateTime": api_time(entry.created),
-        "NetworkAclDirection": entry.direction,
-        "SourceIPv6Cidr": entry.source_ipv6_cidr,
-        "DestinationIPv6Cidr": entry.destination_ipv6_cidr,
-    }
+    return {"Protocol": entry.protocol, "Description": entry.description, "SourcePort": entry.source_port,
+            "SourceCidr": entry.source_cidr, "DestinationPort": entry.destination_port,
+            "DestinationCidr": entry.destination_cidr, "Action": entry.action,
+            "NetworkAclQuintupleEntryId": entry.entry_id, "Priority": entry.priority,
+            "CreateTime": api_time(entry.created), "NetworkAclDirection": entry.direction,
+            "SourceIPv6Cidr": entry.source_ipv6_cidr, "DestinationIPv6Cidr": entry.destination_ipv6_cidr}
 
 
 _QUINTUPLE_FILTERS = {
@@ -154,10 +125,8 @@ def describe_network_acl_quintuple_entries(vpc: VpcBackend, params: dict[str, An
     items = [e for e in vpc.quintuple_entries(acl) if all(_QUINTUPLE_FILTERS[n](e, v) for n, v in flt)]
     offset = p.integer(params, "Offset", 0, minimum=0) or 0
     limit = p.integer(params, "Limit", 20, minimum=1, maximum=100) or 20
-    return {
-        "NetworkAclQuintupleSet": [_quintuple_wire(e) for e in items[offset : offset + limit]],
-        "TotalCount": len(items),
-    }
+    return {"NetworkAclQuintupleSet": [_quintuple_wire(e) for e in items[offset:offset + limit]],
+            "TotalCount": len(items)}
 
 
 @vpc_action("CreateNetworkAclQuintupleEntries")

@@ -29,21 +29,8 @@ from tcremedy.emulator.services.vpc.models.common import (
 T = TypeVar("T")
 SERVICE, VERSION = "vpc", "2017-03-12"
 # Common parameters that legacy (v1-signed / GET) requests carry next to the action's own members.
-_COMMON = frozenset(
-    {
-        "Action",
-        "Version",
-        "Region",
-        "Timestamp",
-        "Nonce",
-        "SecretId",
-        "Signature",
-        "SignatureMethod",
-        "Token",
-        "Language",
-        "RequestClient",
-    }
-)
+_COMMON = frozenset({"Action", "Version", "Region", "Timestamp", "Nonce", "SecretId", "Signature",
+                     "SignatureMethod", "Token", "Language", "RequestClient"})
 
 
 def _members(name: str) -> frozenset[str]:

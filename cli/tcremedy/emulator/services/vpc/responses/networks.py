@@ -20,14 +20,10 @@ from tcremedy.emulator.services.vpc.responses.wire import subnet_wire, vpc_wire
 def create_vpc(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
     dns = p.str_list(params, "DnsServers")
     multicast = (p.string(params, "EnableMulticast") or "false").lower() == "true"
-    created = vpc.create_vpc(
-        p.string(params, "VpcName", required=True) or "",
-        p.string(params, "CidrBlock", required=True) or "",
-        dns_servers=dns,
-        domain_name=p.string(params, "DomainName") or "",
-        enable_multicast=multicast,
-        tags=tags_in(params),
-    )
+    created = vpc.create_vpc(p.string(params, "VpcName", required=True) or "",
+                             p.string(params, "CidrBlock", required=True) or "", dns_servers=dns,
+                             domain_name=p.string(params, "DomainName") or "", enable_multicast=multicast,
+                             tags=tags_in(params))
     return {"Vpc": vpc_wire(created)}
 
 
@@ -43,29 +39,19 @@ def _vpc_match(item: Vpc, name: str, values: list[str]) -> bool:
 
 @vpc_action("DescribeVpcs")
 def describe_vpcs(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    items = described(
-        params,
-        vpc.vpcs,
-        _vpc_match,
-        ids="VpcIds",
-        prefix="vpc",
-        kind="VPC",
-        filter_names=("vpc-name", "vpc-id", "cidr-block", "is-default", "tag-key"),
-        prefixes=("tag:",),
-    )
+    items = described(params, vpc.vpcs, _vpc_match, ids="VpcIds", prefix="vpc", kind="VPC",
+                      filter_names=("vpc-name", "vpc-id", "cidr-block", "is-default", "tag-key"),
+                      prefixes=("tag:",))
     shown, total = paged(items, params)
     return {"TotalCount": total, "VpcSet": [vpc_wire(v) for v in shown]}
 
 
 @vpc_action("CreateSubnet")
 def create_subnet(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    subnet = vpc.create_subnet(
-        p.string(params, "VpcId", required=True) or "",
-        p.string(params, "SubnetName", required=True) or "",
-        p.string(params, "CidrBlock", required=True) or "",
-        p.string(params, "Zone", required=True) or "",
-        tags=tags_in(params),
-    )
+    subnet = vpc.create_subnet(p.string(params, "VpcId", required=True) or "",
+                               p.string(params, "SubnetName", required=True) or "",
+                               p.string(params, "CidrBlock", required=True) or "",
+                               p.string(params, "Zone", required=True) or "", tags=tags_in(params))
     return {"Subnet": subnet_wire(vpc, subnet)}
 
 
@@ -84,25 +70,9 @@ def _subnet_match(item: Subnet, name: str, values: list[str]) -> bool:
 
 @vpc_action("DescribeSubnets")
 def describe_subnets(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    items = described(
-        params,
-        vpc.subnets,
-        _subnet_match,
-        ids="SubnetIds",
-        prefix="subnet",
-        kind="subnet",
-        filter_names=(
-            "vpc-id",
-            "subnet-id",
-            "subnet-name",
-            "cidr-block",
-            "zone",
-            "is-default",
-            "route-table-id",
-            "tag-key",
-        ),
-        prefixes=("tag:",),
-    )
+    items = described(params, vpc.subnets, _subnet_match, ids="SubnetIds", prefix="subnet", kind="subnet",
+                      filter_names=("vpc-id", "subnet-id", "subnet-name", "cidr-block", "zone", "is-default",
+                                    "route-table-id", "tag-key"), prefixes=("tag:",))
     shown, total = paged(items, params)
     return {"TotalCount": total, "SubnetSet": [subnet_wire(vpc, s) for s in shown], "NextToken": ""}
 
@@ -117,16 +87,7 @@ def describe_used_ip_address(vpc: VpcBackend, params: dict[str, Any]) -> dict[st
         used = [u for u in used if (u[1] if name == "ip-addresses" else u[2]) in values]
     shown, total = paged(used, params)
     kinds = {"ins": "CVM", "eni": "ENI", "lb": "CLB", "cdb": "CDB"}
-    return {
-        "TotalCount": total,
-        "IpAddressStates": [
-            {
-                "VpcId": s.vpc_id,
-                "SubnetId": s.subnet_id,
-                "IpAddress": ip,
-                "ResourceType": kinds.get(owner.split("-")[0], ""),
-                "ResourceId": owner,
-            }
-            for s, ip, owner in shown
-        ],
-    }
+    return {"TotalCount": total,
+            "IpAddressStates": [{"VpcId": s.vpc_id, "SubnetId": s.subnet_id, "IpAddress": ip,
+                                 "ResourceType": kinds.get(owner.split("-")[0], ""), "ResourceId": owner}
+                                for s, ip, owner in shown]}

@@ -21,12 +21,9 @@ from tcremedy.emulator.services.vpc.responses.wire import policy_wire, security_
 
 @vpc_action("CreateSecurityGroup")
 def create_security_group(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    sg = vpc.create_security_group(
-        p.string(params, "GroupName", required=True) or "",
-        p.string(params, "GroupDescription", required=True) or "",
-        p.string(params, "ProjectId") or "0",
-        tags_in(params),
-    )
+    sg = vpc.create_security_group(p.string(params, "GroupName", required=True) or "",
+                                   p.string(params, "GroupDescription", required=True) or "",
+                                   p.string(params, "ProjectId") or "0", tags_in(params))
     return {"SecurityGroup": security_group_wire(sg)}
 
 
@@ -41,16 +38,9 @@ def _sg_match(item: SecurityGroup, name: str, values: list[str]) -> bool:
 
 @vpc_action("DescribeSecurityGroups")
 def describe_security_groups(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    items = described(
-        params,
-        vpc.security_groups,
-        _sg_match,
-        ids="SecurityGroupIds",
-        prefix="sg",
-        kind="security group",
-        prefixes=("tag:",),
-        filter_names=("security-group-id", "security-group-name", "project-id", "tag-key"),
-    )
+    items = described(params, vpc.security_groups, _sg_match, ids="SecurityGroupIds", prefix="sg",
+                      kind="security group", prefixes=("tag:",),
+                      filter_names=("security-group-id", "security-group-name", "project-id", "tag-key"))
     items = order(items, params, {"CreatedTime": lambda g: g.created, "UpdateTime": lambda g: g.updated})
     shown, total = paged(items, params)
     return {"SecurityGroupSet": [security_group_wire(g) for g in shown], "TotalCount": total}
@@ -64,11 +54,8 @@ def delete_security_group(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, 
 
 @vpc_action("ModifySecurityGroupAttribute")
 def modify_security_group_attribute(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    vpc.modify_security_group_attribute(
-        p.string(params, "SecurityGroupId", required=True) or "",
-        p.string(params, "GroupName"),
-        p.string(params, "GroupDescription"),
-    )
+    vpc.modify_security_group_attribute(p.string(params, "SecurityGroupId", required=True) or "",
+                                        p.string(params, "GroupName"), p.string(params, "GroupDescription"))
     return {}
 
 
@@ -81,32 +68,15 @@ def describe_security_group_association_statistics(vpc: VpcBackend, params: dict
     for sg_id in ids:
         vpc.get_security_group(sg_id)
         cvm = len(vpc.bound_instances(sg_id))
-        out.append(
-            {
-                "SecurityGroupId": sg_id,
-                "CVM": cvm,
-                "CDB": 0,
-                "ENI": 0,
-                "CLB": 0,
-                "SG": len(vpc.referencing_groups(sg_id)),
-                "InstanceStatistics": [{"InstanceType": "CVM", "InstanceCount": cvm}] if cvm else [],
-                "TotalCount": cvm,
-            }
-        )
+        out.append({"SecurityGroupId": sg_id, "CVM": cvm, "CDB": 0, "ENI": 0, "CLB": 0,
+                    "SG": len(vpc.referencing_groups(sg_id)),
+                    "InstanceStatistics": [{"InstanceType": "CVM", "InstanceCount": cvm}] if cvm else [],
+                    "TotalCount": cvm})
     return {"SecurityGroupAssociationStatisticsSet": out}
 
 
-_POLICY_FILTERS = (
-    "security-group-id",
-    "ip",
-    "address-module",
-    "service-module",
-    "protocol-type",
-    "port",
-    "poly",
-    "direction",
-    "description",
-)
+_POLICY_FILTERS = ("security-group-id", "ip", "address-module", "service-module", "protocol-type", "port",
+                   "poly", "direction", "description")
 
 
 @vpc_action("DescribeSecurityGroupPolicies")
@@ -123,11 +93,8 @@ def describe_security_group_policies(vpc: VpcBackend, params: dict[str, Any]) ->
     out: dict[str, Any] = {"Version": str(sg.version)}
     for direction in DIRECTIONS:
         rules = sg.rules(direction) if direction in directions else []
-        out[direction] = [
-            policy_wire(rule, i)
-            for i, rule in enumerate(rules)
-            if all(n == "direction" or vpc.policy_matches(rule, n, v) for n, v in flt)
-        ]
+        out[direction] = [policy_wire(rule, i) for i, rule in enumerate(rules)
+                          if all(n == "direction" or vpc.policy_matches(rule, n, v) for n, v in flt)]
     out["PolicyStatistics"] = {
         "IngressIPv4TotalCount": sum(1 for r in sg.ingress if not r.ipv6_cidr_block),
         "IngressIPv6TotalCount": sum(1 for r in sg.ingress if r.ipv6_cidr_block),

@@ -25,12 +25,8 @@ from tcremedy.emulator.services.vpc.responses.wire import (
 @vpc_action("CreateAddressTemplate")
 def create_address_template(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
     extra = p.obj_list(params, "AddressesExtra")
-    tpl = vpc.create_address_template(
-        p.string(params, "AddressTemplateName", required=True) or "",
-        p.str_list(params, "Addresses"),
-        extra,
-        tags_in(params),
-    )
+    tpl = vpc.create_address_template(p.string(params, "AddressTemplateName", required=True) or "",
+                                      p.str_list(params, "Addresses"), extra, tags_in(params))
     return {"AddressTemplate": address_template_wire(tpl)}
 
 
@@ -46,26 +42,17 @@ def _template_match(item: AddressTemplate, name: str, values: list[str]) -> bool
 def describe_address_templates(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
     flt = filters(params, ("address-template-name", "address-template-id", "address-ip"))
     items = select(vpc.address_templates.values(), flt, _template_match)
-    items = order(
-        items,
-        params,
-        {
-            "AddressTemplateId": lambda t: t.template_id,
-            "CreatedTime": lambda t: t.created,
-            "UpdateTime": lambda t: t.updated,
-        },
-    )
+    items = order(items, params, {"AddressTemplateId": lambda t: t.template_id,
+                                  "CreatedTime": lambda t: t.created, "UpdateTime": lambda t: t.updated})
     shown, total = paged(items, params)
     return {"TotalCount": total, "AddressTemplateSet": [address_template_wire(t) for t in shown]}
 
 
 @vpc_action("CreateAddressTemplateGroup")
 def create_address_template_group(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    group = vpc.create_address_template_group(
-        required(params, "AddressTemplateGroupName"),
-        p.str_list(params, "AddressTemplateIds", required=True) or [],
-        tags_in(params),
-    )
+    group = vpc.create_address_template_group(required(params, "AddressTemplateGroupName"),
+                                              p.str_list(params, "AddressTemplateIds", required=True) or [],
+                                              tags_in(params))
     return {"AddressTemplateGroup": address_template_group_wire(vpc, group)}
 
 
@@ -80,20 +67,11 @@ def _group_match(item: AddressTemplateGroup, name: str, values: list[str]) -> bo
 def describe_address_template_groups(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
     flt = filters(params, ("address-template-group-name", "address-template-group-id"))
     items = select(vpc.address_template_groups.values(), flt, _group_match)
-    items = order(
-        items,
-        params,
-        {
-            "AddressTemplateGroupId": lambda g: g.group_id,
-            "CreatedTime": lambda g: g.created,
-            "UpdateTime": lambda g: g.updated,
-        },
-    )
+    items = order(items, params, {"AddressTemplateGroupId": lambda g: g.group_id,
+                                  "CreatedTime": lambda g: g.created, "UpdateTime": lambda g: g.updated})
     shown, total = paged(items, params)
-    return {
-        "TotalCount": total,
-        "AddressTemplateGroupSet": [address_template_group_wire(vpc, g) for g in shown],
-    }
+    return {"TotalCount": total,
+            "AddressTemplateGroupSet": [address_template_group_wire(vpc, g) for g in shown]}
 
 
 # -- protocol-port templates (DescribeServiceTemplates / DescribeServiceTemplateGroups) ------------
@@ -101,12 +79,8 @@ def describe_address_template_groups(vpc: VpcBackend, params: dict[str, Any]) ->
 
 @vpc_action("CreateServiceTemplate")
 def create_service_template(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    tpl = vpc.create_service_template(
-        required(params, "ServiceTemplateName"),
-        p.str_list(params, "Services"),
-        p.obj_list(params, "ServicesExtra"),
-        tags_in(params),
-    )
+    tpl = vpc.create_service_template(required(params, "ServiceTemplateName"), p.str_list(params, "Services"),
+                                      p.obj_list(params, "ServicesExtra"), tags_in(params))
     return {"ServiceTemplate": service_template_wire(tpl)}
 
 
@@ -122,26 +96,17 @@ def _service_match(item: ServiceTemplate, name: str, values: list[str]) -> bool:
 def describe_service_templates(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
     flt = filters(params, ("service-template-name", "service-template-id", "service-port"))
     items = select(vpc.service_templates.values(), flt, _service_match)
-    items = order(
-        items,
-        params,
-        {
-            "ServiceTemplateId": lambda t: t.template_id,
-            "CreatedTime": lambda t: t.created,
-            "UpdateTime": lambda t: t.updated,
-        },
-    )
+    items = order(items, params, {"ServiceTemplateId": lambda t: t.template_id,
+                                  "CreatedTime": lambda t: t.created, "UpdateTime": lambda t: t.updated})
     shown, total = paged(items, params)
     return {"TotalCount": total, "ServiceTemplateSet": [service_template_wire(t) for t in shown]}
 
 
 @vpc_action("CreateServiceTemplateGroup")
 def create_service_template_group(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    group = vpc.create_service_template_group(
-        required(params, "ServiceTemplateGroupName"),
-        p.str_list(params, "ServiceTemplateIds", required=True) or [],
-        tags_in(params),
-    )
+    group = vpc.create_service_template_group(required(params, "ServiceTemplateGroupName"),
+                                              p.str_list(params, "ServiceTemplateIds", required=True) or [],
+                                              tags_in(params))
     return {"ServiceTemplateGroup": service_template_group_wire(vpc, group)}
 
 
@@ -157,17 +122,8 @@ def _service_group_match(item: ServiceTemplateGroup, name: str, values: list[str
 def describe_service_template_groups(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
     flt = filters(params, ("service-template-group-name", "service-template-group-id", "service-template-id"))
     items = select(vpc.service_template_groups.values(), flt, _service_group_match)
-    items = order(
-        items,
-        params,
-        {
-            "ServiceTemplateGroupId": lambda g: g.group_id,
-            "CreatedTime": lambda g: g.created,
-            "UpdateTime": lambda g: g.updated,
-        },
-    )
+    items = order(items, params, {"ServiceTemplateGroupId": lambda g: g.group_id,
+                                  "CreatedTime": lambda g: g.created, "UpdateTime": lambda g: g.updated})
     shown, total = paged(items, params)
-    return {
-        "TotalCount": total,
-        "ServiceTemplateGroupSet": [service_template_group_wire(vpc, g) for g in shown],
-    }
+    return {"TotalCount": total,
+            "ServiceTemplateGroupSet": [service_template_group_wire(vpc, g) for g in shown]}
