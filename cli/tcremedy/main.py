@@ -9,8 +9,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from typer import rich_utils
-from typer._click.exceptions import ClickException
 
 from tcremedy import __version__
 from tcremedy.commands import apply as apply_cmd
@@ -47,11 +45,11 @@ def run() -> None:
     """Console-script entry point: exit 0 ok, 1 error (bad input included), 2 drift/not compliant."""
     try:
         code = app(standalone_mode=False)
-    except ClickException as exc:  # wrong flags or values anywhere: 1, because 2 means "drift"
-        rich_utils.rich_format_error(exc)
+    except typer.TyperException as exc:  # a bad command or flag outside a command: 1 (2 means "drift")
+        typer.echo(f"error: {exc.format_message()} (see `tcremedy --help`)", err=True)
         sys.exit(1)
     except typer.Abort:
-        rich_utils.rich_abort_error()
+        typer.echo("error: aborted", err=True)
         sys.exit(1)
     except TcremedyError as exc:
         typer.echo(f"error: {exc}", err=True)

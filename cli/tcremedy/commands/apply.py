@@ -13,6 +13,19 @@ from typing import Annotated
 
 import typer
 
+from tcremedy.commands.options import (
+    APPLY,
+    BackendUrlOpt,
+    EndpointOpt,
+    InstanceOpt,
+    PolicyOpt,
+    ProfileOpt,
+    QuietOpt,
+    RegionOpt,
+    TcremedyCommand,
+    check_finite,
+    check_text,
+)
 from tcremedy.errors import TcremedyError
 
 
@@ -37,50 +50,44 @@ class _TerminalUi:
 
 def register(app: typer.Typer) -> None:
     """Add the command to the application."""
-    app.command("apply")(apply)
+    app.command("apply", cls=TcremedyCommand)(apply)
 
 
 def apply(
     plan_file: Annotated[
         Path | None,
-        typer.Argument(help="Plan file from `tcremedy plan --out` (default: plan now).", show_default=False),
+        typer.Argument(
+            metavar="PLANFILE",
+            help="Plan file from `tcremedy plan --out` (default: plan now).",
+            show_default=False,
+        ),
     ] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking for confirmation.")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", rich_help_panel=APPLY, help="Apply without asking for confirmation."),
+    ] = False,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Only fix findings with this code (repeatable).")
-    ] = None,
-    instance: Annotated[
-        list[str] | None, typer.Option("--instance", help="Only this instance id (repeatable).")
-    ] = None,
-    policy: Annotated[
-        Path | None,
+        list[str] | None,
         typer.Option(
-            "--policy", help="Policy file (default: ./policies/windows-rdp.yaml, else the packaged one)."
+            "--only",
+            metavar="CODE",
+            rich_help_panel=APPLY,
+            callback=check_text,
+            help="Only fix findings with this code (repeatable).",
         ),
     ] = None,
-    endpoint: Annotated[
-        str | None,
-        typer.Option(
-            "--endpoint",
-            help="API endpoint, e.g. http://127.0.0.1:8080 for "
-            "the local emulator (default: $TCREMEDY_ENDPOINT, else Tencent "
-            "Cloud).",
-        ),
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option("--region", help="Region (default: $TENCENTCLOUD_REGION, else ap-guangzhou)."),
-    ] = None,
-    profile: Annotated[str | None, typer.Option("--profile", help="tccli profile.")] = None,
-    backend_url: Annotated[
-        str | None,
-        typer.Option("--backend-url", help="Pulumi state backend (default: file://./.tcremedy/state)."),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    instance: InstanceOpt = None,
+    policy: PolicyOpt = None,
+    endpoint: EndpointOpt = None,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    backend_url: BackendUrlOpt = None,
+    quiet: QuietOpt = False,
     verify_connect: Annotated[
         bool,
         typer.Option(
             "--verify-connect",
+            rich_help_panel=APPLY,
             help="After the re-plan, connect over RDP to each repaired instance (as `tcremedy verify`); "
             "exit 1 unless every one connects.",
         ),
@@ -88,7 +95,13 @@ def apply(
     connect_timeout: Annotated[
         float,
         typer.Option(
-            "--connect-timeout", help="Seconds to wait for each RDP connection.", min=0.05, max=120.0
+            "--connect-timeout",
+            metavar="SECONDS",
+            rich_help_panel=APPLY,
+            help="Seconds to wait for each RDP connection.",
+            min=0.05,
+            max=120.0,
+            callback=check_finite,
         ),
     ] = 5.0,
 ) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from tcremedy.cloud.api import DEFAULT_CONCURRENCY
-from tcremedy.commands.pipeline import (
+from tcremedy.commands.options import (
     ConcurrencyOpt,
     EndpointOpt,
     FromStateOpt,
@@ -26,7 +26,9 @@ from tcremedy.commands.pipeline import (
     RegionOpt,
     SarifOpt,
     SaveStateOpt,
-    ViewFirstCommand,
+    TcremedyCommand,
+)
+from tcremedy.commands.pipeline import (
     fail,
     report,
 )
@@ -43,7 +45,7 @@ CHECK_HELP = (
 
 def register(app: typer.Typer) -> None:
     """Add the command to the application."""
-    app.command("check", cls=ViewFirstCommand, help=CHECK_HELP)(check)
+    app.command("check", cls=TcremedyCommand, help=CHECK_HELP)(check)
 
 
 def check(

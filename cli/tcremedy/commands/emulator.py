@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from tcremedy.commands.options import TcremedyCommand, check_finite, check_text
 from tcremedy.emulator.defaults import (
     DEFAULT_FLEET_SIZE,
     DEFAULT_HOST,
@@ -28,37 +29,75 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-@app.command()
+@app.command(cls=TcremedyCommand)
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = DEFAULT_HOST,
-    port: Annotated[int, typer.Option(help="TCP port; 0 picks a free one.", min=0, max=65535)] = DEFAULT_PORT,
+    host: Annotated[
+        str,
+        typer.Option(metavar="HOST", help="Address to listen on (loopback by default).", callback=check_text),
+    ] = DEFAULT_HOST,
+    port: Annotated[
+        int, typer.Option(metavar="PORT", help="TCP port; 0 picks a free one.", min=0, max=65535)
+    ] = DEFAULT_PORT,
     scenario: Annotated[
-        str | None, typer.Option(help="Shipped scenario name or a scenario YAML file.")
+        str | None,
+        typer.Option(
+            metavar="NAME|FILE", help="Shipped scenario name or a scenario YAML file.", callback=check_text
+        ),
     ] = None,
     state: Annotated[
-        Path | None, typer.Option(help="Persist the world to this JSON file (loaded if present).")
+        Path | None,
+        typer.Option(metavar="FILE", help="Persist the world to this JSON file (loaded if present)."),
     ] = None,
-    latency_ms: Annotated[float, typer.Option(help="Delay added to every API request.", min=0)] = 0.0,
+    latency_ms: Annotated[
+        float,
+        typer.Option(
+            metavar="MS", help="Delay added to every API request.", min=0, max=60_000, callback=check_finite
+        ),
+    ] = 0.0,
     throttle_rate: Annotated[
-        float, typer.Option(help="Share of requests answered RequestLimitExceeded.", min=0, max=1)
+        float,
+        typer.Option(
+            metavar="RATE",
+            help="Share of requests answered RequestLimitExceeded.",
+            min=0,
+            max=1,
+            callback=check_finite,
+        ),
     ] = 0.0,
     error_rate: Annotated[
         float,
         typer.Option(
-            help="Share of requests failed: half InternalError, half dropped connections.", min=0, max=1
+            metavar="RATE",
+            help="Share of requests failed: half InternalError, half dropped connections.",
+            min=0,
+            max=1,
+            callback=check_finite,
         ),
     ] = 0.0,
-    seed: Annotated[int, typer.Option(help="Seed for ids, generated fleets, metric noise and faults.")] = 0,
-    region: Annotated[str, typer.Option(help="Region the scenario is built in.")] = DEFAULT_REGION,
-    secret_id: Annotated[str, typer.Option(help="Accepted SecretId.")] = LOCAL_SECRET_ID,
+    seed: Annotated[
+        int, typer.Option(metavar="N", help="Seed for ids, generated fleets, metric noise and faults.")
+    ] = 0,
+    region: Annotated[
+        str, typer.Option(metavar="REGION", help="Region the scenario is built in.", callback=check_text)
+    ] = DEFAULT_REGION,
+    secret_id: Annotated[
+        str, typer.Option(metavar="ID", help="Accepted SecretId.", callback=check_text)
+    ] = LOCAL_SECRET_ID,
     secret_key: Annotated[
-        str, typer.Option(help="Accepted SecretKey.", show_default=False)
+        str, typer.Option(metavar="KEY", help="Accepted SecretKey.", show_default=False, callback=check_text)
     ] = LOCAL_SECRET_KEY,
     fleet_size: Annotated[
-        int, typer.Option(help="Instances in the `fleet` scenario.", min=1, max=MAX_FLEET_SIZE)
+        int, typer.Option(metavar="N", help="Instances in the `fleet` scenario.", min=1, max=MAX_FLEET_SIZE)
     ] = DEFAULT_FLEET_SIZE,
     transition_seconds: Annotated[
-        float, typer.Option(help="Duration of each instance state transition.", min=0)
+        float,
+        typer.Option(
+            metavar="SECONDS",
+            help="Duration of each instance state transition.",
+            min=0,
+            max=3600,
+            callback=check_finite,
+        ),
     ] = 1.0,
 ) -> None:
     """Serve Tencent Cloud API 3.0 (CVM, VPC, Monitor, TAT, CBS, Tag) on one HTTP listener.

@@ -1,5 +1,5 @@
-"""What `tcremedy plan` and `tcremedy check` share: their common options, the option-error rule,
-and the pipeline policy -> live state (cloud or file) -> diagnosis -> proposed fixes -> report.
+"""What `tcremedy plan` and `tcremedy check` share (their options live in ``commands.options``):
+the pipeline policy -> live state (cloud or file) -> diagnosis -> proposed fixes -> report.
 
 ``tcremedy apply`` reuses ``PipelineOptions``, ``run_pipeline`` and ``collect_live`` to re-read the cloud.
 """
@@ -10,12 +10,9 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
-from typer._click.core import Context
-from typer._click.exceptions import UsageError
-from typer.core import TyperCommand
 
 from tcremedy.cloud.api import DEFAULT_CONCURRENCY, CloudApi
 from tcremedy.cloud.clients import make_clients, resolve_endpoint, resolve_region
@@ -24,6 +21,7 @@ from tcremedy.cloud.collect_guest import ProbeSettings
 from tcremedy.cloud.credentials import resolve_credential
 from tcremedy.cloud.retry import CallStats
 from tcremedy.cloud.state import LiveState
+from tcremedy.commands.options import ensure_reachable
 from tcremedy.diagnose.engine import diagnose
 from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.errors import CollectionError, TcremedyError
@@ -31,74 +29,10 @@ from tcremedy.planfile import ProposedFix, propose_fixes
 from tcremedy.policy.loader import load_policy, resolve_policy_path
 from tcremedy.policy.model import Policy
 from tcremedy.policy.selector import selects
-from tcremedy.report.document import PLAN_FORMAT, dumps
+from tcremedy.report.document import dumps
 from tcremedy.report.progress import progress_for
 from tcremedy.report.sarif import sarif_document
 from tcremedy.report.views import HumanView, JsonView, write_report_file
-
-
-class ViewFirstCommand(TyperCommand):
-    """Option errors become exit code 1 (2 means "drift"), as JSON when ``--json`` was given."""
-
-    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
-        wants_json = "--json" in args
-        try:
-            return super().parse_args(ctx, args)
-        except UsageError as exc:
-            if wants_json:
-                JsonView(kind=PLAN_FORMAT).error(TcremedyError(exc.format_message()))
-            else:
-                HumanView().error(TcremedyError(f"{exc.format_message()} (see `{ctx.command_path} --help`)"))
-            ctx.exit(1)
-            raise  # unreachable: ctx.exit raises
-
-
-# ---------------------------------------------------------------- options shared by plan and check
-
-PolicyOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--policy", help="Policy file (default: ./policies/windows-rdp.yaml, else the packaged one)."
-    ),
-]
-RegionOpt = Annotated[
-    str | None, typer.Option("--region", help="Region (default: $TENCENTCLOUD_REGION, else ap-guangzhou).")
-]
-EndpointOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--endpoint",
-        help="API endpoint for every service, e.g. http://127.0.0.1:8080 for the local emulator "
-        "(default: $TCREMEDY_ENDPOINT, else Tencent Cloud).",
-    ),
-]
-ProfileOpt = Annotated[
-    str | None,
-    typer.Option("--profile", help="tccli profile (~/.tccli/NAME.credential; default $TCCLI_PROFILE)."),
-]
-InstanceOpt = Annotated[
-    list[str] | None, typer.Option("--instance", help="Only this instance id (repeatable).")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON (docs/json-schema.md).")]
-SarifOpt = Annotated[Path | None, typer.Option("--sarif", help="Also write the findings as SARIF 2.1.0.")]
-SaveStateOpt = Annotated[
-    Path | None, typer.Option("--save-state", help="Write the collected live state (JSON) for offline use.")
-]
-FromStateOpt = Annotated[
-    Path | None,
-    typer.Option("--from-state", help="Diagnose a saved live state instead of reading the cloud."),
-]
-ConcurrencyOpt = Annotated[
-    int, typer.Option("--concurrency", help="API requests in flight at most.", min=1, max=64)
-]
-NoProbeOpt = Annotated[
-    bool,
-    typer.Option(
-        "--no-guest-probe",
-        help="Do not run the read-only guest probe (TAT RunCommand); guest checks become unknown.",
-    ),
-]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no notes on stderr.")]
 
 
 @dataclass(frozen=True)
@@ -180,6 +114,7 @@ def collect_live(policy: Policy, opts: PipelineOptions) -> tuple[LiveState, Call
         )
     endpoint = resolve_endpoint(opts.endpoint)
     resolved = resolve_credential(endpoint.url, opts.profile)
+    ensure_reachable(endpoint.url)
     if (note := resolved.note(endpoint.url)) and not opts.quiet:
         print(note, file=sys.stderr)
     stats = CallStats()

@@ -17,22 +17,24 @@ from typing import Annotated
 import typer
 
 from tcremedy.cloud.api import DEFAULT_CONCURRENCY
-from tcremedy.commands.pipeline import (
+from tcremedy.commands.options import (
     ConcurrencyOpt,
     EndpointOpt,
     FromStateOpt,
     InstanceOpt,
     JsonOpt,
     NoProbeOpt,
-    PipelineOptions,
-    PipelineResult,
     PolicyOpt,
     ProfileOpt,
     QuietOpt,
     RegionOpt,
     SarifOpt,
     SaveStateOpt,
-    ViewFirstCommand,
+    TcremedyCommand,
+)
+from tcremedy.commands.pipeline import (
+    PipelineOptions,
+    PipelineResult,
     collect_live,
     fail,
     report,
@@ -55,7 +57,7 @@ PLAN_HELP = (
 
 def register(app: typer.Typer) -> None:
     """Add the command to the application."""
-    app.command("plan", cls=ViewFirstCommand, help=PLAN_HELP)(plan)
+    app.command("plan", cls=TcremedyCommand, help=PLAN_HELP)(plan)
 
 
 def plan(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from tcremedy.commands.options import TcremedyCommand
+
 app = typer.Typer(help="Policy files: their JSON Schema.", no_args_is_help=True)
 
 
-@app.command("schema")
+@app.command("schema", cls=TcremedyCommand)
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of a policy file, generated from the loader's model."""
     import json

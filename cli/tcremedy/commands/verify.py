@@ -14,18 +14,21 @@ from typing import Annotated
 import typer
 
 from tcremedy.cloud.api import DEFAULT_CONCURRENCY
-from tcremedy.commands.pipeline import (
+from tcremedy.commands.options import (
     ConcurrencyOpt,
     EndpointOpt,
     InstanceOpt,
     JsonOpt,
     NoProbeOpt,
-    PipelineOptions,
     PolicyOpt,
     ProfileOpt,
     QuietOpt,
     RegionOpt,
-    ViewFirstCommand,
+    TcremedyCommand,
+    check_finite,
+)
+from tcremedy.commands.pipeline import (
+    PipelineOptions,
     run_pipeline,
 )
 from tcremedy.errors import TcremedyError
@@ -46,14 +49,19 @@ VERIFY_HELP = (
 TimeoutOpt = Annotated[
     float,
     typer.Option(
-        "--timeout", help="Seconds to wait for each connection and its answer.", min=0.05, max=120.0
+        "--timeout",
+        metavar="SECONDS",
+        help="Seconds to wait for each connection and its answer.",
+        min=0.05,
+        max=120.0,
+        callback=check_finite,
     ),
 ]
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to the application."""
-    app.command("verify", cls=ViewFirstCommand, help=VERIFY_HELP)(verify)
+    app.command("verify", cls=TcremedyCommand, help=VERIFY_HELP)(verify)
 
 
 def verify(

@@ -1,0 +1,289 @@
+"""Every command-line option, defined once, and the one rule for bad flags.
+
+Commands declare their parameters with the ``...Opt`` aliases below, so `plan`, `check` and
+`apply` share one definition (help, metavar, panel, environment default, validation) of each.
+Values are validated where they are parsed, by callbacks that name the option (and the
+environment variable when the value came from there). ``TcremedyCommand`` turns every
+usage error into one line, ``error: ... (see `tcremedy plan --help`)``, exit 1 (2 means
+"drift"), as JSON when ``--json`` was given, and refuses a value-taking option whose value is
+another option (``plan --endpoint --json`` must not use ``--json`` as the endpoint).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import typer
+from typer.core import TyperCommand
+
+from tcremedy.errors import CollectionError, TcremedyError
+
+ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
+REGION_ENV = "TENCENTCLOUD_REGION"
+PROFILE_ENV = "TCCLI_PROFILE"
+BACKEND_SCHEMES = ("file", "s3", "gs", "azblob", "https", "http")  # Pulumi's state backends
+
+# Help panels.
+INPUT = "Input"
+CLOUD = "Cloud"
+OUTPUT = "Output"
+APPLY = "Apply"
+SERVE = "Emulator"
+
+
+class TcremedyCommand(TyperCommand):
+    """A command whose usage errors are one line (JSON with ``--json``) and exit 1."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        wants_json = "--json" in args
+        try:
+            self._refuse_swallowed_flags(args)
+            return super().parse_args(ctx, args)
+        except typer.TyperException as exc:
+            usage_error(ctx, exc.format_message(), wants_json)
+            raise  # unreachable: usage_error exits
+
+    def _refuse_swallowed_flags(self, args: list[str]) -> None:
+        names: set[str] = {"--help"}
+        takes_value: set[str] = set()
+        for param in self.params:
+            opts = [*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())]
+            names.update(o for o in opts if o.startswith("-"))
+            if param.param_type_name == "option" and not getattr(param, "is_flag", False):
+                takes_value.update(o for o in opts if o.startswith("-"))
+        for i, token in enumerate(args[:-1]):
+            if token == "--":
+                return
+            if token in takes_value and args[i + 1].split("=", 1)[0] in names:
+                raise typer.TyperException(f"option {token} needs a value, but got the option {args[i + 1]}")
+
+
+def usage_error(ctx: typer.Context, message: str, wants_json: bool = False) -> None:
+    """Print a usage error in the command's style and exit 1."""
+    if wants_json:
+        from tcremedy.report.document import PLAN_FORMAT
+        from tcremedy.report.views import JsonView
+
+        JsonView(kind=PLAN_FORMAT).error(TcremedyError(message))
+    else:
+        typer.echo(f"error: {message} (see `{ctx.command_path} --help`)", err=True)
+    ctx.exit(1)
+
+
+def _source_hint(ctx: typer.Context, param: Any) -> str:
+    """``'--endpoint'``, or ``'--endpoint' (from $TCREMEDY_ENDPOINT)`` for an environment value."""
+    hint = f"'{param.opts[0]}'"
+    source = ctx.get_parameter_source(param.name)
+    if source is not None and source.name == "ENVIRONMENT" and param.envvar:
+        hint += f" (from ${param.envvar})"
+    return hint
+
+
+def _bad(ctx: typer.Context, param: Any, message: str) -> typer.BadParameter:
+    return typer.BadParameter(message, ctx=ctx, param=param, param_hint=_source_hint(ctx, param))
+
+
+def check_endpoint(ctx: typer.Context, param: Any, value: str | None) -> str | None:
+    """An endpoint is ``http(s)://host[:port]`` (or ``host:port``); refused otherwise."""
+    if value is None or not value.strip():
+        return None
+    from tcremedy.cloud.clients import parse_endpoint
+
+    try:
+        urlsplit(value if "://" in value else f"//{value}").port  # noqa: B018 - raises on a bad URL
+        parse_endpoint(value)
+    except (ValueError, CollectionError) as exc:
+        detail = str(exc).split(": ", 1)[-1] if isinstance(exc, CollectionError) else str(exc)
+        raise _bad(ctx, param, f"{value!r} is not an endpoint URL ({detail})") from None
+    return value
+
+
+def check_backend_url(ctx: typer.Context, param: Any, value: str | None) -> str | None:
+    """A Pulumi state backend URL; a ``file://`` one must name a directory tcremedy can create."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        raise _bad(ctx, param, f"{value!r} is not a URL ({exc})") from None
+    if parts.scheme not in BACKEND_SCHEMES:
+        raise _bad(
+            ctx,
+            param,
+            f"{value!r} is not a Pulumi backend URL; expected file:///abs/dir, s3://, gs://, azblob://",
+        )
+    if parts.scheme != "file":
+        if not parts.netloc:
+            raise _bad(ctx, param, f"{value!r} names no bucket or host")
+        return value
+    if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+        raise _bad(
+            ctx, param, f"{value!r}: expected an absolute directory, e.g. file:///home/me/.tcremedy/state"
+        )
+    directory = Path(parts.path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _bad(ctx, param, f"cannot create the directory {directory} ({exc.strerror})") from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise _bad(ctx, param, f"the directory {directory} is not writable")
+    return value
+
+
+def check_finite(ctx: typer.Context, param: Any, value: float | None) -> float | None:
+    """Refuse nan and inf (click's ranges let nan through: every comparison with it is false)."""
+    if value is not None and not math.isfinite(value):
+        raise _bad(ctx, param, f"{value} is not a finite number")
+    return value
+
+
+def check_text(ctx: typer.Context, param: Any, value: Any) -> Any:
+    """Plain one-line text: no control characters, at most 255 characters."""
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        if isinstance(item, str) and (len(item) > 255 or any(ord(c) < 32 or ord(c) == 127 for c in item)):
+            raise _bad(ctx, param, f"{item[:40]!r}: expected plain text of at most 255 characters")
+    return value
+
+
+def ensure_reachable(url: str, label: str = "--endpoint") -> None:
+    """Fail fast, in one line, when nothing listens at an explicit endpoint (before any retrying).
+
+    Skipped for Tencent Cloud's own hosts (``url == ""``) and when a proxy is configured.
+    """
+    if not url or any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")):
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=5):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise CollectionError(f"{label} {url}: cannot connect ({reason}); is the endpoint running?") from None
+
+
+# ---------------------------------------------------------------- options of plan, check and apply
+
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        metavar="FILE",
+        rich_help_panel=INPUT,
+        help="Policy file (default: ./policies/windows-rdp.yaml, else the packaged one).",
+    ),
+]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        envvar=REGION_ENV,
+        show_envvar=True,
+        rich_help_panel=CLOUD,
+        callback=check_text,
+        help="Region (default: ap-guangzhou).",
+    ),
+]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint",
+        metavar="URL",
+        envvar=ENDPOINT_ENV,
+        show_envvar=True,
+        rich_help_panel=CLOUD,
+        callback=check_endpoint,
+        help="API endpoint for every service, e.g. http://127.0.0.1:8080 for the local emulator "
+        "(default: Tencent Cloud).",
+    ),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        metavar="NAME",
+        envvar=PROFILE_ENV,
+        show_envvar=True,
+        rich_help_panel=CLOUD,
+        callback=check_text,
+        help="tccli profile (~/.tccli/NAME.credential).",
+    ),
+]
+InstanceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--instance",
+        metavar="ID",
+        rich_help_panel=INPUT,
+        callback=check_text,
+        help="Only this instance id (repeatable).",
+    ),
+]
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", rich_help_panel=OUTPUT, help="Print the report as JSON (docs/json-schema.md)."),
+]
+SarifOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--sarif", metavar="FILE", rich_help_panel=OUTPUT, help="Also write the findings as SARIF 2.1.0."
+    ),
+]
+SaveStateOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--save-state",
+        metavar="FILE",
+        rich_help_panel=OUTPUT,
+        help="Write the collected live state (JSON) for offline use.",
+    ),
+]
+FromStateOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--from-state",
+        metavar="FILE",
+        rich_help_panel=INPUT,
+        help="Diagnose a saved live state instead of reading the cloud.",
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        metavar="N",
+        rich_help_panel=CLOUD,
+        help="API requests in flight at most.",
+        min=1,
+        max=64,
+    ),
+]
+NoProbeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-guest-probe",
+        rich_help_panel=CLOUD,
+        help="Do not run the read-only guest probe (TAT RunCommand); guest checks become unknown.",
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", rich_help_panel=OUTPUT, help="No progress bar and no notes on stderr."),
+]
+BackendUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--backend-url",
+        metavar="URL",
+        rich_help_panel=APPLY,
+        callback=check_backend_url,
+        help="Pulumi state backend (default: file://./.tcremedy/state, made absolute).",
+    ),
+]
