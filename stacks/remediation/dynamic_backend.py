@@ -98,7 +98,8 @@ class SdkDynamicBackend:
                 props["password"] = pulumi.Output.secret(self._passwords.get(instance_id, ""))
             if res.kind == "guest_fix":
                 props["digest"] = script_digest(props["script"], props.get("port"))
-            # Instance actions run after the instance's other fixes: start before guest fixes.
-            opts = pulumi.ResourceOptions(depends_on=[m for m in made if isinstance(m, InstanceRunning)])
+            # One after the other in KIND_ORDER: a guest fix only once the instance is started, its
+            # password reset and reboot are done (each of those waits until it is RUNNING again).
+            opts = pulumi.ResourceOptions(depends_on=list(made))
             made.append(INSTANCE_CLASSES[res.kind](res.key, props, opts))
         return made

@@ -4,6 +4,34 @@ The program declares the union of this run's fixes and earlier fixes the policy 
 (computed by ``tcremedy.remediate.planner.program_resources``) and exports that list as
 ``RECORD_OUTPUT``, so the next run knows what tcremedy created before. Secrets (new passwords) are
 never part of the record.
+
+One behaviour, two backends (``provider`` = pulumi-tencentcloud resources, ``sdk`` = dynamic
+resources over tencentcloud-sdk-python); what each fix does on both:
+
+* sg_allow_rdp: an ACCEPT for exactly the admin CIDR and port at index 0 of the first group.
+  provider: ``security.GroupRule``, replaced (deleted first) when its trigger changes, i.e. when
+  diagnosis sees it blocked again (a DROP added above it); sdk: inserted, moved to the top when a
+  DROP shadows it. An identical admin rule under a DROP: sdk moves it up keeping its description;
+  provider: the rule cannot be created twice (DuplicatePolicy), see the apply output.
+* acl_allow_rdp: tcremedy's entries on top of the subnet ACL's direction, every other entry kept.
+  provider: the adopted ``vpc.Acl``'s lists exactly as its Read renders them (upper-cased, default
+  entries left out); sdk: the same list through ModifyNetworkAclEntries. An ACL with an entry the
+  provider cannot carry (IPv6, '#' in a description) is a manual step on both.
+* raise_bandwidth: public bandwidth raised to the target; both only for the charge types
+  TRAFFIC_POSTPAID_BY_HOUR, BANDWIDTH_POSTPAID_BY_HOUR, BANDWIDTH_PACKAGE (others: a manual step).
+* start_instance: StartInstances, then RUNNING. provider: the adopted Instance's ``running_flag``.
+* reset_password: ResetInstancesPassword with ForceStop; RUNNING afterwards on both (provider: the
+  adopted Instance's secret ``password``, and apply starts the instance if the provider left it
+  stopped); a finding seen open again resets again on both (a new trigger; provider: the recorded
+  password is forgotten so the same value is set again).
+* reboot_instance: RebootInstances once per trigger; the instance's guest fixes run only after it
+  is RUNNING again (provider: ``cvm.RebootInstance`` returns at once, so the guest fixes wait for
+  RUNNING and the agent Online).
+* guest fixes: the script through TAT RunCommand as System in the TAT Windows working directory,
+  once per trigger; the step fails with the script's own error output unless every task ends
+  SUCCESS (sdk: inside the update; provider: ``apply`` waits for the invocation's tasks).
+* verification (apply): waits for each step's effect (RUNNING, agent Online, invocation finished)
+  with a bounded timeout naming the step, then re-reads the cloud.
 """
 
 from __future__ import annotations
@@ -72,6 +100,8 @@ def build_program(resources: Sequence[FixResource], backend: ResourceBackend) ->
             backend.network_acl_entries(acl_id, entries)
         for instance_id, fixes in sorted(group_by_instance(resources).items()):
             backend.instance_fixes(instance_id, fixes)
+        for name, value in (getattr(backend, "exports", None) or {}).items():
+            pulumi.export(name, value)
         pulumi.export(RECORD_OUTPUT, [to_data(r) for r in resources])
         pulumi.export(PATH_OUTPUT, backend.path)
 

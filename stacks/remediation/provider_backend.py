@@ -1,11 +1,15 @@
 """TencentCloudProviderBackend: the fixes as pulumi-tencentcloud resources (the production path).
 
 * ``sg_rule``  -> ``tencentcloud.security.GroupRule`` at ``policy_index`` 0 (above any DROP) for
-  exactly the policy's CIDR and port;
+  exactly the policy's CIDR and port. Every field is ForceNew and the provider's Read matches the
+  rule by fields, never by position, so a DROP added later above it is no drift to the provider:
+  the rule's ``trigger`` (a new one each time diagnosis sees the rule blocked) replaces it, deleting
+  first (``delete_before_replace``: the API refuses a duplicate);
 * ``acl_entry`` -> the subnet's ``tencentcloud.vpc.Acl`` ADOPTED with ``import_`` (``protect``,
   ``retain_on_delete``, name/VPC/tags ignored): only its ``ingresses``/``egresses`` lists are managed,
-  declared as the live entries in order with tcremedy's on top (``acl_entries.declared``); entries
-  tcremedy made that the policy no longer wants are left out, every other entry stays;
+  declared exactly as the provider's Read renders them (``acl_read_text``: each whole entry string
+  upper-cased, default entries left out) with tcremedy's on top; entries tcremedy made that the
+  policy no longer wants are left out, every other entry stays;
 * instance settings -> the affected ``tencentcloud.instance.Instance`` ADOPTED with ``import_``:
   required inputs come from the live state, every property except the managed ones
   (``internet_max_bandwidth_out``, ``running_flag``, ``password``) is in ``ignore_changes``, and it is
@@ -13,28 +17,34 @@
   delete the instance;
 * ``reboot`` -> ``tencentcloud.cvm.RebootInstance`` (only planned when the policy allows it);
 * ``password`` -> the adopted instance's ``password`` input, as a Pulumi secret;
-* ``guest_fix`` -> ``tencentcloud.tat.InvocationCommandAttachment`` running the guest fix script.
+* ``guest_fix`` -> ``tencentcloud.tat.InvocationCommandAttachment`` running the guest fix script in
+  the Windows working directory as System (both declared, so the provider's Read, which sets them,
+  finds nothing to replace), only once the instance is RUNNING with its agent Online after the
+  instance's other steps (``ready``); its invocation id is exported (``INVOCATIONS_OUTPUT``) so
+  ``apply`` waits for the tasks and fails the step with the script's output.
 
-Credentials and region reach the default provider through the engine's environment
-(``TENCENTCLOUD_SECRET_ID`` / ``_SECRET_KEY`` / ``_REGION``), never through state.
+Credentials and region reach the provider through its own configuration
+(``tencentcloud:secretId``/``secretKey``/``securityToken`` as Pulumi secrets, ``region``), set by
+``apply`` (``tcremedy.remediate.provider_config``), never through the environment or resource inputs.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
 
 from tcremedy.cloud.state import Instance, LiveState, NetworkAclEntry
-from tcremedy.guest.fixes import COMMAND_NAME_PREFIX, encoded_script, script_digest
+from tcremedy.guest.fixes import COMMAND_NAME_PREFIX, RUN_AS, WORKING_DIRECTORY, encoded_script, script_digest
 from tcremedy.remediate.acl_entries import WantedEntry, declared, identical
 from tcremedy.remediate.planner import FixResource
 from tcremedy.remediate.rule_match import owned
 
 PATH = "tencentcloud-provider"
+INVOCATIONS_OUTPUT = "guestInvocations"  # guest fix key -> "<invocation id>#<instance id>"
 MANAGED = ("internet_max_bandwidth_out", "running_flag", "password")
 INSTANCE_INPUTS: tuple[str, ...] = tuple(
     p for p in inspect.signature(tencentcloud.instance.InstanceArgs.__init__).parameters if p != "__self__"
@@ -63,10 +73,20 @@ def adopted_inputs(inst: Instance) -> dict[str, Any]:
 class TencentCloudProviderBackend:
     path = PATH
 
-    def __init__(self, state: LiveState, region: str, passwords: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        state: LiveState,
+        region: str,
+        passwords: Mapping[str, str] | None = None,
+        ready: Callable[[str, str], None] | None = None,
+    ) -> None:
+        """``ready(instance_id, step)`` blocks until the instance can take a guest fix (RUNNING,
+        agent Online) or raises naming ``step``; it is never called in a preview."""
         self._state = state
         self._region = region
         self._passwords = dict(passwords or {})
+        self._ready = ready
+        self.exports: dict[str, Any] = {INVOCATIONS_OUTPUT: {}}
 
     def security_group_rule(self, res: FixResource, after: pulumi.Resource | None = None) -> pulumi.Resource:
         p = res.params
@@ -80,14 +100,18 @@ class TencentCloudProviderBackend:
             policy=p["action"],
             policy_index=int(p.get("policy_index", 0)),
             description=p.get("description"),
-            opts=pulumi.ResourceOptions(depends_on=[after] if after is not None else []),
+            opts=pulumi.ResourceOptions(
+                depends_on=[after] if after is not None else [],
+                delete_before_replace=True,
+                replacement_trigger=str(p.get("trigger", "")),
+            ),
         )
 
     def network_acl_entries(self, acl_id: str, entries: Sequence[FixResource]) -> list[pulumi.Resource]:
         acl = self._state.network_acls[acl_id]
         lists: dict[str, list[str]] = {}
         for direction, live in (("ingress", acl.ingress), ("egress", acl.egress)):
-            wanted = [  # the provider documents upper-case descriptions; ownership ignores case
+            wanted = [  # Read upper-cases descriptions: ownership ignores case
                 WantedEntry.from_params(
                     {**r.params, "description": str(r.params.get("description", "")).upper()}
                 )
@@ -95,7 +119,7 @@ class TencentCloudProviderBackend:
                 if r.params["direction"] == direction
             ]
             kept = [e for e in live if not owned(e.description) or any(identical(e, w) for w in wanted)]
-            lists[direction] = [acl_rule_text(e) for e in declared(kept, wanted)]
+            lists[direction] = [acl_read_text(e) for e in declared(kept, wanted) if not read_drops(e)]
         adopted = tencentcloud.vpc.Acl(
             f"network-acl-{acl_id}",
             vpc_id=acl.vpc_id,
@@ -133,8 +157,8 @@ class TencentCloudProviderBackend:
             ),
         )
         made: list[pulumi.Resource] = [adopted]
-        for res in sorted(fixes, key=lambda r: r.key):
-            after = pulumi.ResourceOptions(depends_on=[adopted], replacement_trigger=_trigger(res))
+        for res in sorted(fixes, key=lambda r: (r.kind != "reboot", r.key)):  # reboots first
+            after = pulumi.ResourceOptions(depends_on=list(made), replacement_trigger=_trigger(res))
             if res.kind == "reboot":
                 made.append(
                     tencentcloud.cvm.RebootInstance(
@@ -143,27 +167,54 @@ class TencentCloudProviderBackend:
                 )
             elif res.kind == "guest_fix":
                 name, port = res.params["script"], res.params.get("port")
-                made.append(
-                    tencentcloud.tat.InvocationCommandAttachment(
-                        res.key,
-                        instance_id=instance_id,
-                        content=encoded_script(name, port),
-                        command_type="POWERSHELL",
-                        command_name=f"{COMMAND_NAME_PREFIX}{name}",
-                        timeout=120,
-                        opts=after,
-                    )
+                fix = tencentcloud.tat.InvocationCommandAttachment(
+                    res.key,
+                    instance_id=self._gate(instance_id, res.key, made),
+                    content=encoded_script(name, port),
+                    command_type="POWERSHELL",
+                    command_name=f"{COMMAND_NAME_PREFIX}{name}",
+                    working_directory=WORKING_DIRECTORY,
+                    username=RUN_AS,
+                    timeout=120,
+                    opts=after,
                 )
+                self.exports[INVOCATIONS_OUTPUT][res.key] = fix.id
+                made.append(fix)
         return made
 
+    def _gate(self, instance_id: str, step: str, before: Sequence[pulumi.Resource]) -> pulumi.Output[str]:
+        """The instance id, once the steps ``before`` are done and the guest can take a fix."""
 
-def acl_rule_text(entry: NetworkAclEntry) -> str:
-    """``ACTION#CIDR#PORT#PROTOCOL[#DESCRIPTION]``, the provider's entry format ('#' cannot be in a field)."""
-    port = entry.port if entry.protocol.upper() in ("TCP", "UDP") and entry.port else "ALL"
-    fields = [entry.action.upper(), entry.cidr_block or entry.ipv6_cidr_block, port, entry.protocol.upper()]
+        def wait(_: object) -> str:
+            if self._ready is not None and not pulumi.runtime.is_dry_run():
+                self._ready(instance_id, step)
+            return instance_id
+
+        ids = [r.id for r in before if isinstance(r, pulumi.CustomResource)]
+        return pulumi.Output.all(*ids).apply(wait)
+
+
+def read_drops(entry: NetworkAclEntry) -> bool:
+    """The provider's Read leaves out what ``CheckIfDefaultRule`` calls default (vpc/resource_tc_vpc_acl.go
+    ~l.406-421): all/0.0.0.0/0/DROP and all/::/0/ACCEPT (the API's "all"/"Drop"/"Accept", here
+    upper-cased by collection) -- an admin's explicit deny-all too."""
+    everything = entry.protocol.upper() == "ALL"
+    ipv4_drop = entry.cidr_block == "0.0.0.0/0" and entry.action.upper() == "DROP"
+    ipv6_accept = entry.ipv6_cidr_block == "::/0" and entry.action.upper() == "ACCEPT"
+    return everything and (ipv4_drop or ipv6_accept)
+
+
+def acl_read_text(entry: NetworkAclEntry) -> str:
+    """The entry exactly as the provider's Read renders it (resource_tc_vpc_acl.go ~l.160-270):
+    ``ACTION#CIDR#PORT#PROTOCOL[#DESCRIPTION]``, an empty port as ALL, the whole string upper-cased.
+    Entries it cannot round-trip (IPv6: Read gives an empty CIDR; a '#' in the description) are
+    manual steps (``tcremedy.remediate.acl_entries.provider_cannot_write``), never declared."""
+    if entry.ipv6_cidr_block or "#" in entry.description:
+        raise ValueError(f"ACL entry {entry} cannot be written through the provider's entry format")
+    fields = [entry.action, entry.cidr_block, entry.port or "ALL", entry.protocol]
     if entry.description:
-        fields.append(entry.description.replace("#", " "))
-    return "#".join(fields)
+        fields.append(entry.description)
+    return "#".join(fields).upper()
 
 
 def _trigger(res: FixResource) -> str:

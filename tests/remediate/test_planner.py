@@ -270,3 +270,29 @@ def test_acl_entries_stay_while_the_policy_wants_them_and_go_when_it_does_not():
     moved = replace(POLICY, rdp=replace(POLICY.rdp, port=3390))
     assert [r.params["direction"] for r in program_resources(empty, made, moved, state)] == ["egress"] * 2
     assert program_resources(empty, made, POLICY, replace(state, network_acls={})) == ()  # the ACL is gone
+
+
+# ---------------------------------------------------------------- issue 8: what the provider cannot do
+
+
+def test_bandwidth_on_a_charge_type_the_provider_cannot_adjust_is_a_manual_step_naming_it():
+    """pulumi-tencentcloud's Update refuses any charge type but the three it adjusts: a manual step
+    on both paths, naming the charge type (an empty one too)."""
+    for charge in ("BANDWIDTH_POSTPAID_BY_MONTH", ""):
+        inst = replace(INST, internet_max_bandwidth_out=0, internet_charge_type=charge)
+        plan = plan_fixes(POLICY, replace(STATE, instances={IID: inst}), _fleet(_finding("BANDWIDTH_ZERO")))
+        assert not plan.automatic
+        assert (charge or "none reported") in plan.manual[0].manual and "console" in plan.manual[0].manual
+    for charge in ("TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR", "BANDWIDTH_PACKAGE"):
+        inst = replace(INST, internet_max_bandwidth_out=0, internet_charge_type=charge)
+        plan = plan_fixes(POLICY, replace(STATE, instances={IID: inst}), _fleet(_finding("BANDWIDTH_ZERO")))
+        assert plan.automatic[0].resource.kind == "bandwidth"
+
+
+def test_an_acl_with_an_ipv6_entry_is_a_manual_step_never_rewritten():
+    """The provider's entry format has one IPv4 CIDR: an IPv6 entry would be lost by the rewrite."""
+    v6 = NetworkAclEntry("TCP", "22", "ACCEPT", ipv6_cidr_block="2001:db8::/32", description="ssh v6")
+    state = _acl_state([v6, _e("DROP", "ALL", "0.0.0.0/0", "ALL")], [])
+    plan = _acl_plan(POLICY, state)
+    assert not plan.automatic and plan.manual
+    assert "2001:db8::/32" in plan.manual[0].manual and "console" in plan.manual[0].manual

@@ -101,6 +101,7 @@ RESOURCES = (
             "policy_index": 0,
             "region": "ap-guangzhou",
             "description": "tcremedy: RDP from x",
+            "trigger": "SG@t1",
         },
     ),
     *(
@@ -228,7 +229,7 @@ def test_acl_is_adopted_protected_and_only_its_entry_lists_are_declared(register
     assert (inputs["vpcId"], inputs["name"]) == ("vpc-1", "app-acl")  # as they are live
     assert inputs["ingresses"] == [
         "ACCEPT#203.0.113.0/24#3389#TCP#TCREMEDY: INGRESS 203.0.113.0/24",
-        "DROP#0.0.0.0/0#3389#TCP#no rdp",
+        "DROP#0.0.0.0/0#3389#TCP#NO RDP",  # as the provider's Read renders it: upper-cased whole
         "ACCEPT#0.0.0.0/0#ALL#ALL",
     ]
     assert inputs["egresses"] == [
@@ -239,3 +240,22 @@ def test_acl_is_adopted_protected_and_only_its_entry_lists_are_declared(register
     from tcremedy.policy.loader import load_policy, packaged_default_policy
 
     assert declared_violations(load_policy(packaged_default_policy()), req.type, inputs) == []
+
+
+def test_guest_fix_runs_in_the_windows_working_directory_as_system_after_the_reboot(registered):
+    """Issue 8 item 1: the attachment's working_directory defaults to /root; the provider's Read sets
+    working_directory and username from DescribeInvocations (ForceNew), so both are declared as TAT
+    reports them on Windows, or the second apply would replace (re-run) the script."""
+    guest = registered[f"guest-enable-rdp-{IID}"]
+    inputs = _inputs(guest)
+    assert inputs["workingDirectory"] == r"C:\Program Files\qcloud\tat_agent\workdir"
+    assert inputs["username"] == "System"
+    assert any(dep.endswith(f"RebootInstance::reboot-{IID}") for dep in guest.dependencies)
+
+
+def test_a_rule_is_replaced_deleting_first_when_seen_blocked_again(registered):
+    """Issue 8 item 5: every GroupRule field is ForceNew and the API refuses a duplicate, so a
+    replacement deletes first; a new trigger (the rule seen blocked again) re-inserts it on top."""
+    req = registered["sg-rule-sg-first-203-0-113-0-24-tcp-3389"]
+    assert req.deleteBeforeReplace is True
+    assert req.replacement_trigger.string_value == "SG@t1"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -46,6 +46,14 @@ class _TerminalUi:
         if not stdin_is_terminal():
             return None
         return typer.confirm(question, default=False)
+
+
+def _check_path(ctx: typer.Context, param: Any, value: str) -> str:
+    from tcremedy.remediate.paths import PATH_CHOICES
+
+    if value not in PATH_CHOICES:
+        raise typer.BadParameter(f"{value!r}: expected one of {', '.join(PATH_CHOICES)}", ctx=ctx, param=param)
+    return value
 
 
 def register(app: typer.Typer) -> None:
@@ -104,6 +112,17 @@ def apply(
             callback=check_finite,
         ),
     ] = 5.0,
+    path: Annotated[
+        str,
+        typer.Option(
+            "--path",
+            metavar="auto|provider|sdk-dynamic",
+            rich_help_panel=APPLY,
+            callback=_check_path,
+            help="Remediation path: auto (the tencentcloud plugin against Tencent Cloud, else sdk-dynamic), "
+            "provider (force the pulumi-tencentcloud resources; fails without the plugin), sdk-dynamic.",
+        ),
+    ] = "auto",
 ) -> None:
     """Repair the causes found by `tcremedy plan` as code, through Pulumi, then verify."""
     from tcremedy.remediate.apply import ApplyOptions, run_apply
@@ -122,6 +141,7 @@ def apply(
         quiet=quiet,
         verify_connect=verify_connect,
         connect_timeout=connect_timeout,
+        path=path,
     )
     try:
         outcome = run_apply(opts, ui, progress=lambda op, name, _t: ui.say(f"  {op}: {name}"))

@@ -23,6 +23,12 @@ FIX_NAMES: tuple[str, ...] = (
 )
 PORT_FIXES = frozenset({"align-rdp-port", "allow-rdp-firewall"})
 COMMAND_NAME_PREFIX = "tcremedy-fix-"
+# Where and as whom TAT runs the fixes, said explicitly on both paths: the pulumi-tencentcloud
+# attachment defaults working_directory to "/root" whatever the command type
+# (tat/resource_tc_tat_invocation_command_attachment.go ~l.62-66); TAT's Windows default is this
+# directory and the System user (TAT RunCommand reference: WorkingDirectory, Username).
+WORKING_DIRECTORY = r"C:\Program Files\qcloud\tat_agent\workdir"
+RUN_AS = "System"
 
 
 def fix_marker(name: str) -> str:

@@ -124,3 +124,22 @@ def declared(
     for want in wanted:
         out = ensure(out, want).entries or out
     return out
+
+
+def provider_cannot_write(ingress: Sequence[NetworkAclEntry], egress: Sequence[NetworkAclEntry]) -> str:
+    """Why the ACL's entries cannot be rewritten through pulumi-tencentcloud's ``vpc.Acl`` ("" if they can).
+
+    Its entry format ``ACTION#CIDR#PORT#PROTOCOL[#DESCRIPTION]`` has one IPv4 CIDR field: Read renders
+    an IPv6 entry with an empty CIDR and Update always sends ``CidrBlock``
+    (services/vpc/resource_tc_vpc_acl.go, service_tencentcloud_vpc.go ``parseACLRule``,
+    ``ModifyNetWorkAclRules``), and a '#' in a description splits the entry. Rewriting such an ACL
+    would lose or break those entries, so the fix is a manual step on both paths.
+    """
+    for direction, entries in (("inbound", ingress), ("outbound", egress)):
+        for entry in entries:
+            if entry.ipv6_cidr_block:
+                what = f"{entry.action} {entry.protocol}"
+                return f"its {direction} entry for IPv6 {entry.ipv6_cidr_block} ({what})"
+            if "#" in entry.description:
+                return f"its {direction} entry described {entry.description!r} (a '#' in it)"
+    return ""

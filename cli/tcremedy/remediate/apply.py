@@ -24,9 +24,11 @@ from tcremedy.errors import GuardrailViolation, PlanFileError, TcremedyError
 from tcremedy.planfile import PlanFile, read_planfile, sha256_text
 from tcremedy.policy.model import Policy
 from tcremedy.remediate import console
+from tcremedy.remediate.effects import await_effects, cloud_api, instance_ready
 from tcremedy.remediate.engine import locate_engine
 from tcremedy.remediate.guardrails import StepOp, changes, violations
 from tcremedy.remediate.paths import (
+    PATH_CHOICES,
     PROVIDER_PATH,
     PathChoice,
     choose_path,
@@ -34,6 +36,7 @@ from tcremedy.remediate.paths import (
     load_remediation,
 )
 from tcremedy.remediate.planner import FixPlan, FixResource, FixStep, plan_fixes, program_resources
+from tcremedy.remediate.provider_config import provider_config, provider_env
 from tcremedy.serde import from_data
 from tcremedy.verify.outcome import VerifyReport, verify_fleet
 
@@ -80,6 +83,7 @@ class ApplyOptions:
     quiet: bool = False
     verify_connect: bool = False  # after the re-plan, an RDP handshake to each repaired instance
     connect_timeout: float = 5.0
+    path: str = "auto"  # --path: auto | provider | sdk-dynamic
 
 
 @dataclass(frozen=True)
@@ -217,8 +221,11 @@ def _from_planfile(opts: ApplyOptions, ui: Ui) -> Context:
 # ---------------------------------------------------------------- the engine side
 
 
-def _engine_env(ctx: Context, cred: ResolvedCredential) -> dict[str, str]:
-    """Credentials and endpoint for the engine's processes: environment only, never state."""
+def _engine_env(ctx: Context, cred: ResolvedCredential, path: str) -> dict[str, str]:
+    """The engine's environment. The SDK path's dynamic providers read credentials from it; the
+    provider path gets them through the provider's own configuration (``provider_config``)."""
+    if path == PROVIDER_PATH:
+        return {"NO_PROXY": "127.0.0.1,localhost", **provider_env(ctx.endpoint_url)}
     creds = cred.credential
     env = {
         "TENCENTCLOUD_SECRET_ID": creds.secret_id,
@@ -233,12 +240,25 @@ def _engine_env(ctx: Context, cred: ResolvedCredential) -> dict[str, str]:
     return env
 
 
-def _backend(choice: PathChoice, ctx: Context, passwords: dict[str, str]) -> Any:
+def _backend(choice: PathChoice, ctx: Context, passwords: dict[str, str], api: Any) -> Any:
     if choice.path == PROVIDER_PATH:
         return load_remediation("provider_backend").TencentCloudProviderBackend(
-            ctx.state, region=ctx.region, passwords=passwords
+            ctx.state,
+            region=ctx.region,
+            passwords=passwords,
+            ready=lambda iid, step: instance_ready(api, iid, step, agent=True),
         )
     return load_remediation("dynamic_backend").SdkDynamicBackend(passwords=passwords)
+
+
+def _reset_again(previous: Sequence[FixResource], resources: Sequence[FixResource]) -> list[FixResource]:
+    """Password fixes whose trigger changed since the last run (the reset failed or came back)."""
+    before = {r.key: r.params.get("trigger") for r in previous if r.kind == "password"}
+    return [
+        r
+        for r in resources
+        if r.kind == "password" and r.key in before and before[r.key] != r.params.get("trigger")
+    ]
 
 
 def check_password_env(policy: Policy, steps: Sequence[FixStep]) -> None:
@@ -320,6 +340,8 @@ def run_apply(
     """The whole apply. Raises TcremedyError (GuardrailViolation, PlanFileError, EngineError...)."""
     from tcremedy.remediate.driver import Driver, StackSettings, default_backend_url, stack_name
 
+    if opts.path not in PATH_CHOICES:
+        raise TcremedyError(f"option --path: expected one of {', '.join(PATH_CHOICES)}, got {opts.path!r}")
     ctx = _from_planfile(opts, ui) if opts.plan_file else _plan_now(opts, ui)
     check_password_env(ctx.policy, ctx.plan.automatic)
     _show_plan(ui, ctx, vnc_links(ctx.endpoint_url, ctx.region, opts.profile, ctx.plan.manual))
@@ -328,20 +350,25 @@ def run_apply(
     if note := cred.note(ctx.endpoint_url):
         ui.note(note)
     home = opts.home
+    plugin = find_tencentcloud_plugin(engine, home.resolve() / "pulumi-home")
+    choice = choose_path(
+        plugin,
+        ctx.endpoint_url,
+        searched=f"PATH, {engine.bin}, {home / 'pulumi-home' / 'plugins'}",
+        forced=opts.path,
+    )
     settings = StackSettings(
         name=stack_name(ctx.endpoint_url, ctx.region, str(getattr(cred.credential, "secret_id", ""))),
         backend_url=opts.backend_url or default_backend_url(home),
         home=home,
-        engine_env=_engine_env(ctx, cred),
+        engine_env=_engine_env(ctx, cred, choice.path),
     )
     driver = Driver(engine, settings)
     for note in driver.notes:
         ui.note(note)
-    plugin = find_tencentcloud_plugin(engine, home.resolve() / "pulumi-home")
-    choice = choose_path(
-        plugin, ctx.endpoint_url, searched=f"PATH, {engine.bin}, {home / 'pulumi-home' / 'plugins'}"
-    )
     ui.say(choice.describe())
+    if choice.path == PROVIDER_PATH:
+        driver.set_config(provider_config(cred.credential, ctx.region, ctx.endpoint_url))
     for done in driver.recover():
         ui.note(f"note: {done}")
 
@@ -352,8 +379,12 @@ def run_apply(
     if not resources and not previous:
         ui.say("Nothing to apply through Pulumi.")
         return ApplyOutcome(choice, False, manual=ctx.plan.manual)
-    backend = _backend(choice, ctx, _passwords(ctx.policy, resources))
+    api = cloud_api(cred.credential, ctx.region, ctx.endpoint_url)
+    backend = _backend(choice, ctx, _passwords(ctx.policy, resources), api)
     program = program_mod.build_program(resources, backend)
+    if choice.path == PROVIDER_PATH:  # a password reset seen needed again: the same value must be set again
+        for res in _reset_again(previous, resources):
+            driver.forget_inputs(f"instance-{res.instance_id}", ("password",))
 
     ui.say(f"Stack {settings.name} ({settings.backend_url})")
     preview = driver.preview(program)
@@ -380,6 +411,10 @@ def run_apply(
             return ApplyOutcome(choice, False, manual=ctx.plan.manual)
     update = driver.up(program, progress)
     ui.say(f"Update {update.result}: " + ", ".join(f"{op} {n}" for op, n in sorted(planned.items())))
+    done = [s.resource for s in targeted if s.resource is not None]
+    invocations = update.outputs.get("guestInvocations") or {}
+    for note in await_effects(api, done, invocations, choice.path == PROVIDER_PATH):
+        ui.note(f"note: {note}")
     verdicts, new, connect = _verify(ctx, opts, ui, targeted)
     return ApplyOutcome(choice, True, planned, verdicts, ctx.plan.manual, new, connect)
 

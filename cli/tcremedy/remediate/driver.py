@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,6 +199,40 @@ class Driver:
         return [f"removed a stale lock of stack {self.settings.name} (its process is gone)"]
 
     # ------------------------------------------------------------ preview, update, outputs
+
+    def set_config(self, config: Mapping[str, Any]) -> None:
+        """Stack configuration (``ConfigEntry``-like: ``value``, ``secret``); an empty value is removed.
+
+        Secret values are encrypted with the stack's passphrase; nothing is printed.
+        """
+        keep = {k: auto.ConfigValue(v.value, secret=v.secret) for k, v in config.items() if v.value}
+        try:
+            if keep:
+                self.stack.set_all_config(keep)
+            for key in sorted(k for k, v in config.items() if not v.value):
+                with contextlib.suppress(auto.CommandError):
+                    self.stack.remove_config(key)
+        except auto.CommandError as exc:
+            raise EngineError(f"could not configure stack {self.settings.name}: {_tail(exc)}") from None
+
+    def forget_inputs(self, name: str, keys: tuple[str, ...]) -> bool:
+        """Drop ``keys`` from the recorded inputs and outputs of resource ``name``, so the next diff
+        sees them as new (a one-shot input, such as a password to set again). True if found."""
+        try:
+            deployment = self.stack.export_stack()
+            found = False
+            for res in (deployment.deployment or {}).get("resources") or []:
+                if str(res.get("urn", "")).endswith(f"::{name}"):
+                    for part in ("inputs", "outputs"):
+                        for key in keys:
+                            found = (res.get(part) or {}).pop(key, None) is not None or found
+            if found:
+                self.stack.import_stack(deployment)
+        except auto.CommandError as exc:
+            raise EngineError(
+                f"could not update the state of stack {self.settings.name}: {_tail(exc)}"
+            ) from None
+        return found
 
     def outputs(self) -> dict[str, Any]:
         try:

@@ -23,13 +23,9 @@ from tcremedy.remediate.engine import TENCENTCLOUD_PLUGIN, Engine
 PROVIDER_PATH = "tencentcloud-provider"
 SDK_PATH = "sdk-dynamic"
 STACKS_ENV = "TCREMEDY_STACKS_DIR"
-# Why the plugin is missing on this machine (see docs and engine/tencentcloud/go.mod).
-PLUGIN_BUILD_BLOCKER = (
-    "it cannot be built here: the Go module proxy refuses "
-    "github.com/tencentcloudstack/pulumi-tencentcloud/provider and "
-    "github.com/tencentcloudstack/terraform-provider-tencentcloud "
-    '(403 "This module version is not available")'
-)
+# Why the plugin is missing on this machine (see docs and engine/tencentcloud/go.mod); said once.
+PLUGIN_BUILD_BLOCKER = "it cannot be built here: the Go module proxy refuses its modules (403)"
+PATH_CHOICES = ("auto", "provider", "sdk-dynamic")
 
 
 @dataclass(frozen=True)
@@ -57,8 +53,27 @@ def find_tencentcloud_plugin(engine: Engine, pulumi_home: Path) -> Path | None:
     return None
 
 
-def choose_path(plugin: Path | None, endpoint_url: str, searched: str = "") -> PathChoice:
-    """The provider path only with the plugin AND the real cloud; otherwise the SDK path, with why."""
+def choose_path(
+    plugin: Path | None, endpoint_url: str, searched: str = "", forced: str = "auto"
+) -> PathChoice:
+    """The provider path only with the plugin AND the real cloud; otherwise the SDK path, with why.
+
+    ``forced`` (``--path``): ``provider`` runs the pulumi-tencentcloud resources whatever the
+    endpoint (a local cloud is reached through the plugin's proxy settings) and fails without the
+    plugin; ``sdk-dynamic`` always runs the dynamic resources.
+    """
+    if forced not in PATH_CHOICES:
+        raise EngineError(f"option --path: expected one of {', '.join(PATH_CHOICES)}, got {forced!r}")
+    if forced == "sdk-dynamic":
+        return PathChoice(SDK_PATH, "forced by --path sdk-dynamic", plugin)
+    if forced == "provider":
+        if plugin is None:
+            where = f" (searched {searched})" if searched else ""
+            raise EngineError(
+                f"--path provider: {TENCENTCLOUD_PLUGIN} not found{where}; {PLUGIN_BUILD_BLOCKER}"
+            )
+        reason = f"forced by --path provider; pulumi-tencentcloud through {plugin}"
+        return PathChoice(PROVIDER_PATH, reason, plugin)
     if plugin is None:
         where = f" (searched {searched})" if searched else ""
         return PathChoice(

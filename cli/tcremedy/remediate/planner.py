@@ -25,6 +25,7 @@ from tcremedy.diagnose.findings import Finding, Status
 from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.diagnose.reachability import EPHEMERAL_PORTS
 from tcremedy.policy.model import Policy, is_public_cidr
+from tcremedy.remediate.acl_entries import provider_cannot_write
 
 # Finding code -> the fix that closes it ("" = no fix as code: a manual step).
 FIX_FOR_CODE: dict[str, str] = {
@@ -66,6 +67,10 @@ GUEST_SCRIPTS: dict[str, str] = {
 BANDWIDTH_CAP_MBPS = 100
 # Bandwidth billed in advance cannot be changed without dates and a charge: left to a human.
 PREPAID_BANDWIDTH = "BANDWIDTH_PREPAID"
+# The only charge types whose bandwidth the pulumi-tencentcloud provider adjusts (its Update refuses
+# any other, tencentcloud/services/cvm/resource_tc_instance.go ~l.2297-2301); on both paths the
+# others are a manual step, so the two backends behave the same.
+ADJUSTABLE_CHARGE_TYPES = ("TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR", "BANDWIDTH_PACKAGE")
 
 MANUAL_TEXT: dict[str, str] = {
     "INSTANCE_ISOLATED": "The instance is isolated ({source}). Top up the account or renew the instance in "
@@ -195,8 +200,21 @@ def _steps_for(policy: Policy, state: LiveState, inst: Instance, f: Finding, env
     fix = FIX_FOR_CODE.get(f.code, "")
     trigger = f"{f.code}@{state.collected_at}"
     if f.code == "SG_BLOCKS_RDP":
-        return _sg_steps(policy, inst, f)
+        return _sg_steps(policy, inst, f, trigger)
     if f.code == "ACL_BLOCKS_RDP" and f.evidence.get("network_acl_id"):
+        acl = state.network_acls.get(f.evidence["network_acl_id"])
+        blocker = provider_cannot_write(acl.ingress, acl.egress) if acl is not None else ""
+        if blocker:
+            return [
+                _manual(
+                    f,
+                    iid,
+                    f"Network ACL {acl.network_acl_id if acl else ''} cannot be rewritten as code: {blocker} "
+                    "would not survive the rewrite. Add an inbound ACCEPT for TCP/"
+                    f"{policy.rdp.port} from the admin CIDRs and an outbound ACCEPT for TCP {REPLY_PORTS} to "
+                    "them, above the DROP entries, in the console (VPC > Network ACL).",
+                )
+            ]
         return _acl_steps(policy, inst, f)
     if fix == "raise_bandwidth":
         return [_bandwidth_step(policy, inst, f)]
@@ -292,7 +310,8 @@ def _steps_for(policy: Policy, state: LiveState, inst: Instance, f: Finding, env
     ]
 
 
-def _sg_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
+def _sg_steps(policy: Policy, inst: Instance, f: Finding, trigger: str) -> list[FixStep]:
+    """``trigger``: a new one each time the rule is seen blocked (the provider path re-inserts it)."""
     iid, port = inst.instance_id, policy.rdp.port
     if not inst.security_group_ids:
         return [_manual(f, iid, "The instance has no security group; bind one that admits the admin CIDRs.")]
@@ -322,6 +341,7 @@ def _sg_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
             "policy_index": 0,
             "region": inst.region,
             "description": f"tcremedy: RDP from {cidr}",
+            "trigger": trigger,
         }
         if is_public_cidr(cidr):
             params["allow_public"] = True  # the provider refuses a public CIDR without it
@@ -450,6 +470,15 @@ def _bandwidth_step(policy: Policy, inst: Instance, f: Finding) -> FixStep:
             automatic=False,
             manual="Bandwidth is prepaid (BANDWIDTH_PREPAID): changing it "
             "needs a start/end date and charges the account; adjust it in the console.",
+        )
+    if inst.internet_charge_type not in ADJUSTABLE_CHARGE_TYPES and step.automatic:
+        charge = inst.internet_charge_type or "none reported"
+        return replace(
+            step,
+            automatic=False,
+            manual=f"Bandwidth charge type {charge} cannot be raised as code (only "
+            f"{', '.join(ADJUSTABLE_CHARGE_TYPES)} can); raise it to {target} Mbps in the console "
+            "(CVM > Adjust network).",
         )
     if target <= now:
         return replace(

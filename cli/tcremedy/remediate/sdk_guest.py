@@ -6,7 +6,8 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-from tcremedy.guest.fixes import COMMAND_NAME_PREFIX, encoded_script
+from tcremedy.guest.fixes import COMMAND_NAME_PREFIX, RUN_AS, WORKING_DIRECTORY, encoded_script
+from tcremedy.remediate.effects import task_failure
 from tcremedy.remediate.sdk_common import FixError, api_for, call, diff, wait
 
 TERMINAL_TASK_STATES = frozenset(
@@ -40,6 +41,8 @@ class GuestFixProvider(dyn.ResourceProvider):
                 "Description": f"tcremedy guest fix {name}",
                 "InstanceIds": [iid],
                 "Timeout": 120,
+                "WorkingDirectory": WORKING_DIRECTORY,
+                "Username": RUN_AS,
                 "SaveCommand": False,
             },
         )["InvocationId"]
@@ -62,12 +65,9 @@ class GuestFixProvider(dyn.ResourceProvider):
             return task.get("TaskStatus") in TERMINAL_TASK_STATES
 
         wait(f"guest fix {name} on {iid}", finished, interval=0.5)
-        if task.get("TaskStatus") != "SUCCESS":
-            result = task.get("TaskResult") or {}
-            raise FixError(
-                f"guest fix {name} on {iid} ended {task.get('TaskStatus')} "
-                f"(exit code {result.get('ExitCode')}): {task.get('ErrorInfo') or ''}".rstrip(": ")
-            )
+        failure = task_failure(task, f"guest fix {name}")
+        if failure:
+            raise FixError(failure)
         return {**props, "invocation_id": inv}
 
     def create(self, props: dict[str, Any]) -> dyn.CreateResult:

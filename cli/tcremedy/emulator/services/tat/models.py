@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ MAX_CONTENT = 64 * 1024
 MAX_INSTANCES = 200
 MAX_OUTPUT = 24 * 1024
 COMMAND_TYPES = ("SHELL", "POWERSHELL", "BAT")
+WINDOWS_DIR = re.compile(r"^[A-Za-z]:\\")
 AGENT_VERSION = "1.1.5"
 
 
@@ -161,7 +163,14 @@ class TatBackend:
         )
         done = now + self.region.world.transition_seconds / 2
         for inst in targets:
-            if command_type == "POWERSHELL":
+            if inst.is_windows and not WINDOWS_DIR.match(inv.working_directory):
+                # A POSIX path such as the provider's default "/root" names no directory on Windows:
+                # the agent cannot enter it and the task fails before the script runs (unverified
+                # live; TAT documents the Windows default C:\Program Files\qcloud\tat_agent\workdir).
+                exit_code, text = 1, (
+                    f"Set-Location : Cannot find path '{inv.working_directory}' because it does not exist.\n"
+                )
+            elif command_type == "POWERSHELL":
                 result = run_powershell(inst.guest, script)
                 exit_code, text = result.exit_code, result.output
             else:
@@ -183,6 +192,20 @@ class TatBackend:
             )
         self.invocations[inv.invocation_id] = inv
         return inv
+
+    def cancel(self, invocation_id: str, instance_ids: list[str]) -> None:
+        """CancelInvocation: a task not finished yet ends TERMINATED; a finished one is left as it is
+        (the SDK documents PENDING/DELIVERING -> CANCELLED and RUNNING -> TERMINATED only)."""
+        inv = self.invocations.get(invocation_id)
+        if inv is None:
+            raise ApiError(
+                f"The invocation `{invocation_id}` does not exist.",
+                code="ResourceNotFound.InvocationNotFound",
+            )
+        now = self.region.now
+        for task in inv.tasks:
+            if (not instance_ids or task.instance_id in instance_ids) and self.task_status(task) == "RUNNING":
+                task.status, task.exit_code, task.error_info, task.done = "TERMINATED", 1, "cancelled", now
 
     def task_status(self, task: Task) -> str:
         return task.status if self.region.now >= task.done else "RUNNING"

@@ -66,6 +66,16 @@ def run_command(region: RegionState, params: dict[str, Any]) -> dict[str, Any]:
     return {"CommandId": inv.command_id, "InvocationId": inv.invocation_id}
 
 
+@action(SERVICE, VERSION, "CancelInvocation")
+def cancel_invocation(region: RegionState, params: dict[str, Any]) -> dict[str, Any]:
+    """What the provider's Delete of a tat.InvocationCommandAttachment calls."""
+    invocation = p.string(params, "InvocationId", required=True)
+    assert invocation is not None
+    backend: TatBackend = region.tat
+    backend.cancel(invocation, p.str_list(params, "InstanceIds") or [])
+    return {}
+
+
 @action(SERVICE, VERSION, "DescribeInvocations")
 def describe_invocations(region: RegionState, params: dict[str, Any]) -> dict[str, Any]:
     backend: TatBackend = region.tat
