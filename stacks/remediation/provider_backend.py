@@ -30,21 +30,24 @@ Credentials and region reach the provider through its own configuration
 
 from __future__ import annotations
 
+import base64
 import inspect
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
 import tencentcloud_iac_pulumi as tencentcloud
 
-from tcremedy.cloud.state import Instance, LiveState, NetworkAclEntry
+from tcremedy.cloud.state import Instance, LiveState, NetworkAclEntry, SecurityGroupRule
 from tcremedy.guest.fixes import COMMAND_NAME_PREFIX, RUN_AS, WORKING_DIRECTORY, encoded_script, script_digest
 from tcremedy.remediate.acl_entries import WantedEntry, declared, identical
 from tcremedy.remediate.planner import FixResource
-from tcremedy.remediate.rule_match import owned
+from tcremedy.remediate.rule_match import drops, owned, port_range
 
 PATH = "tencentcloud-provider"
 INVOCATIONS_OUTPUT = "guestInvocations"  # guest fix key -> "<invocation id>#<instance id>"
+ADOPTED_TRIGGER = "adopted"  # the replacement trigger of a rule adopted under a DROP, until moved
 MANAGED = ("internet_max_bandwidth_out", "running_flag", "password")
 INSTANCE_INPUTS: tuple[str, ...] = tuple(
     p for p in inspect.signature(tencentcloud.instance.InstanceArgs.__init__).parameters if p != "__self__"
@@ -79,17 +82,46 @@ class TencentCloudProviderBackend:
         region: str,
         passwords: Mapping[str, str] | None = None,
         ready: Callable[[str, str], None] | None = None,
+        in_state: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         """``ready(instance_id, step)`` blocks until the instance can take a guest fix (RUNNING,
-        agent Online) or raises naming ``step``; it is never called in a preview."""
+        agent Online) or raises naming ``step``; it is never called in a preview. ``in_state``: the
+        recorded inputs of each resource the stack holds, by name."""
         self._state = state
         self._region = region
         self._passwords = dict(passwords or {})
         self._ready = ready
+        self._in_state = dict(in_state or {})
         self.exports: dict[str, Any] = {INVOCATIONS_OUTPUT: {}}
+        self.adopting: list[str] = []  # shadowed rules adopted this run: a second pass moves them up
 
     def security_group_rule(self, res: FixResource, after: pulumi.Resource | None = None) -> pulumi.Resource:
         p = res.params
+        live, shadowed = self._live_rule(p)
+        opts: dict[str, Any] = {
+            "depends_on": [after] if after is not None else [],
+            "delete_before_replace": True,  # every field is ForceNew and the API refuses a duplicate
+            "replacement_trigger": str(p.get("trigger", "")),
+        }
+        recorded = self._in_state.get(res.key) or {}
+        if (
+            live is not None
+            and not shadowed
+            and recorded.get("ipProtocol") == "ALL" != str(p["protocol"]).upper()
+        ):
+            opts["ignore_changes"] = ["ip_protocol"]  # adopted by import (see below): nothing to move
+        if live is not None and res.key not in self._in_state:
+            # The rule is there but not in the stack (the admin's, or ours from a run killed before it
+            # saved): creating it again would be refused as a duplicate, so it is adopted as it is.
+            opts["import_"] = group_rule_id(p, live.description)
+            # Read keeps ip_protocol as declared and so gives "ALL" on an import (no declaration yet):
+            # ignored for the import only; the next declaration sets it (a replace, wanted when moving).
+            opts["ignore_changes"] = ["ip_protocol"]
+            opts["replacement_trigger"] = ADOPTED_TRIGGER if shadowed else opts["replacement_trigger"]
+            if shadowed:
+                self.adopting.append(res.key)
+        if live is not None and not owned(live.description) and not shadowed:
+            opts["retain_on_delete"] = True  # the admin's rule: removing the fix only forgets it
         return tencentcloud.security.GroupRule(
             res.key,
             security_group_id=p["security_group_id"],
@@ -99,13 +131,35 @@ class TencentCloudProviderBackend:
             port_range=str(p["port"]),
             policy=p["action"],
             policy_index=int(p.get("policy_index", 0)),
-            description=p.get("description"),
-            opts=pulumi.ResourceOptions(
-                depends_on=[after] if after is not None else [],
-                delete_before_replace=True,
-                replacement_trigger=str(p.get("trigger", "")),
-            ),
+            description=live.description if live is not None else p.get("description"),
+            opts=pulumi.ResourceOptions(**opts),
         )
+
+    def _live_rule(self, p: Mapping[str, Any]) -> tuple[SecurityGroupRule | None, bool]:
+        """The group's rule with exactly these fields (the provider's Read would find it), and
+        whether a DROP above it shadows it."""
+        group = self._state.security_groups.get(p["security_group_id"])
+        rules = list(group.ingress) if group is not None else []
+        for i, rule in enumerate(rules):
+            if (
+                rule.protocol.upper() == str(p["protocol"]).upper()
+                and rule.port == str(p["port"])
+                and rule.cidr_block == p["cidr_block"]
+                and rule.action.upper() == str(p["action"]).upper()
+            ):
+                shadowed = any(
+                    drops(
+                        r.action,
+                        r.protocol,
+                        r.port,
+                        r.cidr_block or r.ipv6_cidr_block,
+                        p["cidr_block"],
+                        port_range(str(p["port"])),
+                    )
+                    for r in rules[:i]
+                )
+                return rule, shadowed
+        return None, False
 
     def network_acl_entries(self, acl_id: str, entries: Sequence[FixResource]) -> list[pulumi.Resource]:
         acl = self._state.network_acls[acl_id]
@@ -192,6 +246,22 @@ class TencentCloudProviderBackend:
 
         ids = [r.id for r in before if isinstance(r, pulumi.CustomResource)]
         return pulumi.Output.all(*ids).apply(wait)
+
+
+def group_rule_id(p: Mapping[str, Any], description: str) -> str:
+    """The provider's ID of a security group rule (``buildSecurityGroupRuleId``,
+    vpc/service_tencentcloud_vpc.go): base64 of the JSON of its fields, in the struct's order."""
+    info = {
+        "sg_id": p["security_group_id"],
+        "policy_type": "ingress",
+        "cidr_ip": p["cidr_block"],
+        "protocol": p["protocol"],
+        "port_range": str(p["port"]),
+        "action": p["action"],
+        "source_sg_id": "",
+        "description": description,
+    }
+    return base64.b64encode(json.dumps(info, separators=(",", ":")).encode()).decode()
 
 
 def read_drops(entry: NetworkAclEntry) -> bool:

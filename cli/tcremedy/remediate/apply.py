@@ -37,6 +37,7 @@ from tcremedy.remediate.paths import (
 )
 from tcremedy.remediate.planner import FixPlan, FixResource, FixStep, plan_fixes, program_resources
 from tcremedy.remediate.provider_config import provider_config, provider_env
+from tcremedy.remediate.provider_passes import move_adopted_rules, reset_again
 from tcremedy.serde import from_data
 from tcremedy.verify.outcome import VerifyReport, verify_fleet
 
@@ -240,25 +241,18 @@ def _engine_env(ctx: Context, cred: ResolvedCredential, path: str) -> dict[str, 
     return env
 
 
-def _backend(choice: PathChoice, ctx: Context, passwords: dict[str, str], api: Any) -> Any:
+def _backend(
+    choice: PathChoice, ctx: Context, passwords: dict[str, str], api: Any, in_state: dict[str, dict[str, Any]]
+) -> Any:
     if choice.path == PROVIDER_PATH:
         return load_remediation("provider_backend").TencentCloudProviderBackend(
             ctx.state,
             region=ctx.region,
             passwords=passwords,
             ready=lambda iid, step: instance_ready(api, iid, step, agent=True),
+            in_state=in_state,
         )
     return load_remediation("dynamic_backend").SdkDynamicBackend(passwords=passwords)
-
-
-def _reset_again(previous: Sequence[FixResource], resources: Sequence[FixResource]) -> list[FixResource]:
-    """Password fixes whose trigger changed since the last run (the reset failed or came back)."""
-    before = {r.key: r.params.get("trigger") for r in previous if r.kind == "password"}
-    return [
-        r
-        for r in resources
-        if r.kind == "password" and r.key in before and before[r.key] != r.params.get("trigger")
-    ]
 
 
 def check_password_env(policy: Policy, steps: Sequence[FixStep]) -> None:
@@ -380,10 +374,13 @@ def run_apply(
         ui.say("Nothing to apply through Pulumi.")
         return ApplyOutcome(choice, False, manual=ctx.plan.manual)
     api = cloud_api(cred.credential, ctx.region, ctx.endpoint_url)
-    backend = _backend(choice, ctx, _passwords(ctx.policy, resources), api)
+    passwords = _passwords(ctx.policy, resources)
+    backend = _backend(
+        choice, ctx, passwords, api, driver.resource_inputs() if choice.path == PROVIDER_PATH else {}
+    )
     program = program_mod.build_program(resources, backend)
     if choice.path == PROVIDER_PATH:  # a password reset seen needed again: the same value must be set again
-        for res in _reset_again(previous, resources):
+        for res in reset_again(previous, resources):
             driver.forget_inputs(f"instance-{res.instance_id}", ("password",))
 
     ui.say(f"Stack {settings.name} ({settings.backend_url})")
@@ -411,6 +408,11 @@ def run_apply(
             return ApplyOutcome(choice, False, manual=ctx.plan.manual)
     update = driver.up(program, progress)
     ui.say(f"Update {update.result}: " + ", ".join(f"{op} {n}" for op, n in sorted(planned.items())))
+    if getattr(backend, "adopting", None):  # provider path: rules adopted under a DROP, now moved up
+        rebuild = lambda: program_mod.build_program(  # noqa: E731 - the stack as it is after the first pass
+            resources, _backend(choice, ctx, passwords, api, driver.resource_inputs())
+        )
+        update = move_adopted_rules(driver, rebuild, ui, progress)
     done = [s.resource for s in targeted if s.resource is not None]
     invocations = update.outputs.get("guestInvocations") or {}
     for note in await_effects(api, done, invocations, choice.path == PROVIDER_PATH):

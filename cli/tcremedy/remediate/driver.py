@@ -215,6 +215,19 @@ class Driver:
         except auto.CommandError as exc:
             raise EngineError(f"could not configure stack {self.settings.name}: {_tail(exc)}") from None
 
+    def resource_inputs(self) -> dict[str, dict[str, Any]]:
+        """The recorded inputs of each resource the stack holds, by name (the last element of its URN)."""
+        try:
+            deployment = self.stack.export_stack()
+        except auto.CommandError as exc:
+            raise EngineError(
+                f"could not read the state of stack {self.settings.name}: {_tail(exc)}"
+            ) from None
+        return {
+            str(r.get("urn", "")).rsplit("::", 1)[-1]: dict(r.get("inputs") or {})
+            for r in (deployment.deployment or {}).get("resources") or []
+        }
+
     def forget_inputs(self, name: str, keys: tuple[str, ...]) -> bool:
         """Drop ``keys`` from the recorded inputs and outputs of resource ``name``, so the next diff
         sees them as new (a one-shot input, such as a password to set again). True if found."""

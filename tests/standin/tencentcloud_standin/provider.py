@@ -91,7 +91,7 @@ class StandInProvider(p.Provider):
         diffs, replaces = [], []
         for name, field in schema.items():
             old, new = olds.get(name), news.get(name)
-            if empty(new) and (field.computed or empty(old)):
+            if new is None and (field.computed or empty(old)):
                 continue
             if _same(old, new):
                 continue

@@ -99,5 +99,5 @@ SCHEMAS: dict[str, dict[str, Field]] = {
 
 
 def empty(value: Any) -> bool:
-    """Terraform SDKv2 zero values: unset, "" and [] read the same as null."""
-    return value is None or value == "" or value == [] or value == {}
+    """Terraform SDKv2 zero values: unset, "", 0, false, [] and {} read the same as null."""
+    return value is None or value in ("", 0, False) or value == [] or value == {}
