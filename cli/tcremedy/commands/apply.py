@@ -52,7 +52,8 @@ def _check_path(ctx: typer.Context, param: Any, value: str) -> str:
     from tcremedy.remediate.paths import PATH_CHOICES
 
     if value not in PATH_CHOICES:
-        raise typer.BadParameter(f"{value!r}: expected one of {', '.join(PATH_CHOICES)}", ctx=ctx, param=param)
+        expected = ", ".join(PATH_CHOICES)
+        raise typer.BadParameter(f"{value!r}: expected one of {expected}", ctx=ctx, param=param)
     return value
 
 

@@ -17,26 +17,28 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tcremedy.cloud.clients import resolve_endpoint, resolve_region
-from tcremedy.cloud.credentials import ResolvedCredential, resolve_credential
+from tcremedy.cloud.credentials import resolve_credential
 from tcremedy.cloud.state import LiveState
 from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.errors import GuardrailViolation, PlanFileError, TcremedyError
 from tcremedy.planfile import PlanFile, read_planfile, sha256_text
 from tcremedy.policy.model import Policy
 from tcremedy.remediate import console
-from tcremedy.remediate.effects import await_effects, cloud_api, instance_ready
+from tcremedy.remediate.effects import await_effects, cloud_api
 from tcremedy.remediate.engine import locate_engine
 from tcremedy.remediate.guardrails import StepOp, changes, violations
 from tcremedy.remediate.paths import (
     PATH_CHOICES,
     PROVIDER_PATH,
     PathChoice,
+    backend_for,
     choose_path,
+    engine_env,
     find_tencentcloud_plugin,
     load_remediation,
 )
 from tcremedy.remediate.planner import FixPlan, FixResource, FixStep, plan_fixes, program_resources
-from tcremedy.remediate.provider_config import provider_config, provider_env
+from tcremedy.remediate.provider_config import provider_config
 from tcremedy.remediate.provider_passes import move_adopted_rules, reset_again
 from tcremedy.serde import from_data
 from tcremedy.verify.outcome import VerifyReport, verify_fleet
@@ -222,39 +224,6 @@ def _from_planfile(opts: ApplyOptions, ui: Ui) -> Context:
 # ---------------------------------------------------------------- the engine side
 
 
-def _engine_env(ctx: Context, cred: ResolvedCredential, path: str) -> dict[str, str]:
-    """The engine's environment. The SDK path's dynamic providers read credentials from it; the
-    provider path gets them through the provider's own configuration (``provider_config``)."""
-    if path == PROVIDER_PATH:
-        return {"NO_PROXY": "127.0.0.1,localhost", **provider_env(ctx.endpoint_url)}
-    creds = cred.credential
-    env = {
-        "TENCENTCLOUD_SECRET_ID": creds.secret_id,
-        "TENCENTCLOUD_SECRET_KEY": creds.secret_key,
-        "TENCENTCLOUD_REGION": ctx.region,
-        "TCREMEDY_ENDPOINT": ctx.endpoint_url,
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    }
-    if getattr(creds, "token", None):
-        env["TENCENTCLOUD_SESSION_TOKEN"] = creds.token
-    return env
-
-
-def _backend(
-    choice: PathChoice, ctx: Context, passwords: dict[str, str], api: Any, in_state: dict[str, dict[str, Any]]
-) -> Any:
-    if choice.path == PROVIDER_PATH:
-        return load_remediation("provider_backend").TencentCloudProviderBackend(
-            ctx.state,
-            region=ctx.region,
-            passwords=passwords,
-            ready=lambda iid, step: instance_ready(api, iid, step, agent=True),
-            in_state=in_state,
-        )
-    return load_remediation("dynamic_backend").SdkDynamicBackend(passwords=passwords)
-
-
 def check_password_env(policy: Policy, steps: Sequence[FixStep]) -> None:
     """An automatic password reset needs its new password now: refuse before anything runs."""
     if not any(s.resource is not None and s.resource.kind == "password" for s in steps):
@@ -355,7 +324,7 @@ def run_apply(
         name=stack_name(ctx.endpoint_url, ctx.region, str(getattr(cred.credential, "secret_id", ""))),
         backend_url=opts.backend_url or default_backend_url(home),
         home=home,
-        engine_env=_engine_env(ctx, cred, choice.path),
+        engine_env=engine_env(choice.path, cred.credential, ctx.region, ctx.endpoint_url),
     )
     driver = Driver(engine, settings)
     for note in driver.notes:
@@ -375,9 +344,8 @@ def run_apply(
         return ApplyOutcome(choice, False, manual=ctx.plan.manual)
     api = cloud_api(cred.credential, ctx.region, ctx.endpoint_url)
     passwords = _passwords(ctx.policy, resources)
-    backend = _backend(
-        choice, ctx, passwords, api, driver.resource_inputs() if choice.path == PROVIDER_PATH else {}
-    )
+    in_state = driver.resource_inputs() if choice.path == PROVIDER_PATH else {}
+    backend = backend_for(choice.path, ctx.state, ctx.region, passwords, api, in_state)
     program = program_mod.build_program(resources, backend)
     if choice.path == PROVIDER_PATH:  # a password reset seen needed again: the same value must be set again
         for res in reset_again(previous, resources):
@@ -410,7 +378,8 @@ def run_apply(
     ui.say(f"Update {update.result}: " + ", ".join(f"{op} {n}" for op, n in sorted(planned.items())))
     if getattr(backend, "adopting", None):  # provider path: rules adopted under a DROP, now moved up
         rebuild = lambda: program_mod.build_program(  # noqa: E731 - the stack as it is after the first pass
-            resources, _backend(choice, ctx, passwords, api, driver.resource_inputs())
+            resources,
+            backend_for(choice.path, ctx.state, ctx.region, passwords, api, driver.resource_inputs()),
         )
         update = move_adopted_rules(driver, rebuild, ui, progress)
     done = [s.resource for s in targeted if s.resource is not None]

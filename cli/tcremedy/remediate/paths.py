@@ -16,9 +16,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from tcremedy.errors import EngineError
 from tcremedy.remediate.engine import TENCENTCLOUD_PLUGIN, Engine
+from tcremedy.remediate.provider_config import provider_env
 
 PROVIDER_PATH = "tencentcloud-provider"
 SDK_PATH = "sdk-dynamic"
@@ -108,3 +110,44 @@ def load_remediation(module: str = "program") -> ModuleType:
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     return importlib.import_module(f"remediation.{module}")
+
+
+def engine_env(path: str, credential: Any, region: str, endpoint_url: str) -> dict[str, str]:
+    """The engine's environment. The SDK path's dynamic providers read credentials from it; the
+    provider path gets them through the provider's own configuration (``provider_config``)."""
+    if path == PROVIDER_PATH:
+        return {"NO_PROXY": "127.0.0.1,localhost", **provider_env(endpoint_url)}
+    env = {
+        "TENCENTCLOUD_SECRET_ID": credential.secret_id,
+        "TENCENTCLOUD_SECRET_KEY": credential.secret_key,
+        "TENCENTCLOUD_REGION": region,
+        "TCREMEDY_ENDPOINT": endpoint_url,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
+    if getattr(credential, "token", None):
+        env["TENCENTCLOUD_SESSION_TOKEN"] = credential.token
+    return env
+
+
+def backend_for(
+    path: str,
+    state: Any,
+    region: str,
+    passwords: dict[str, str],
+    api: Any,
+    in_state: dict[str, dict[str, Any]],
+) -> Any:
+    """The remediation program's backend for ``path``; the provider one gates guest fixes on the
+    instance being ready (``effects.instance_ready``) and knows what the stack holds."""
+    if path == PROVIDER_PATH:
+        from tcremedy.remediate.effects import instance_ready
+
+        return load_remediation("provider_backend").TencentCloudProviderBackend(
+            state,
+            region=region,
+            passwords=passwords,
+            ready=lambda iid, step: instance_ready(api, iid, step, agent=True),
+            in_state=in_state,
+        )
+    return load_remediation("dynamic_backend").SdkDynamicBackend(passwords=passwords)
