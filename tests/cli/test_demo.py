@@ -22,7 +22,7 @@ def test_demo_repairs_the_broken_fleet_and_cleans_up(tmp_path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     first_plan, _, rest = out.partition("tcremedy apply --yes")
     for cause in ("SG_BLOCKS_RDP", "BANDWIDTH_ZERO", "INSTANCE_NOT_RUNNING"):
-        assert f"ROOT CAUSE  {cause}" in first_plan
+        assert f"\n{cause}  " in first_plan  # a group heading per root cause
     assert "Update succeeded" in rest and "still open" not in rest
     assert "demo: every instance is compliant." in out
     connect = rest.partition("tcremedy verify --detailed-exitcode")[2]

@@ -30,7 +30,7 @@ def test_exit_codes_follow_terraform(emulator: RunningEmulator) -> None:
     assert plan("--endpoint", emulator.endpoint)[0] == 0  # drift, but no --detailed-exitcode
     code, out, err = plan("--endpoint", emulator.endpoint, "--detailed-exitcode")
     assert code == 2
-    assert "ROOT CAUSE  SG_BLOCKS_RDP" in out and "sg_allow_rdp" in out
+    assert "SG_BLOCKS_RDP  1 instance, critical" in out and "fix sg_allow_rdp, automatic" in out
     assert "local emulator's credentials" in err
 
 

@@ -165,15 +165,41 @@ def test_junit_has_one_testcase_per_instance_failing_when_not_compliant() -> Non
     assert unknown is not None and unknown.get("type") == "CPU_SATURATED"
 
 
-def test_terminal_report_puts_the_root_cause_first() -> None:
+def test_terminal_report_groups_by_root_cause_and_folds_compliant_instances() -> None:
     out = io.StringIO()
-    HumanView(stdout=out, width=200).report(fleet(), FIXES, policy_path="", endpoint="", collected_at="")
+    HumanView(stdout=out, width=120).report(
+        fleet(),
+        FIXES,
+        policy_path="policies/windows-rdp.yaml",
+        endpoint="http://127.0.0.1:1",
+        collected_at="2026-12-01T10:00:00+00:00",
+    )
     text = out.getvalue()
-    root = text.index("ROOT CAUSE  SG_BLOCKS_RDP")
-    assert root < text.index("Drift (desired vs live)") < text.index("Contributing findings")
-    assert text.index("Contributing findings") < text.index("Proposed fix")
-    assert "sg_allow_rdp (for SG_BLOCKS_RDP) automatic" in text
-    assert "raise_bandwidth (for BANDWIDTH_BELOW_POLICY) not automatic" in text
-    assert "ins-healthy1 web-3: compliant" in text
-    assert "no CpuUsage samples" in text  # an unknown check says why
-    assert "1 compliant" in text and "2 skipped by the selector" in text
+    assert text.startswith(
+        "Policy    windows-rdp (policies/windows-rdp.yaml)\nEndpoint  http://127.0.0.1:1\n"
+    )
+    assert "Collected 2026-12-01 10:00:00 UTC" in text
+    assert text.index("SG_BLOCKS_RDP  1 instance, critical") < text.index(
+        "CPU_SATURATED  1 instance, high, could not"
+    )
+    assert "instance ins-broken01 web-1" in text
+    assert "fix sg_allow_rdp, automatic" in text
+    assert "also failing on some of them: BANDWIDTH_BELOW_POLICY (1)" in text
+    assert "could not check: no CpuUsage samples" in text  # an unknown check says why
+    assert "1 compliant (--show-compliant lists them)" in text and "ins-healthy1" not in text
+    assert "{" not in text and "[]" not in text  # no JSON, no empty values
+
+
+def test_verbose_terminal_report_shows_every_instance_in_full() -> None:
+    out = io.StringIO()
+    HumanView(stdout=out, width=120, verbose=True).report(
+        fleet(), FIXES, policy_path="", endpoint="", collected_at=""
+    )
+    text = out.getvalue()
+    assert "ins-healthy1 web-3" in text  # compliant instances listed
+    details = text[text.index("Details") :]
+    assert "ROOT CAUSE SG_BLOCKS_RDP" in details and "Drift (desired vs live)" in details
+    assert "internet_max_bandwidth_out: desired >=5, live 1" in details
+    assert "GUEST_RDP_DISABLED: probe skipped" in details  # masked checks
+    assert "raise_bandwidth for BANDWIDTH_BELOW_POLICY, not automatic" in details
+    assert "parameters: target_mbps=5" in details

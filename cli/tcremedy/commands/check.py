@@ -26,7 +26,9 @@ from tcremedy.commands.options import (
     RegionOpt,
     SarifOpt,
     SaveStateOpt,
+    ShowCompliantOpt,
     TcremedyCommand,
+    VerboseOpt,
 )
 from tcremedy.commands.pipeline import (
     fail,
@@ -65,12 +67,14 @@ def check(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     no_guest_probe: NoProbeOpt = False,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    show_compliant: ShowCompliantOpt = False,
 ) -> None:
     """Exit 0 when every selected instance is compliant, 2 otherwise, 1 on error.
 
     The shared options reach the pipeline through ``ctx.params`` (``commands.pipeline.report``).
     """
-    view = make_view(json_output, quiet)
+    view = make_view(json_output, quiet, verbose=verbose, show_compliant=show_compliant)
     try:
         result = report(ctx.params, view)
         if junit is not None:

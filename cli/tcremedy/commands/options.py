@@ -277,6 +277,23 @@ QuietOpt = Annotated[
     bool,
     typer.Option("--quiet", "-q", rich_help_panel=OUTPUT, help="No progress bar and no notes on stderr."),
 ]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        rich_help_panel=OUTPUT,
+        help="Every instance's full diagnosis (everything --json holds).",
+    ),
+]
+ShowCompliantOpt = Annotated[
+    bool,
+    typer.Option(
+        "--show-compliant",
+        rich_help_panel=OUTPUT,
+        help="List the compliant instances instead of counting them.",
+    ),
+]
 BackendUrlOpt = Annotated[
     str | None,
     typer.Option(

@@ -30,7 +30,9 @@ from tcremedy.commands.options import (
     RegionOpt,
     SarifOpt,
     SaveStateOpt,
+    ShowCompliantOpt,
     TcremedyCommand,
+    VerboseOpt,
 )
 from tcremedy.commands.pipeline import (
     PipelineOptions,
@@ -83,12 +85,14 @@ def plan(
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     no_guest_probe: NoProbeOpt = False,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    show_compliant: ShowCompliantOpt = False,
 ) -> None:
     """Diagnose why Windows instances cannot be reached over RDP and propose fixes (read-only).
 
     The shared options reach the pipeline through ``ctx.params`` (``commands.pipeline.report``).
     """
-    view = make_view(json_output, quiet)
+    view = make_view(json_output, quiet, verbose=verbose, show_compliant=show_compliant)
     try:
         result = report(ctx.params, view)
         if out is not None:

@@ -13,8 +13,10 @@ Evidence keys that other parts rely on (all JSON-ready):
   the sg_allow_rdp fix opens exactly these), ``verdicts`` (per admin CIDR, see ``ReachVerdict``).
 * ``ACL_BLOCKS_RDP``: ``network_acl_id``, ``port``, ``inbound`` / ``outbound`` verdicts.
 * ``BANDWIDTH_*``: ``internet_max_bandwidth_out``, ``min_bandwidth_mbps``; saturation adds
-  ``max_mbps``, ``threshold_mbps``, ``ceiling_percent``, ``window_seconds``, ``samples``.
-* ``CPU_SATURATED`` / ``MEMORY_SATURATED``: ``metric``, ``max``, ``threshold``, ``window_seconds``.
+  ``max_mbps``, ``threshold_mbps``, ``ceiling_percent``, ``window_seconds``, ``samples``,
+  ``series`` (the window's samples of the peak metric, oldest first).
+* ``CPU_SATURATED`` / ``MEMORY_SATURATED``: ``metric``, ``max``, ``threshold``, ``window_seconds``,
+  ``samples``, ``series``.
 * ``GUEST_RDP_PORT_CHANGED``: ``rdp_port``, ``tds_port``, ``policy_port``.
 * Any ``UNKNOWN`` finding: ``reason`` (why the check could not be made).
 """

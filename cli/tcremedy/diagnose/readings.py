@@ -60,6 +60,15 @@ def window_max(
     return best
 
 
+def window_series(instance: Instance, state: LiveState, name: str, window: int) -> list[float]:
+    """The samples of one metric over the last ``window`` seconds, oldest first (reports draw them)."""
+    series = _series(instance, name)
+    if series is None or not series.values:
+        return []
+    end = _epoch(state.collected_at) or max(series.timestamps, default=0.0)
+    return [v for t, v in zip(series.timestamps, series.values, strict=False) if t >= end - window]
+
+
 def guest_facts(instance: Instance, state: LiveState) -> tuple[GuestFacts | None, str]:
     """The probe's facts, or None and why there are none."""
     gaps = gaps_for(state, "guest", instance.instance_id)

@@ -1,139 +1,234 @@
-"""The terminal report: per instance the root cause first, then its evidence, the drift, the
-contributing findings and the proposed fix; then a fleet summary. Rich lives only in report/."""
+"""The terminal report, a fleet view: a header (policy, endpoint, regions, when collected), instances
+grouped by root cause worst first with their evidence as small tables, compliant instances folded
+into a count, and a terraform-style closing line. ``verbose`` adds every instance's full diagnosis
+(everything the JSON document holds). Rich lives only in report/.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from rich.console import Console, Group
+from rich import box
+from rich.columns import Columns
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from tcremedy.diagnose.findings import CODE_TITLES, Finding
+from tcremedy.diagnose.findings import CODE_TITLES, Finding, Status
 from tcremedy.diagnose.model import FleetDiagnosis, InstanceDiagnosis
 from tcremedy.planfile import ProposedFix
-from tcremedy.serde import to_data
+from tcremedy.report.evidence import EvidenceView, evidence_view, facts_view, plain
+from tcremedy.report.fixsummary import fix_summary
+from tcremedy.report.fleetview import CauseGroup, cause_groups, compliant_instances, instance_label, regions
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
-MAX_VALUE = 160  # characters of one evidence value shown; the JSON view has everything
+# Evidence keys a specialised table already shows (the verbose facts line skips them).
+TABLED = ("reason", "verdicts", "inbound", "outbound", "blocked", "series")
 
 
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(to_data(value), sort_keys=True, ensure_ascii=False)
-    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+@dataclass(frozen=True)
+class ReportContext:
+    """Where the view's data came from."""
+
+    policy_path: str = ""
+    endpoint: str = ""
+    collected_at: str = ""
 
 
-def _title(finding: Finding) -> str:
-    return CODE_TITLES.get(finding.code, finding.code)
-
-
-def _finding_line(finding: Finding) -> Text:
-    style = SEVERITY_STYLE.get(finding.severity.value, "")
-    line = Text("  • ")
-    line.append(finding.code, style=style)
-    line.append(f" [{finding.severity.value}{', unknown' if finding.status.value == 'unknown' else ''}] ")
-    line.append(finding.message)
-    return line
-
-
-def _fix_line(fix: ProposedFix) -> Text:
-    line = Text("  → ")
-    if fix.fix == "manual":
-        line.append("manual", style="bold yellow")
-        line.append(f" (for {fix.finding_code}): {fix.manual or fix.description}")
-        return line
-    line.append(fix.fix, style="bold")
-    line.append(f" (for {fix.finding_code}) ")
-    if fix.auto:
-        line.append("automatic", style="green")
-    else:
-        line.append("not automatic", style="yellow")
-        line.append(f": {fix.manual or 'the policy does not allow it automatically'}")
-    if fix.description:
-        line.append(f"\n      {fix.description}")
-    return line
-
-
-def instance_panel(diag: InstanceDiagnosis, fixes: Sequence[ProposedFix]) -> Panel:
-    parts: list[Any] = []
-    root = diag.root_cause
-    if root is not None:
-        head = Text("ROOT CAUSE  ", style="bold")
-        head.append(root.code, style=SEVERITY_STYLE.get(root.severity.value, "") + " bold")
-        head.append(f"  {_title(root)}  [{root.severity.value}]")
-        parts.append(head)
-        parts.append(Text(f"  {root.message}"))
-        for key, value in sorted(to_data(root.evidence).items()):
-            parts.append(Text(f"    {key}: {_short(value)}", style="dim"))
-    if diag.drift:
-        parts.append(Text("Drift (desired vs live)", style="bold"))
-        for item in diag.drift:
-            parts.append(Text(f"  {item.path}: desired {_short(item.desired)}  live {_short(item.live)}"))
-    if diag.contributing:
-        parts.append(Text("Contributing findings", style="bold"))
-        parts += [_finding_line(f) for f in diag.contributing]
-    if diag.unknowns:
-        parts.append(Text("Checks that could not be made", style="bold"))
-        for finding in diag.unknowns:
-            line = _finding_line(finding)
-            reason = finding.evidence.get("reason")
-            if reason:
-                line.append(f" ({reason})", style="dim")
-            parts.append(line)
-    if diag.masked:
-        parts.append(Text("Hidden by the root cause (checked again after it is fixed)", style="bold"))
-        parts += [Text(f"  • {m.code}: {m.reason}", style="dim") for m in diag.masked]
-    own = [f for f in fixes if f.instance_id == diag.instance_id]
-    if own:
-        parts.append(Text("Proposed fix", style="bold"))
-        parts += [_fix_line(f) for f in own]
-    elif root is not None:
-        parts.append(Text("Proposed fix: none available; see the root cause above", style="yellow"))
-    status = "[green]compliant[/]" if diag.compliant else "[red]NOT COMPLIANT[/]"
-    title = f"[bold]{escape(diag.instance_id)}[/] {escape(diag.name)}  {escape(diag.region)}  {status}"
-    return Panel(Group(*parts), title=title, title_align="left", border_style="red" if root else "yellow")
-
-
-def summary_table(fleet: FleetDiagnosis) -> Table:
-    table = Table(title="Fleet summary", show_header=True, header_style="bold")
-    table.add_column("Root cause")
-    table.add_column("Title")
-    table.add_column("Instances", justify="right")
-    for code, count in sorted(fleet.summary.root_causes.items(), key=lambda kv: (-kv[1], kv[0])):
-        table.add_row(code, CODE_TITLES.get(code, code), str(count))
+def evidence_table(
+    view: EvidenceView, lead: Sequence[str] = (), rows: Sequence[tuple[str, ...]] = ()
+) -> Table:
+    """An evidence table; ``lead`` adds columns in front (e.g. instance, name) filled by ``rows``.
+    Only the last column wraps: ids, CIDRs and ports stay whole."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="dim", padding=(0, 1))
+    columns = (*lead, *view.columns)
+    for n, column in enumerate(columns):
+        table.add_column(column, no_wrap=n < len(columns) - 1, overflow="fold")
+    for row in rows or view.rows:
+        table.add_row(*row)
     return table
 
 
-def summary_line(fleet: FleetDiagnosis) -> str:
+def _indent(renderable: RenderableType, n: int = 2) -> Padding:
+    return Padding(renderable, (0, 0, 0, n))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _group_heading(group: CauseGroup) -> list[Text]:
+    heading = Text()
+    heading.append(group.code, style=SEVERITY_STYLE.get(group.severity.value, "") + " bold")
+    status = "" if group.status is Status.FAIL else ", could not be checked"
+    heading.append(
+        f"  {_plural(len(group.instances), 'instance')}, {group.severity.value}{status}", style="bold"
+    )
+    return [heading, Text(f"  {group.title}")]
+
+
+def _merges(group: CauseGroup) -> bool:
+    """One table with a row per instance, when every instance's evidence is one row of the same
+    columns but the values differ (metric peaks): shorter than a table per instance."""
+    views = [c.view for c in group.clusters]
+    return len(views) > 1 and len({v.columns for v in views}) == 1 and all(len(v.rows) == 1 for v in views)
+
+
+def group_body(group: CauseGroup) -> list[RenderableType]:
+    """A group's evidence: a table per cluster with its instances listed below, or one merged table."""
+    parts: list[RenderableType] = []
+    if _merges(group):
+        pairs = sorted((d.instance_id, d.name, c.view.rows[0]) for c in group.clusters for d in c.instances)
+        rows = [(iid, name, *row) for iid, name, row in pairs]
+        table = evidence_table(EvidenceView(group.clusters[0].view.columns, ()), ("instance", "name"), rows)
+        parts.append(_indent(table))
+    else:
+        for cluster in group.clusters:
+            if cluster.view.note:
+                parts.append(_indent(Text(cluster.view.note, style="yellow")))
+            if cluster.view.rows:
+                parts.append(_indent(evidence_table(cluster.view)))
+            labels = [Text(instance_label(d)) for d in cluster.instances]
+            if len(labels) == 1:
+                parts.append(_indent(Text.assemble(("instance ", "dim"), labels[0])))
+            else:
+                parts.append(_indent(Text(f"{len(labels)} instances:", style="dim")))
+                parts.append(_indent(Columns(labels, padding=(0, 3)), 4))
+    for line in group.fix_lines():
+        parts.append(_indent(Text.assemble(("fix ", "bold"), line)))
+    if group.also:
+        also = ", ".join(f"{code} ({n})" for code, n in group.also.items())
+        parts.append(_indent(Text(f"also failing on some of them: {also}", style="dim")))
+    return parts
+
+
+def _when(collected_at: str) -> str:
+    """ISO time as ``2026-12-02 00:35:55 UTC``."""
+    return collected_at.replace("T", " ").replace("+00:00", " UTC").replace("Z", " UTC")
+
+
+def header(fleet: FleetDiagnosis, context: ReportContext) -> list[Text]:
+    """Which policy judged which cloud, when: the view's provenance, then the counts."""
+    policy = f" ({context.policy_path})" if context.policy_path else ""
+    lines = [Text.assemble(("Policy    ", "bold"), fleet.policy_name, policy)]
+    if context.endpoint:
+        lines.append(Text.assemble(("Endpoint  ", "bold"), context.endpoint))
+    shown = regions(fleet)
+    if shown:
+        lines.append(
+            Text.assemble(("Region    " if len(shown) == 1 else "Regions   ", "bold"), ", ".join(shown))
+        )
+    if context.collected_at:
+        lines.append(Text.assemble(("Collected ", "bold"), _when(context.collected_at)))
     s = fleet.summary
-    return (
-        f"{s.selected} selected · {s.compliant} compliant · {s.failing} failing · "
-        f"{s.unknown} not fully checked · {fleet.skipped} skipped by the selector"
-    )
+    counts = f"{_plural(s.selected, 'instance')} selected: {s.failing} failing"
+    if s.unknown:
+        counts += f", {s.unknown} not fully checked"
+    counts += f", {s.compliant} compliant"
+    if fleet.skipped:
+        counts += f"; {fleet.skipped} not selected by the policy"
+    lines.append(Text(counts))
+    return lines
 
 
-def render_plan(console: Console, fleet: FleetDiagnosis, fixes: Sequence[ProposedFix] = ()) -> None:
-    """Print the whole report to ``console``."""
-    console.print(
-        f"Policy [bold]{escape(fleet.policy_name)}[/] in [bold]{escape(fleet.region)}[/]: "
-        f"{fleet.summary.selected} instance(s) selected"
-    )
-    for diag in fleet.instances:
-        if diag.compliant:
-            console.print(f"[green]✓[/] {escape(diag.instance_id)} {escape(diag.name)}: compliant")
+def _finding_block(finding: Finding, is_root: bool) -> list[RenderableType]:
+    head = Text("ROOT CAUSE " if is_root else "", style="bold")
+    head.append(finding.code, style=SEVERITY_STYLE.get(finding.severity.value, ""))
+    status = ", could not be checked" if finding.status is Status.UNKNOWN else ""
+    head.append(f"  {CODE_TITLES.get(finding.code, finding.code)}  [{finding.severity.value}{status}]")
+    parts: list[RenderableType] = [head, _indent(Text(finding.message))]
+    view = evidence_view(finding)
+    if view.note:
+        parts.append(_indent(Text(view.note, style="yellow")))
+    if view.rows and view.columns != facts_view(finding).columns:
+        parts.append(_indent(evidence_table(view)))
+    facts = facts_view(finding, skip=TABLED).rows
+    if facts:
+        parts.append(_indent(Text(" · ".join(f"{k}: {v}" for k, v in facts), style="dim")))
+    if finding.fix:
+        parts.append(_indent(Text(f"closed by: {finding.fix}", style="dim")))
+    return parts
+
+
+def instance_panel(diag: InstanceDiagnosis, fixes: Sequence[ProposedFix]) -> Panel:
+    """Everything known about one instance (the verbose view; the JSON document's content)."""
+    parts: list[RenderableType] = []
+    for finding in diag.findings:
+        parts += _finding_block(finding, finding is diag.root_cause)
+    if diag.drift:
+        parts.append(Text("Drift (desired vs live)", style="bold"))
+        parts += [
+            _indent(Text(f"{d.path}: desired {plain(d.desired)}, live {plain(d.live)}")) for d in diag.drift
+        ]
+    if diag.masked:
+        parts.append(Text("Hidden by the root cause (checked again after it is fixed)", style="bold"))
+        parts += [_indent(Text(f"{m.code}: {m.reason}", style="dim")) for m in diag.masked]
+    own = [f for f in fixes if f.instance_id == diag.instance_id]
+    if own:
+        parts.append(Text("Proposed fixes", style="bold"))
+    for fix in own:
+        mode = "automatic" if fix.auto else "not automatic"
+        parts.append(_indent(Text.assemble((fix.fix, "bold"), f" for {fix.finding_code}, {mode}")))
+        for text in (fix.description, fix.manual):
+            if text:
+                parts.append(_indent(Text(text), 4))
+        if fix.parameters:
+            parts.append(_indent(Text(f"parameters: {plain(fix.parameters)}", style="dim"), 4))
+    status = "[green]compliant[/]" if diag.compliant else "[red]not compliant[/]"
+    title = f"[bold]{escape(diag.instance_id)}[/] {escape(diag.name)}  {escape(diag.region)}  {status}"
+    return Panel(Group(*parts), title=title, title_align="left", border_style="dim")
+
+
+def render_plan(
+    console: Console,
+    fleet: FleetDiagnosis,
+    fixes: Sequence[ProposedFix] = (),
+    *,
+    context: ReportContext | None = None,
+    verbose: bool = False,
+    show_compliant: bool = False,
+) -> None:
+    """Print the fleet report to ``console``."""
+    context = context or ReportContext()
+    for line in header(fleet, context):
+        console.print(line)
+    for group in cause_groups(fleet, fixes):
+        console.print()
+        for line in _group_heading(group):
+            console.print(line)
+        for part in group_body(group):
+            console.print(part)
+    compliant = compliant_instances(fleet)
+    if compliant:
+        console.print()
+        if show_compliant or verbose:
+            console.print(Text(f"Compliant ({len(compliant)})", style="bold green"))
+            console.print(_indent(Columns([Text(instance_label(d)) for d in compliant], padding=(0, 3))))
         else:
-            console.print(instance_panel(diag, fixes))
+            console.print(Text(f"{len(compliant)} compliant (--show-compliant lists them)", style="green"))
     for gap in fleet.unattributed_gaps:
         console.print(
-            f"[yellow]![/] could not read {gap.scope} {escape(gap.resource_id)}: "
-            f"{escape(gap.code)} {escape(gap.message)}"
+            Text(f"! could not read {gap.scope} {gap.resource_id}: {gap.code} {gap.message}", style="yellow")
         )
-    if fleet.summary.root_causes:
-        console.print(summary_table(fleet))
-    console.print(summary_line(fleet))
+    if verbose:
+        _render_details(console, fleet, fixes)
+    console.print()
     if fleet.compliant:
-        console.print("[green]No drift: every selected instance is compliant.[/]")
+        console.print(Text("No changes: every selected instance is compliant.", style="bold green"))
+    else:
+        console.print(Text(fix_summary(fixes).line(), style="bold"))
+
+
+def _render_details(console: Console, fleet: FleetDiagnosis, fixes: Sequence[ProposedFix]) -> None:
+    console.print()
+    console.print(Text("Details", style="bold"))
+    for diag in fleet.instances:
+        if not diag.compliant:
+            console.print(instance_panel(diag, fixes))
+    by_code = ", ".join(f"{code} {n}" for code, n in sorted(fleet.summary.by_code.items()))
+    if by_code:
+        console.print(Text(f"Findings by code: {by_code}", style="dim"))

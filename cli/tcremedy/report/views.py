@@ -14,7 +14,7 @@ from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.errors import TcremedyError
 from tcremedy.planfile import ProposedFix
 from tcremedy.report.document import PLAN_FORMAT, dumps, error_document, plan_document
-from tcremedy.report.human import render_plan
+from tcremedy.report.human import ReportContext, render_plan
 
 
 class View(Protocol):
@@ -40,11 +40,16 @@ class HumanView:
         stderr: TextIO | None = None,
         quiet: bool = False,
         width: int | None = None,
+        *,
+        verbose: bool = False,
+        show_compliant: bool = False,
     ) -> None:
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
         self.quiet = quiet
         self.width = width  # None: the terminal's width (80 columns when not a terminal)
+        self.verbose = verbose  # every instance's full diagnosis, as in --json
+        self.show_compliant = show_compliant
 
     def error(self, exc: BaseException) -> None:
         print(f"error: {exc}", file=self.stderr)
@@ -62,7 +67,14 @@ class HumanView:
         endpoint: str,
         collected_at: str,
     ) -> None:
-        render_plan(Console(file=self.stdout, highlight=False, width=self.width), fleet, fixes)
+        render_plan(
+            Console(file=self.stdout, highlight=False, width=self.width),
+            fleet,
+            fixes,
+            context=ReportContext(policy_path, endpoint, collected_at),
+            verbose=self.verbose,
+            show_compliant=self.show_compliant,
+        )
 
 
 class JsonView:
@@ -96,8 +108,12 @@ class JsonView:
         self.stdout.write(dumps(doc))
 
 
-def make_view(json_output: bool, quiet: bool = False) -> HumanView | JsonView:
-    return JsonView() if json_output else HumanView(quiet=quiet)
+def make_view(
+    json_output: bool, quiet: bool = False, *, verbose: bool = False, show_compliant: bool = False
+) -> HumanView | JsonView:
+    if json_output:
+        return JsonView()
+    return HumanView(quiet=quiet, verbose=verbose, show_compliant=show_compliant)
 
 
 def write_report_file(path: Path | str, text: str, what: str) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from tcremedy.cloud.state import Instance, LiveState
 from tcremedy.diagnose.checks.base import CHECKS, Check
 from tcremedy.diagnose.findings import Finding, Severity
-from tcremedy.diagnose.readings import gap_reason, window_max
+from tcremedy.diagnose.readings import gap_reason, window_max, window_series
 from tcremedy.policy.model import Policy
 
 
@@ -92,7 +93,9 @@ class _WindowPeak(Check):
             return [self.unknown(instance, reason, **named, window_seconds=window)]
         if peak[0] < threshold:
             return []
-        return [self.over(policy, instance, peak, threshold)]
+        finding = self.over(policy, instance, peak, threshold)
+        series = [round(v, 3) for v in window_series(instance, state, peak[1], window)]
+        return [replace(finding, evidence={**finding.evidence, "series": series})]
 
 
 class _PercentCeiling(_WindowPeak):

@@ -58,11 +58,13 @@ class SgBlocksRdp(Check):
         }
         if denied:
             first = denied[0][1]
-            more = f" (and {len(denied) - 1} more range(s))" if len(denied) > 1 else ""
+            same = [c for _, p in denied if p.decided_by.text == first.decided_by.text for c in p.cidrs]
+            others = len(evidence["not_admitted"]) - len(same)
+            more = f"; {others} more range(s) denied by other rules" if others else ""
             return [
                 self.fail(
                     instance,
-                    f"TCP/{port} from {', '.join(first.cidrs)} is denied by {first.decided_by.text}{more}",
+                    f"TCP/{port} from {', '.join(same)} is denied: {first.decided_by.text}{more}",
                     evidence,
                 )
             ]
