@@ -59,6 +59,9 @@ class RdpListeners:
     def __post_init__(self) -> None:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
+        # One pending byte wakes the loop; never block on a full pair (~270 posts before the loop runs
+        # filled it: a 300-instance fleet hung at start). A full pair means a wake-up is already pending.
+        self._wake_w.setblocking(False)
         self._sel.register(self._wake_r, selectors.EVENT_READ, None)
 
     # -- which sockets should exist -----------------------------------------------------------
