@@ -19,6 +19,7 @@ from tcremedy.commands.options import (
     FromStateOpt,
     InstanceOpt,
     JsonOpt,
+    MarkdownOpt,
     NoProbeOpt,
     PolicyOpt,
     ProfileOpt,
@@ -59,6 +60,7 @@ def check(
     instance: InstanceOpt = None,
     json_output: JsonOpt = False,
     sarif: SarifOpt = None,
+    markdown: MarkdownOpt = None,
     junit: Annotated[
         Path | None, typer.Option("--junit", help="Write JUnit XML: one testcase per instance.")
     ] = None,
@@ -76,7 +78,7 @@ def check(
     """
     view = make_view(json_output, quiet, verbose=verbose, show_compliant=show_compliant)
     try:
-        result = report(ctx.params, view)
+        result = report(ctx.params, view, "check")
         if junit is not None:
             write_report_file(junit, junit_xml(result.fleet), "JUnit file")
     except TcremedyError as exc:

@@ -236,6 +236,16 @@ SarifOpt = Annotated[
         "--sarif", metavar="FILE", rich_help_panel=OUTPUT, help="Also write the findings as SARIF 2.1.0."
     ),
 ]
+MarkdownOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--markdown",
+        metavar="FILE",
+        rich_help_panel=OUTPUT,
+        help="Also write a compact Markdown summary (fleet table, first failing instances); "
+        "appended to $GITHUB_STEP_SUMMARY as well when that is set.",
+    ),
+]
 SaveStateOpt = Annotated[
     Path | None,
     typer.Option(

@@ -30,6 +30,7 @@ from tcremedy.policy.loader import load_policy, resolve_policy_path
 from tcremedy.policy.model import Policy
 from tcremedy.policy.selector import selects
 from tcremedy.report.document import dumps
+from tcremedy.report.markdown import markdown_summary, write_markdown
 from tcremedy.report.progress import progress_for
 from tcremedy.report.sarif import sarif_document
 from tcremedy.report.views import HumanView, JsonView, write_report_file
@@ -159,8 +160,14 @@ def run_pipeline(opts: PipelineOptions) -> PipelineResult:
     return PipelineResult(policy, policy_path, policy_bytes, state, fleet, fixes, stats)
 
 
-def emit(result: PipelineResult, view: HumanView | JsonView, sarif: Path | None) -> None:
-    """Report on stdout and the SARIF file, shared by plan and check."""
+def emit(
+    result: PipelineResult,
+    view: HumanView | JsonView,
+    sarif: Path | None,
+    markdown: Path | None = None,
+    command: str = "plan",
+) -> None:
+    """Report on stdout, the SARIF file and the Markdown summary, shared by plan and check."""
     shown = _display_path(result.policy_path)
     view.report(
         result.fleet,
@@ -170,13 +177,25 @@ def emit(result: PipelineResult, view: HumanView | JsonView, sarif: Path | None)
         collected_at=result.state.collected_at,
     )
     if sarif is not None:
-        write_report_file(sarif, dumps(sarif_document(result.fleet, shown)), "SARIF file")
+        document = sarif_document(result.fleet, shown, policy_text=result.policy_bytes.decode("utf-8"))
+        write_report_file(sarif, dumps(document), "SARIF file")
+    if markdown is not None:
+        text = markdown_summary(
+            result.fleet,
+            result.fixes,
+            command=command,
+            policy_path=shown,
+            endpoint=result.state.endpoint,
+            collected_at=result.state.collected_at,
+        )
+        for place in write_markdown(markdown, text):
+            view.note(f"Markdown summary written to {place}")
 
 
-def report(params: Mapping[str, Any], view: HumanView | JsonView) -> PipelineResult:
-    """Run the pipeline for a command's shared options and report (stdout, ``--sarif``)."""
+def report(params: Mapping[str, Any], view: HumanView | JsonView, command: str = "plan") -> PipelineResult:
+    """Run the pipeline for a command's shared options and report (stdout, ``--sarif``, ``--markdown``)."""
     result = run_pipeline(PipelineOptions.from_params(params))
-    emit(result, view, params["sarif"])
+    emit(result, view, params["sarif"], params.get("markdown"), command)
     return result
 
 

@@ -23,6 +23,7 @@ from tcremedy.commands.options import (
     FromStateOpt,
     InstanceOpt,
     JsonOpt,
+    MarkdownOpt,
     NoProbeOpt,
     PolicyOpt,
     ProfileOpt,
@@ -71,6 +72,7 @@ def plan(
     instance: InstanceOpt = None,
     json_output: JsonOpt = False,
     sarif: SarifOpt = None,
+    markdown: MarkdownOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the plan file `tcremedy apply` takes.")
     ] = None,
@@ -94,7 +96,7 @@ def plan(
     """
     view = make_view(json_output, quiet, verbose=verbose, show_compliant=show_compliant)
     try:
-        result = report(ctx.params, view)
+        result = report(ctx.params, view, "plan")
         if out is not None:
             _write_plan_file(out, result, view)
     except TcremedyError as exc:

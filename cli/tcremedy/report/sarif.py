@@ -1,7 +1,9 @@
 """SARIF 2.1.0 for code-scanning UIs: one rule per finding code, one result per finding.
 
 Each result names the instance as a logical location (``region/instance-id``) and, when the
-policy file is known, points at it physically (uploaders such as GitHub require a file).
+policy file is known, points at the policy setting the instance fails (``rdp.admin_cidrs`` for a
+security group that does not admit them): line and column of that key, or of its section when
+the file leaves it at its default. Uploaders such as GitHub require a physical location.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 from tcremedy import __version__
 from tcremedy.diagnose.findings import CAUSAL_ORDER, CODE_TITLES, Finding, Severity, Status
 from tcremedy.diagnose.model import FleetDiagnosis
+from tcremedy.safeyaml import Located, YamlInputError, compose
 from tcremedy.serde import to_data
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -30,11 +33,49 @@ def level(finding: Finding) -> str:
     return "warning" if finding.status is Status.UNKNOWN else LEVELS[finding.severity]
 
 
+# The policy setting each finding code judges (the one a reviewer would change or waive).
+POLICY_SETTING: dict[str, str] = {
+    "SG_BLOCKS_RDP": "rdp.admin_cidrs",
+    "ACL_BLOCKS_RDP": "rdp.admin_cidrs",
+    "BANDWIDTH_ZERO": "capacity.min_bandwidth_mbps",
+    "BANDWIDTH_BELOW_POLICY": "capacity.min_bandwidth_mbps",
+    "BANDWIDTH_SATURATED": "capacity.bandwidth_ceiling_percent",
+    "CPU_SATURATED": "capacity.cpu_ceiling_percent",
+    "MEMORY_SATURATED": "capacity.memory_ceiling_percent",
+    "INSTANCE_NOT_RUNNING": "instance.must_be_running",
+    "GUEST_RDP_DISABLED": "guest.rdp_enabled",
+    "GUEST_TERMSERVICE_STOPPED": "guest.termservice_running",
+    "GUEST_RDP_NOT_LISTENING": "guest.rdp_listening",
+    "GUEST_RDP_PORT_CHANGED": "rdp.port",
+    "GUEST_FIREWALL_BLOCKS_RDP": "guest.firewall_allows_port",
+    "CREDSSP_MISMATCH": "guest.allowed_encryption_oracle",
+}
+DEFAULT_SETTING = "rdp"  # isolation, no public IP, an offline guest: RDP itself is what the policy asks
+
+
+def setting_region(policy_text: str, setting: str) -> dict[str, int]:
+    """SARIF region of ``setting`` (dotted) in the policy text: its key, else the nearest enclosing
+    key the file has, else the first line."""
+    try:
+        node: Located | None = compose(policy_text)
+    except YamlInputError:
+        node = None
+    best: Located | None = None
+    name = ""
+    for part in setting.split("."):
+        if node is None or not isinstance(node.value, dict) or part not in node.value:
+            break
+        best, name, node = node.keys.get(part), part, node.value[part]
+    if best is None:
+        return {"startLine": 1, "startColumn": 1}
+    return {"startLine": best.line, "startColumn": best.column, "endColumn": best.column + len(name)}
+
+
 def _rule_name(code: str) -> str:
     return "".join(part.capitalize() for part in code.split("_"))
 
 
-def sarif_document(fleet: FleetDiagnosis, policy_path: str = "") -> dict[str, Any]:
+def sarif_document(fleet: FleetDiagnosis, policy_path: str = "", policy_text: str = "") -> dict[str, Any]:
     findings = [(d, f) for d in fleet.instances for f in d.findings]
     codes = sorted(
         {f.code for _, f in findings},
@@ -53,6 +94,7 @@ def sarif_document(fleet: FleetDiagnosis, policy_path: str = "") -> dict[str, An
         }
         for code in codes
     ]
+    regions: dict[str, dict[str, int]] = {}
     results = []
     for diag, finding in findings:
         location: dict[str, Any] = {
@@ -65,9 +107,12 @@ def sarif_document(fleet: FleetDiagnosis, policy_path: str = "") -> dict[str, An
             ]
         }
         if policy_path:
+            setting = POLICY_SETTING.get(finding.code, DEFAULT_SETTING)
+            if setting not in regions:
+                regions[setting] = setting_region(policy_text, setting) if policy_text else {"startLine": 1}
             location["physicalLocation"] = {
                 "artifactLocation": {"uri": policy_path},
-                "region": {"startLine": 1},
+                "region": regions[setting],
             }
         results.append(
             {
@@ -84,6 +129,7 @@ def sarif_document(fleet: FleetDiagnosis, policy_path: str = "") -> dict[str, An
                     "status": finding.status.value,
                     "severity": finding.severity.value,
                     "rootCause": diag.root_cause is finding,
+                    "policySetting": POLICY_SETTING.get(finding.code, DEFAULT_SETTING),
                     "fix": finding.fix,
                     "evidence": to_data(finding.evidence),
                 },
