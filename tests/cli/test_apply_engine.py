@@ -74,6 +74,7 @@ def test_each_fixable_scenario_goes_from_drift_to_compliant(scenario, tmp_path):
         applied = tc(emu, tmp_path, "apply", "--yes")
         assert applied.returncode == 0, applied.stdout + applied.stderr
         assert "path: sdk-dynamic (tencentcloud plugin not available:" in applied.stdout
+        assert applied.stdout.count("cannot be built here") == 1  # once, in the path line
         assert "closed" in applied.stdout and "STILL OPEN" not in applied.stdout
         after = tc(emu, tmp_path, "plan", "--detailed-exitcode", "-q")
         assert after.returncode == 0, after.stdout

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 from provider_harness import TCREMEDY, apply, provider_env, tc
@@ -107,3 +108,118 @@ def test_sigkill_during_the_update_then_apply_again_converges_on_the_provider_pa
         assert sorted(r["CidrBlock"] for r in rdp) == ["198.51.100.10/32", "203.0.113.0/24"]  # no duplicate
         third = apply(emu, tmp_path)
         assert third.returncode == 0 and "Preview: no changes." in third.stdout, third.stdout + third.stderr
+
+
+def test_temporary_credentials_reach_the_provider_through_its_config_as_secrets(tmp_path):
+    """Issue 8 item 2: the emulator takes these keys only with their session token (as STS keys); the
+    provider reads TENCENTCLOUD_SECURITY_TOKEN, not the SESSION_TOKEN tcremedy reads, so they go
+    through its own configuration, encrypted in the stack's settings, never in plain text."""
+    token = "sts-session-token-0123456789"
+    with start_emulator(scenario="bandwidth-zero", transition_seconds=0.05, session_token=token) as emu:
+        creds = {
+            "TENCENTCLOUD_SECRET_ID": emu.secret_id,
+            "TENCENTCLOUD_SECRET_KEY": emu.secret_key,
+            "TENCENTCLOUD_SESSION_TOKEN": token,
+        }
+        done = apply(emu, tmp_path, **creds)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "closed" in done.stdout and "STILL OPEN" not in done.stdout
+        settings = next((tmp_path / ".tcremedy").rglob("Pulumi.*.yaml")).read_text()
+        for key in ("secretId", "secretKey", "securityToken"):
+            assert f"tencentcloud:{key}:\n    secure:" in settings, settings
+        leaks = [
+            p
+            for p in tmp_path.rglob("*")
+            if p.is_file() and any(s.encode() in p.read_bytes() for s in (token, emu.secret_key))
+        ]
+        assert not leaks and token not in done.stdout + done.stderr
+
+
+POLICY = Path(__file__).resolve().parents[2] / "policies" / "windows-rdp.yaml"
+
+
+def _policy(tmp: Path, extra: str) -> Path:
+    text = POLICY.read_text()
+    anchor = "  # reboot_instance and reset_password run only when listed above;\n"  # after fixes.auto
+    assert anchor in text
+    path = tmp / "policy.yaml"
+    path.write_text(text.replace(anchor, extra + anchor))
+    return path
+
+
+def test_a_guest_fix_runs_only_once_the_reboot_has_finished(tmp_path):
+    """Issue 8 item 4: cvm.RebootInstance returns right after RebootInstances; the guest fix of the
+    same instance waits until it is RUNNING with its agent Online (a RunCommand during the reboot
+    is refused), and apply waits for the script before it verifies."""
+    scenario = tmp_path / "busy-and-rdp-off.yaml"
+    source = Path(__file__).resolve().parents[2] / "cli/tcremedy/emulator/scenarios/guest-rdp-disabled.yaml"
+    scenario.write_text(source.read_text().replace("CpuUsage: 12", "CpuUsage: 97"))
+    policy = _policy(tmp_path, "    - reboot_instance\n")
+    with start_emulator(scenario=str(scenario), transition_seconds=1.0) as emu:
+        done = apply(emu, tmp_path, "--policy", str(policy))
+        assert "Traceback" not in done.stderr and "InstanceStateNotRunning" not in done.stderr, done.stderr
+        assert "create: reboot-" in done.stdout and "create: guest-enable-rdp-" in done.stdout
+        iid = emu.instance_ids()[0]
+        assert f"closed  {iid} GUEST_RDP_DISABLED" in done.stdout, done.stdout + done.stderr
+        inst = _instance(emu)
+        assert (inst["InstanceState"], inst["LatestOperation"]) == ("RUNNING", "RebootInstances")
+
+
+SECRET = "Tcr3medy-Only-In-Env!"
+
+
+def test_a_password_reset_seen_failed_again_is_done_again_on_the_provider_path(tmp_path):
+    """Issue 8 item 6: the provider's diff sees no change when the same password is declared again;
+    a reset finding open again (a new trigger) sets it again, and the instance ends RUNNING."""
+    policy = _policy(tmp_path, "    - reset_password\n  password_env: TCREMEDY_NEW_PASSWORD\n")
+    with start_emulator(scenario="password-reset-failed", transition_seconds=0.05) as emu:
+        first = apply(emu, tmp_path, "--policy", str(policy), TCREMEDY_NEW_PASSWORD=SECRET)
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert _instance(emu)["LatestOperationState"] == "SUCCESS"
+        iid = emu.instance_ids()[0]
+        emu.control(
+            "POST",
+            f"instances/{iid}/status",
+            {"LatestOperation": "ResetInstancesPassword", "LatestOperationState": "FAILED"},
+        )
+        again = apply(emu, tmp_path, "--policy", str(policy), TCREMEDY_NEW_PASSWORD=SECRET)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert (
+            f"update: instance-{iid}" in again.stdout
+            and f"closed  {iid} PASSWORD_RESET_FAILED" in again.stdout
+        )
+        inst = _instance(emu)
+        assert (inst["InstanceState"], inst["LatestOperation"], inst["LatestOperationState"]) == (
+            "RUNNING",
+            "ResetInstancesPassword",
+            "SUCCESS",
+        )
+        leaks = [p for p in tmp_path.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+        assert not leaks
+
+
+def _instance(emu: RunningEmulator) -> dict:
+    from tencentcloud.cvm.v20170312 import cvm_client
+    from tencentcloud.cvm.v20170312 import models as cvm_models
+
+    found = emu.client(cvm_client.CvmClient).DescribeInstances(cvm_models.DescribeInstancesRequest())
+    return json.loads(found.to_json_string())["InstanceSet"][0]
+
+
+def test_path_provider_without_the_plugin_says_why_in_one_line_and_changes_nothing(tmp_path):
+    with start_emulator(scenario="bandwidth-zero", transition_seconds=0.05) as emu:
+        env = provider_env()
+        env["PATH"] = env["PATH"].split(os.pathsep, 1)[1]  # the stand-in off PATH: no plugin anywhere
+        out = subprocess.run(
+            [TCREMEDY, "apply", "--yes", "--path", "provider", "--endpoint", emu.endpoint],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 1 and "Traceback" not in out.stderr
+        errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and "--path provider: pulumi-resource-tencentcloud not found" in errors[0]
+        assert errors[0].count("cannot be built here") == 1
+        assert _instance(emu)["InternetAccessible"]["InternetMaxBandwidthOut"] == 0

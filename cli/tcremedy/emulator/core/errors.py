@@ -93,6 +93,13 @@ class SecretIdNotFound(AuthFailure):
     message = "The SecretId is not found, please ensure that your SecretId is correct."
 
 
+class TokenFailure(AuthFailure):
+    """Temporary credentials (STS, CVM role) sign with their SecretId and send ``X-TC-Token``."""
+
+    code = "AuthFailure.TokenFailure"
+    message = "The token is missing or invalid for these temporary credentials."
+
+
 class SignatureExpire(AuthFailure):
     code = "AuthFailure.SignatureExpire"
     message = "The request has expired: X-TC-Timestamp differs from the server time by more than 5 minutes."

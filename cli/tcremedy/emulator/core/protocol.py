@@ -17,7 +17,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tcremedy.emulator.core import signing
 from tcremedy.emulator.core.dispatch import resolve
-from tcremedy.emulator.core.errors import ApiError, InternalError, InvalidParameter, MissingParameter
+from tcremedy.emulator.core.errors import (
+    ApiError,
+    InternalError,
+    InvalidParameter,
+    MissingParameter,
+    TokenFailure,
+)
 from tcremedy.emulator.core.holds import Holds
 from tcremedy.emulator.core.world import World
 
@@ -141,16 +147,18 @@ def handle_api(
     default_region: str,
     now: Callable[[], float] | None = None,
     holds: Holds | None = None,
+    tokens: Mapping[str, str] | None = None,
 ) -> ApiOutcome:
     """Authenticate, route and run one API request; never raises for API-level problems.
 
     With ``holds``, the request is tracked while in flight and may be held before it runs and
-    after it ran (see ``holds.py``).
+    after it ran (see ``holds.py``). ``tokens``: SecretId -> the session token its requests must
+    carry in ``X-TC-Token`` (temporary credentials).
     """
     request_id = new_request_id()
     outcome = ApiOutcome(body=b"")
     try:
-        _run(request, world, credentials, default_region, now, holds, request_id, outcome)
+        _run(request, world, credentials, default_region, now, holds, request_id, outcome, tokens or {})
     finally:
         if holds is not None:
             holds.finished(request_id)
@@ -166,6 +174,7 @@ def _run(
     holds: Holds | None,
     request_id: str,
     outcome: ApiOutcome,
+    tokens: Mapping[str, str],
 ) -> None:
     try:
         if request.method not in ("POST", "GET"):
@@ -179,6 +188,9 @@ def _run(
             credentials=credentials,
             now=now() if now else None,
         )
+        wanted_token = tokens.get(auth.secret_id)
+        if wanted_token is not None and request.headers.get("x-tc-token", "") != wanted_token:
+            raise TokenFailure()
         action = request.headers.get("x-tc-action", "")
         version = request.headers.get("x-tc-version", "")
         if not action:

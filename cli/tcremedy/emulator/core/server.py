@@ -75,6 +75,7 @@ class EmulatorConfig:
     region: str = DEFAULT_REGION
     secret_id: str = LOCAL_SECRET_ID
     secret_key: str = LOCAL_SECRET_KEY
+    session_token: str | None = None  # set: the key pair is temporary and needs this X-TC-Token
     fleet_size: int = DEFAULT_FLEET_SIZE
     transition_seconds: float = DEFAULT_TRANSITION_SECONDS
     public_range: str | None = None  # a /24 inside 127.0.0.0/8 for public IPs; None = a random one
@@ -230,7 +231,12 @@ class Emulator:
                 body=error_envelope(InternalError(), new_request_id()), error_code=InternalError.code
             )
         outcome = handle_api(
-            request, self.world, self.credentials, default_region=cfg.region, holds=self.holds
+            request,
+            self.world,
+            self.credentials,
+            default_region=cfg.region,
+            holds=self.holds,
+            tokens={cfg.secret_id: cfg.session_token} if cfg.session_token else None,
         )
         if outcome.mutated and not outcome.error_code:
             self.changed()
