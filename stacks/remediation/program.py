@@ -11,12 +11,14 @@ resources over tencentcloud-sdk-python); what each fix does on both:
 * sg_allow_rdp: an ACCEPT for exactly the admin CIDR and port at index 0 of the first group.
   provider: ``security.GroupRule``, replaced (deleted first) when its trigger changes, i.e. when
   diagnosis sees it blocked again (a DROP added above it); sdk: inserted, moved to the top when a
-  DROP shadows it. An identical admin rule under a DROP: sdk moves it up keeping its description;
-  provider: the rule cannot be created twice (DuplicatePolicy), see the apply output.
+  DROP shadows it. An identical rule already there (the admin's under a DROP, or ours from a killed
+  run) is never created twice (DuplicatePolicy): sdk moves it up keeping its description; provider
+  adopts it (``import_``) and, when it is under a DROP, replaces it in a second pass of the same apply.
 * acl_allow_rdp: tcremedy's entries on top of the subnet ACL's direction, every other entry kept.
   provider: the adopted ``vpc.Acl``'s lists exactly as its Read renders them (upper-cased, default
   entries left out); sdk: the same list through ModifyNetworkAclEntries. An ACL with an entry the
-  provider cannot carry (IPv6, '#' in a description) is a manual step on both.
+  provider cannot carry (IPv6, '#' in a description, an explicit deny-all above other entries) is a
+  manual step on both.
 * raise_bandwidth: public bandwidth raised to the target; both only for the charge types
   TRAFFIC_POSTPAID_BY_HOUR, BANDWIDTH_POSTPAID_BY_HOUR, BANDWIDTH_PACKAGE (others: a manual step).
 * start_instance: StartInstances, then RUNNING. provider: the adopted Instance's ``running_flag``.

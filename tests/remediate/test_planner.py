@@ -296,3 +296,11 @@ def test_an_acl_with_an_ipv6_entry_is_a_manual_step_never_rewritten():
     plan = _acl_plan(POLICY, state)
     assert not plan.automatic and plan.manual
     assert "2001:db8::/32" in plan.manual[0].manual and "console" in plan.manual[0].manual
+
+
+def test_an_acl_with_an_explicit_deny_all_above_other_entries_is_a_manual_step():
+    """The provider's Read leaves out all/0.0.0.0/0/DROP: rewriting the list would remove the admin's
+    deny-all and open what it kept from the entries below it."""
+    state = _acl_state([_e("DROP", "ALL", "0.0.0.0/0", "ALL"), _e("ACCEPT", "22", "0.0.0.0/0")], [])
+    plan = _acl_plan(POLICY, state)
+    assert not plan.automatic and "deny-all" in plan.manual[0].manual

@@ -132,11 +132,18 @@ def provider_cannot_write(ingress: Sequence[NetworkAclEntry], egress: Sequence[N
     Its entry format ``ACTION#CIDR#PORT#PROTOCOL[#DESCRIPTION]`` has one IPv4 CIDR field: Read renders
     an IPv6 entry with an empty CIDR and Update always sends ``CidrBlock``
     (services/vpc/resource_tc_vpc_acl.go, service_tencentcloud_vpc.go ``parseACLRule``,
-    ``ModifyNetWorkAclRules``), and a '#' in a description splits the entry. Rewriting such an ACL
+    ``ModifyNetWorkAclRules``), a '#' in a description splits the entry, and Read leaves out an
+    explicit all/0.0.0.0/0/DROP (``CheckIfDefaultRule``), so a rewrite would drop one that sits
+    above other entries. Rewriting such an ACL
     would lose or break those entries, so the fix is a manual step on both paths.
     """
     for direction, entries in (("inbound", ingress), ("outbound", egress)):
-        for entry in entries:
+        for i, entry in enumerate(entries):
+            deny_all = entry.protocol.upper() == "ALL" and entry.cidr_block == "0.0.0.0/0"
+            if deny_all and entry.action.upper() == "DROP" and i < len(entries) - 1:
+                # CheckIfDefaultRule drops it from Read: the rewrite would remove it, opening what
+                # the entries below it were kept from.
+                return f"its explicit {direction} deny-all (all, 0.0.0.0/0, DROP) above other entries"
             if entry.ipv6_cidr_block:
                 what = f"{entry.action} {entry.protocol}"
                 return f"its {direction} entry for IPv6 {entry.ipv6_cidr_block} ({what})"
