@@ -3,20 +3,51 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, date, datetime
 
 from tcremedy.cloud.state import CollectionGap, Instance, LiveState
 from tcremedy.diagnose.chain import build_chain
 from tcremedy.diagnose.checks import CHECKS
 from tcremedy.diagnose.context import Context
 from tcremedy.diagnose.drift import drift
-from tcremedy.diagnose.findings import CAUSAL_ORDER, Status
-from tcremedy.diagnose.model import FleetDiagnosis, FleetSummary, InstanceDiagnosis
+from tcremedy.diagnose.findings import CAUSAL_ORDER, Finding, Status
+from tcremedy.diagnose.model import FleetDiagnosis, FleetSummary, InstanceDiagnosis, WaivedFinding
 from tcremedy.policy.model import Policy
 from tcremedy.policy.selector import selects
+from tcremedy.policy.waivers import is_expired, label, waiver_for
+
+
+def collection_day(state: LiveState) -> date:
+    """The day waivers are judged on: the state's collection date (UTC), so a saved state replays."""
+    try:
+        return datetime.fromisoformat(state.collected_at.replace("Z", "+00:00")).astimezone(UTC).date()
+    except ValueError:
+        return date.min  # no usable time: no waiver counts as expired
+
+
+def _waive(
+    policy: Policy, instance: Instance, findings: list[Finding], today: date
+) -> tuple[list[Finding], tuple[WaivedFinding, ...]]:
+    """Split off the findings a live waiver accepts (an expired one accepts nothing)."""
+    if not policy.waivers:
+        return findings, ()
+    kept, waived = [], []
+    for finding in findings:
+        hit = waiver_for(policy, instance, finding.code, today)
+        if hit is None or hit[1]:
+            kept.append(finding)
+            continue
+        waiver = policy.waivers[hit[0]]
+        waived.append(WaivedFinding(finding, hit[0], waiver.reason, waiver.expires))
+    return kept, tuple(waived)
 
 
 def diagnose_instance(
-    policy: Policy, instance: Instance, state: LiveState, ctx: Context | None = None
+    policy: Policy,
+    instance: Instance,
+    state: LiveState,
+    ctx: Context | None = None,
+    today: date | None = None,
 ) -> InstanceDiagnosis:
     """Run every registered check on one instance and order the findings into a causal chain.
 
@@ -25,6 +56,7 @@ def diagnose_instance(
     """
     ctx = ctx or Context(state)
     findings = [f for check in CHECKS for f in check.assess(policy, instance, ctx)]
+    findings, waived = _waive(policy, instance, findings, today or collection_day(state))
     chain = build_chain(findings)
     return InstanceDiagnosis(
         instance_id=instance.instance_id,
@@ -35,6 +67,7 @@ def diagnose_instance(
         compliant=not chain.findings,
         drift=drift(policy, instance, state, ctx),
         masked=chain.masked,
+        waived=waived,
     )
 
 
@@ -44,7 +77,8 @@ def diagnose(policy: Policy, state: LiveState) -> FleetDiagnosis:
         state.instances[i] for i in sorted(state.instances) if selects(policy.selector, state.instances[i])
     ]
     ctx = Context(state)
-    results = tuple(diagnose_instance(policy, inst, state, ctx) for inst in selected)
+    today = collection_day(state)
+    results = tuple(diagnose_instance(policy, inst, state, ctx, today) for inst in selected)
     by_code = Counter(f.code for d in results for f in d.findings)
     roots = Counter(d.root_cause.code for d in results if d.root_cause)
     failing = sum(1 for d in results if any(f.status is Status.FAIL for f in d.findings))
@@ -55,6 +89,7 @@ def diagnose(policy: Policy, state: LiveState) -> FleetDiagnosis:
         unknown=sum(1 for d in results if not d.compliant) - failing,
         by_code=_in_causal_order(by_code),
         root_causes=_in_causal_order(roots),
+        waived=sum(len(d.waived) for d in results),
     )
     return FleetDiagnosis(
         policy_name=policy.name,
@@ -63,6 +98,11 @@ def diagnose(policy: Policy, state: LiveState) -> FleetDiagnosis:
         skipped=len(state.instances) - len(selected),
         summary=summary,
         unattributed_gaps=_unattributed(state, selected),
+        expired_waivers=tuple(
+            f"{label(policy, i)} has expired: its findings fail again; renew or remove it"
+            for i, w in enumerate(policy.waivers)
+            if is_expired(w, today)
+        ),
     )
 
 

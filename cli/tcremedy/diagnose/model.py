@@ -114,6 +114,16 @@ class MaskedCheck:
 
 
 @dataclass(frozen=True)
+class WaivedFinding:
+    """A finding the policy accepts for now (``waivers[index]``): reported, never failing, never fixed."""
+
+    finding: Finding
+    waiver: int  # index in the policy's ``waivers``
+    reason: str
+    expires: str  # ISO date
+
+
+@dataclass(frozen=True)
 class InstanceDiagnosis:
     instance_id: str
     name: str
@@ -123,6 +133,7 @@ class InstanceDiagnosis:
     compliant: bool  # no FAIL and no UNKNOWN finding (an unmakeable check is not a pass)
     drift: tuple[DriftItem, ...] = ()
     masked: tuple[MaskedCheck, ...] = ()
+    waived: tuple[WaivedFinding, ...] = ()  # findings a live waiver accepts (not in ``findings``)
 
     @property
     def contributing(self) -> tuple[Finding, ...]:
@@ -141,6 +152,7 @@ class FleetSummary:
     unknown: int  # no FAIL, at least one UNKNOWN
     by_code: dict[str, int] = field(default_factory=dict)  # every finding, by code
     root_causes: dict[str, int] = field(default_factory=dict)
+    waived: int = 0  # waived findings
 
 
 @dataclass(frozen=True)
@@ -151,7 +163,8 @@ class FleetDiagnosis:
     skipped: int  # instances in the state that the policy's selector did not select
     summary: FleetSummary
     unattributed_gaps: tuple[CollectionGap, ...] = ()  # gaps not tied to a selected instance's resources
+    expired_waivers: tuple[str, ...] = ()  # one message per waiver past its date: the gate fails
 
     @property
     def compliant(self) -> bool:
-        return all(d.compliant for d in self.instances)
+        return all(d.compliant for d in self.instances) and not self.expired_waivers

@@ -19,12 +19,21 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from tcremedy.errors import PolicyError
-from tcremedy.policy.model import API_VERSION, HEADER_KEYS, KIND, SECTIONS, Policy, describe, is_public_cidr
+from tcremedy.policy.model import (
+    API_VERSION,
+    HEADER_KEYS,
+    KIND,
+    LIST_KEYS,
+    SECTIONS,
+    Policy,
+    describe,
+    is_public_cidr,
+)
 from tcremedy.safeyaml import MAX_POLICY_BYTES, Located, YamlInputError, compose
 
 DEFAULT_POLICY_RELPATH = Path("policies") / "windows-rdp.yaml"
 _PACKAGED_DEFAULT = "default-policy.yaml"
-TOP_LEVEL_KEYS: tuple[str, ...] = (*HEADER_KEYS, *SECTIONS)
+TOP_LEVEL_KEYS: tuple[str, ...] = (*HEADER_KEYS, *SECTIONS, *LIST_KEYS)
 _ADAPTER: TypeAdapter[Policy] | None = None
 
 
@@ -122,6 +131,9 @@ class _Reader:
         for key in SECTIONS:  # an absent or empty section takes the defaults
             if data.get(key) is None:
                 data[key] = {}
+        for key in LIST_KEYS:
+            if key in data and data[key] is None:
+                data[key] = []
         try:
             policy = _adapter().validate_python(data)
         except ValidationError as exc:
@@ -191,6 +203,15 @@ class _Reader:
                         f"{cidr} opens RDP to the whole Internet",
                         "specific admin CIDRs, or `allow_public_rdp: true` to allow this on purpose",
                     )
+        for i, waiver in enumerate(policy.waivers):
+            if not (waiver.instance_ids or waiver.tags or waiver.names):
+                node, _ = self._node_at(("waivers", i))
+                self.fail(
+                    node,
+                    f"waivers[{i}]",
+                    "selects no instance (a waiver for every instance would switch the gate off)",
+                    "instance_ids, tags and/or names",
+                )
         if "reset_password" in policy.fixes.auto and not policy.fixes.password_env:
             self.fail(
                 top.get("fixes"),

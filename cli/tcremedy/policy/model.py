@@ -23,6 +23,7 @@ YAML layout (``apiVersion: tcremedy/v1``, ``kind: RdpPolicy``)::
     guest: {rdp_enabled, termservice_running, rdp_listening, firewall_allows_port,
             listener_port_matches, allowed_encryption_oracle}
     fixes: {auto, password_env}
+    waivers: [{instance_ids, tags, names, codes, reason, expires}]
 
 Consumers read e.g. ``policy.rdp.port``, ``policy.rdp.admin_cidrs``,
 ``policy.capacity.min_bandwidth_mbps``, ``policy.allows_fix("reboot_instance")``,
@@ -35,6 +36,7 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, Strict, WithJsonSchema
@@ -131,6 +133,25 @@ def _policy_name(value: str) -> str:
     return value
 
 
+def _iso_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise invalid(f"{value!r} is not a date", "an ISO date such as 2026-12-31") from None
+
+
+def _code(value: str) -> str:
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", value):
+        raise invalid(f"{value!r} is not a finding code", "a code such as SG_BLOCKS_RDP (see the README)")
+    return value
+
+
+def _reason(value: str) -> str:
+    if not value.strip():
+        raise invalid("empty reason", "why the exception is accepted, e.g. a ticket")
+    return value
+
+
 def describe(value: Any) -> str:
     """A value as error messages show it: ``string 'rdp'``, ``boolean True``, ``nothing (null)``."""
     if value is None:
@@ -171,6 +192,14 @@ PolicyName = Annotated[
     AfterValidator(_policy_name),
     WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"}),
 ]
+
+IsoDate = Annotated[
+    str, Strict(), AfterValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})
+]
+FindingCode = Annotated[
+    str, Strict(), AfterValidator(_code), WithJsonSchema({"type": "string", "pattern": r"^[A-Z][A-Z0-9_]*$"})
+]
+Reason = Annotated[Text, AfterValidator(_reason)]
 
 CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, validate_by_name=True, validate_by_alias=True)
 _T = TypeVar("_T")
@@ -317,6 +346,30 @@ class Fixes:
 
 
 @section
+class Waiver:
+    """An accepted exception: these finding codes on these instances do not fail `check` until
+    `expires`. Select by `instance_ids`, `tags` and/or `names` (at least one; all given must hold)."""
+
+    instance_ids: tuple[Text, ...] = setting((), "Instance ids (ins-...).", max_items=MAX_LIST_ITEMS)
+    tags: dict[Text, Text] = setting(
+        doc="Tag key: value pairs the instance must all carry.", factory=dict, max_items=MAX_TAGS
+    )
+    names: tuple[Glob, ...] = setting(
+        (), "Instance name globs (fnmatch); any may match.", max_items=MAX_LIST_ITEMS
+    )
+    codes: tuple[FindingCode, ...] = setting(
+        ..., "Finding codes waived (e.g. SG_BLOCKS_RDP).", min_items=1, max_items=64
+    )
+    reason: Reason = setting(..., "Why the exception is accepted (shown in every report).")
+    expires: IsoDate = setting(
+        ..., "Last day the waiver holds (ISO date, required); after it `check` fails naming the waiver."
+    )
+
+
+MAX_WAIVERS = 1000
+
+
+@section
 class Policy:
     """A loaded, validated policy. ``source`` is the file it came from ("" when built in code)."""
 
@@ -327,6 +380,7 @@ class Policy:
     capacity: Capacity = setting(doc="Bandwidth and load limits.", factory=Capacity)
     guest: GuestExpectations = setting(doc="What the in-guest probe must report.", factory=GuestExpectations)
     fixes: Fixes = setting(doc="Which fixes apply may run on its own.", factory=Fixes)
+    waivers: tuple[Waiver, ...] = setting((), "Accepted exceptions (see Waiver).", max_items=MAX_WAIVERS)
     description: Annotated[str, Strict(), Field(max_length=1024)] = setting("", "Free text.")
     api_version: Literal["tcremedy/v1"] = setting(API_VERSION, "Format version.", alias="apiVersion")
     kind: Literal["RdpPolicy"] = setting(KIND, "Document kind.")
@@ -348,3 +402,5 @@ SECTIONS: dict[str, type] = {
 }
 # Keys of the file that are not sections (``source`` is not one: the loader sets it).
 HEADER_KEYS: tuple[str, ...] = ("apiVersion", "kind", "name", "description")
+# Top-level lists (not sections: no defaults to fill in, documented in policies/README.md).
+LIST_KEYS: tuple[str, ...] = ("waivers",)

@@ -12,7 +12,7 @@ from typing import Any
 
 from tcremedy.cloud.state import CollectionGap
 from tcremedy.diagnose.findings import CODE_TITLES, Finding
-from tcremedy.diagnose.model import FleetDiagnosis, InstanceDiagnosis
+from tcremedy.diagnose.model import FleetDiagnosis, InstanceDiagnosis, WaivedFinding
 from tcremedy.planfile import ProposedFix
 from tcremedy.serde import to_data
 
@@ -28,6 +28,14 @@ def finding_data(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "evidence": to_data(finding.evidence),
         "fix": finding.fix,
+    }
+
+
+def waived_data(waived: WaivedFinding) -> dict[str, Any]:
+    """A waived finding: the finding as in ``findings`` plus the waiver that accepts it."""
+    return {
+        **finding_data(waived.finding),
+        "waiver": {"index": waived.waiver, "reason": waived.reason, "expires": waived.expires},
     }
 
 
@@ -67,6 +75,7 @@ def instance_data(diag: InstanceDiagnosis, fixes: Sequence[ProposedFix]) -> dict
         ],
         "masked": [{"code": m.code, "masked_by": m.masked_by, "reason": m.reason} for m in diag.masked],
         "fixes": [fix_data(f) for f in fixes if f.instance_id == diag.instance_id],
+        "waived": [waived_data(w) for w in diag.waived],
     }
 
 
@@ -99,7 +108,9 @@ def plan_document(
             "unknown": summary.unknown,
             "root_causes": dict(sorted(summary.root_causes.items())),
             "by_code": dict(sorted(summary.by_code.items())),
+            "waived": summary.waived,
         },
+        "expired_waivers": list(fleet.expired_waivers),
         "skipped": fleet.skipped,
         "gaps": [gap_data(g) for g in fleet.unattributed_gaps],
     }

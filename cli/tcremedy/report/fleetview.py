@@ -126,3 +126,27 @@ def compliant_instances(fleet: FleetDiagnosis) -> list[InstanceDiagnosis]:
 
 def instance_label(diag: InstanceDiagnosis) -> str:
     return f"{diag.instance_id} {diag.name}".strip()
+
+
+@dataclass(frozen=True)
+class WaivedGroup:
+    """Instances whose finding ``code`` one waiver accepts."""
+
+    code: str
+    waiver: int
+    reason: str
+    expires: str
+    instances: tuple[InstanceDiagnosis, ...]
+
+
+def waived_groups(fleet: FleetDiagnosis) -> list[WaivedGroup]:
+    found: dict[tuple[str, int, str, str], list[InstanceDiagnosis]] = {}
+    for diag in fleet.instances:
+        for w in diag.waived:
+            found.setdefault((w.finding.code, w.waiver, w.reason, w.expires), []).append(diag)
+    return [
+        WaivedGroup(code, index, reason, expires, tuple(ds))
+        for (code, index, reason, expires), ds in sorted(
+            found.items(), key=lambda kv: (_rank(kv[0][0]), kv[0][1])
+        )
+    ]

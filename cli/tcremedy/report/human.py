@@ -23,7 +23,14 @@ from tcremedy.diagnose.model import FleetDiagnosis, InstanceDiagnosis
 from tcremedy.planfile import ProposedFix
 from tcremedy.report.evidence import EvidenceView, evidence_view, facts_view, plain
 from tcremedy.report.fixsummary import fix_summary
-from tcremedy.report.fleetview import CauseGroup, cause_groups, compliant_instances, instance_label, regions
+from tcremedy.report.fleetview import (
+    CauseGroup,
+    cause_groups,
+    compliant_instances,
+    instance_label,
+    regions,
+    waived_groups,
+)
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 # Evidence keys a specialised table already shows (the verbose facts line skips them).
@@ -210,6 +217,25 @@ def render_plan(
             console.print(_indent(Columns([Text(instance_label(d)) for d in compliant], padding=(0, 3))))
         else:
             console.print(Text(f"{len(compliant)} compliant (--show-compliant lists them)", style="green"))
+    waived = waived_groups(fleet)
+    if waived:
+        console.print()
+        count = sum(len(g.instances) for g in waived)
+        console.print(
+            Text(f"Waived ({_plural(count, 'finding')}; accepted by the policy, not failing)", style="bold")
+        )
+        for group in waived:
+            line = Text.assemble(
+                "  ",
+                (group.code, "bold"),
+                f"  {_plural(len(group.instances), 'instance')}: ",
+                f'"{group.reason}" until {group.expires} (waivers[{group.waiver}])',
+            )
+            console.print(line)
+            if show_compliant or verbose:
+                console.print(
+                    _indent(Columns([Text(instance_label(d)) for d in group.instances], padding=(0, 3)), 4)
+                )
     for gap in fleet.unattributed_gaps:
         console.print(
             Text(f"! could not read {gap.scope} {gap.resource_id}: {gap.code} {gap.message}", style="yellow")
@@ -217,8 +243,12 @@ def render_plan(
     if verbose:
         _render_details(console, fleet, fixes)
     console.print()
+    for message in fleet.expired_waivers:
+        console.print(Text(f"! {message}", style="bold red"))
     if fleet.compliant:
         console.print(Text("No changes: every selected instance is compliant.", style="bold green"))
+    elif all(d.compliant for d in fleet.instances):
+        console.print(Text("No changes, but the gate fails: a waiver has expired.", style="bold red"))
     else:
         console.print(Text(fix_summary(fixes).line(), style="bold"))
 

@@ -14,7 +14,7 @@ from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.errors import TcremedyError
 from tcremedy.planfile import ProposedFix
 from tcremedy.report.fixsummary import fix_summary
-from tcremedy.report.fleetview import cause_groups, lead_finding, regions
+from tcremedy.report.fleetview import cause_groups, lead_finding, regions, waived_groups
 
 FIRST_FAILING = 20  # instances listed; the rest are counted
 STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
@@ -36,7 +36,12 @@ def markdown_summary(
     first: int = FIRST_FAILING,
 ) -> str:
     s = fleet.summary
-    verdict = "compliant" if fleet.compliant else f"{s.failing + s.unknown} of {s.selected} instances failing"
+    if fleet.compliant:
+        verdict = "compliant"
+    elif s.failing + s.unknown:
+        verdict = f"{s.failing + s.unknown} of {s.selected} instances failing"
+    else:
+        verdict = "failing: a waiver has expired"
     lines = [f"## tcremedy {command}: {verdict}", ""]
     where = [f"policy `{cell(fleet.policy_name)}`" + (f" (`{cell(policy_path)}`)" if policy_path else "")]
     if endpoint:
@@ -52,8 +57,14 @@ def markdown_summary(
         name = f"`{group.code}` {group.title}" + ("" if group.status.value == "fail" else " (not checked)")
         fix_text = "; ".join(group.fix_lines())
         lines.append(f"| {cell(name)} | {group.severity.value} | {len(group.instances)} | {cell(fix_text)} |")
+    for w in waived_groups(fleet):
+        reason = f'waived until {w.expires} (waivers[{w.waiver}]): "{w.reason}"'
+        lines.append(f"| `{w.code}` waived | | {len(w.instances)} | {cell(reason)} |")
     lines.append(f"| compliant | | {s.compliant} | |")
     lines.append("")
+    lines += [f"- :x: {cell(message)}" for message in fleet.expired_waivers]
+    if fleet.expired_waivers:
+        lines.append("")
     lines.append(f"**{fix_summary(fixes).line()}**" if not fleet.compliant else "**No changes.**")
     # Round-robin over the groups, worst first, so the first rows show every cause.
     failing = [d for row in zip_longest(*(g.instances for g in groups)) for d in row if d is not None]

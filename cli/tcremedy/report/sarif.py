@@ -77,6 +77,8 @@ def _rule_name(code: str) -> str:
 
 def sarif_document(fleet: FleetDiagnosis, policy_path: str = "", policy_text: str = "") -> dict[str, Any]:
     findings = [(d, f) for d in fleet.instances for f in d.findings]
+    waived = {id(w.finding): w for d in fleet.instances for w in d.waived}
+    findings += [(d, w.finding) for d in fleet.instances for w in d.waived]
     codes = sorted(
         {f.code for _, f in findings},
         key=lambda c: (c not in CAUSAL_ORDER, CAUSAL_ORDER.index(c) if c in CAUSAL_ORDER else 0, c),
@@ -114,8 +116,19 @@ def sarif_document(fleet: FleetDiagnosis, policy_path: str = "", policy_text: st
                 "artifactLocation": {"uri": policy_path},
                 "region": regions[setting],
             }
+        result: dict[str, Any] = {}
+        if id(finding) in waived:  # accepted in the policy file: shown, not alerting
+            w = waived[id(finding)]
+            result["suppressions"] = [
+                {
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": f"waivers[{w.waiver}]: {w.reason} (expires {w.expires})",
+                }
+            ]
         results.append(
-            {
+            result
+            | {
                 "ruleId": finding.code,
                 "ruleIndex": index[finding.code],
                 "level": level(finding),
