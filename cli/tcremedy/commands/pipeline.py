@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,13 @@ from tcremedy.cloud.credentials import resolve_credential
 from tcremedy.cloud.retry import CallStats
 from tcremedy.cloud.state import LiveState
 from tcremedy.commands.options import ensure_reachable
-from tcremedy.diagnose.engine import diagnose
+from tcremedy.diagnose.engine import diagnose, merge
 from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.errors import CollectionError, TcremedyError
 from tcremedy.planfile import ProposedFix, propose_fixes
-from tcremedy.policy.loader import load_policy, resolve_policy_path
-from tcremedy.policy.model import Policy
+from tcremedy.policy.loader import resolve_policy_path
+from tcremedy.policy.model import Policy, Selector
+from tcremedy.policy.policyset import PolicySet, load_policy_set
 from tcremedy.policy.selector import selects
 from tcremedy.report.document import dumps
 from tcremedy.report.markdown import markdown_summary, write_markdown
@@ -50,6 +51,7 @@ class PipelineOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     guest_probe: bool = True
     quiet: bool = False
+    policy_set: bool = False  # a --policy directory may hold several policies (plan, check)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> PipelineOptions:
@@ -65,6 +67,7 @@ class PipelineOptions:
             concurrency=params["concurrency"],
             guest_probe=not params["no_guest_probe"],
             quiet=params["quiet"] or params["json_output"],
+            policy_set=True,
         )
 
 
@@ -79,6 +82,7 @@ class PipelineResult:
     fleet: FleetDiagnosis
     fixes: tuple[ProposedFix, ...]
     stats: CallStats | None  # None when the state came from a file
+    policies: PolicySet | None = None  # every policy of the run (one, or a --policy directory's)
 
 
 def _display_path(path: Path) -> str:
@@ -105,12 +109,18 @@ def load_state_file(path: Path) -> LiveState:
     return state
 
 
-def collect_live(policy: Policy, opts: PipelineOptions) -> tuple[LiveState, CallStats]:
-    """Resolve region, endpoint and credentials, then collect what the policy selects."""
+def collect_live(
+    policy: Policy, opts: PipelineOptions, policies: PolicySet | None = None
+) -> tuple[LiveState, CallStats]:
+    """Resolve region, endpoint and credentials, then collect what the policy (or any policy of
+    ``policies``) selects."""
     region = resolve_region(opts.region)
-    if policy.selector.regions and region not in policy.selector.regions:
+    many = policies is not None and len(policies.policies) > 1
+    judges = policies.policies if many and policies is not None else (policy,)
+    regions = {r for p in judges for r in p.selector.regions}
+    if all(p.selector.regions for p in judges) and region not in regions:
         raise CollectionError(
-            f"region {region} is not among the policy's selector.regions {list(policy.selector.regions)}; "
+            f"region {region} is not among the policy's selector.regions {sorted(regions)}; "
             "pass --region with one of them"
         )
     endpoint = resolve_endpoint(opts.endpoint)
@@ -119,11 +129,19 @@ def collect_live(policy: Policy, opts: PipelineOptions) -> tuple[LiveState, Call
     if (note := resolved.note(endpoint.url)) and not opts.quiet:
         print(note, file=sys.stderr)
     stats = CallStats()
+    if many and policies is not None:  # read every instance any policy may claim
+        query = query_for_selector(Selector(), opts.instances)
+        chosen = policies.selects_any
+        window = max(p.capacity.window_seconds for p in policies.policies)
+    else:
+        query = query_for_selector(policy.selector, opts.instances)
+        chosen = lambda inst: selects(policy.selector, inst)  # noqa: E731
+        window = policy.capacity.window_seconds
     request = CollectRequest(
         region=region,
-        query=query_for_selector(policy.selector, opts.instances),
-        selects=lambda inst: selects(policy.selector, inst),
-        window_seconds=policy.capacity.window_seconds,
+        query=query,
+        selects=chosen,
+        window_seconds=window,
         probe=ProbeSettings(enabled=opts.guest_probe),
         endpoint=endpoint.url,
     )
@@ -139,9 +157,16 @@ def collect_live(policy: Policy, opts: PipelineOptions) -> tuple[LiveState, Call
 def run_pipeline(opts: PipelineOptions) -> PipelineResult:
     """Policy -> live state (cloud or file) -> diagnosis -> proposed fixes. Raises TcremedyError."""
     policy_path = resolve_policy_path(opts.policy, Path.cwd())
-    policy = load_policy(policy_path)
+    policies = load_policy_set(policy_path)
+    if len(policies.policies) > 1 and not opts.policy_set:
+        names = ", ".join(p.name for p in policies.paths)
+        raise TcremedyError(
+            f"--policy {policy_path}: holds {len(policies.policies)} policies ({names}); "
+            "this command takes one policy file"
+        )
+    policy = policies.policies[0]
     try:
-        policy_bytes = policy_path.read_bytes()
+        policy_bytes = policies.paths[0].read_bytes()
     except OSError as exc:  # pragma: no cover - just loaded
         raise TcremedyError(f"{policy_path}: {exc}") from None
     stats = None
@@ -152,12 +177,28 @@ def run_pipeline(opts: PipelineOptions) -> PipelineResult:
                 f"--region {opts.region} does not match the saved state's region {state.region}"
             )
     else:
-        state, stats = collect_live(policy, opts)
+        state, stats = collect_live(policy, opts, policies)
     if opts.save_state is not None:
         write_report_file(opts.save_state, state.to_json() + "\n", "state file")
-    fleet = diagnose(policy, state)
-    fixes = propose_fixes(policy, state, fleet)
-    return PipelineResult(policy, policy_path, policy_bytes, state, fleet, fixes, stats)
+    if len(policies.policies) == 1:
+        fleet = diagnose(policy, state)
+        fixes = propose_fixes(policy, state, fleet)
+    else:
+        fleet, fixes = _diagnose_set(policies, state)
+    return PipelineResult(policy, policy_path, policy_bytes, state, fleet, fixes, stats, policies)
+
+
+def _diagnose_set(policies: PolicySet, state: LiveState) -> tuple[FleetDiagnosis, tuple[ProposedFix, ...]]:
+    """Each policy judges the instances assigned to it; one fleet, one list of fixes."""
+    owner = policies.assign(state.instances.values())
+    parts, fixes = [], []
+    for policy in policies.policies:
+        mine = {iid: inst for iid, inst in state.instances.items() if owner.get(iid) is policy}
+        part_state = replace(state, instances=mine)
+        part = diagnose(policy, part_state)
+        parts.append(part)
+        fixes += propose_fixes(policy, part_state, part)
+    return merge(parts, len(state.instances)), tuple(fixes)
 
 
 def emit(
@@ -169,15 +210,22 @@ def emit(
 ) -> None:
     """Report on stdout, the SARIF file and the Markdown summary, shared by plan and check."""
     shown = _display_path(result.policy_path)
+    several = result.policies is not None and len(result.policies.policies) > 1
+    files = result.policies.paths if several and result.policies else ()
+    judged = result.policies.policies if several and result.policies else ()
+    policies = [(p.name, _display_path(f)) for p, f in zip(judged, files, strict=True)]
     view.report(
         result.fleet,
         result.fixes,
         policy_path=shown,
         endpoint=result.state.endpoint,
         collected_at=result.state.collected_at,
+        policies=policies,
     )
     if sarif is not None:
-        document = sarif_document(result.fleet, shown, policy_text=result.policy_bytes.decode("utf-8"))
+        sources = {name: (path, Path(path).read_text(encoding="utf-8")) for name, path in policies}
+        text = result.policy_bytes.decode("utf-8") if not several else ""
+        document = sarif_document(result.fleet, shown, policy_text=text, sources=sources or None)
         write_report_file(sarif, dumps(document), "SARIF file")
     if markdown is not None:
         text = markdown_summary(

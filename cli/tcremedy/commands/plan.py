@@ -106,6 +106,11 @@ def plan(
 
 
 def _write_plan_file(out: Path, result: PipelineResult, view: HumanView | JsonView) -> None:
+    if result.policies is not None and len(result.policies.policies) > 1:
+        raise TcremedyError(
+            f"--out {out}: a plan file holds one policy, and --policy {result.policy_path} holds "
+            f"{len(result.policies.policies)}; plan with one policy file to apply"
+        )
     plan_file = build_planfile(
         created_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
         policy=result.policy,

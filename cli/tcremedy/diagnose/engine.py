@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from tcremedy.cloud.state import CollectionGap, Instance, LiveState
@@ -68,6 +69,7 @@ def diagnose_instance(
         drift=drift(policy, instance, state, ctx),
         masked=chain.masked,
         waived=waived,
+        policy=policy.name,
     )
 
 
@@ -120,3 +122,31 @@ def _unattributed(state: LiveState, selected: list[Instance]) -> tuple[Collectio
         if subnet and subnet.network_acl_id:
             related.add(subnet.network_acl_id)
     return tuple(g for g in state.gaps if g.resource_id not in related)
+
+
+def merge(parts: Sequence[FleetDiagnosis], total: int) -> FleetDiagnosis:
+    """One fleet from the diagnoses of several policies over one state (``total`` instances read)."""
+    results = tuple(sorted((d for part in parts for d in part.instances), key=lambda d: d.instance_id))
+    by_code: Counter[str] = Counter()
+    roots: Counter[str] = Counter()
+    for part in parts:
+        by_code.update(part.summary.by_code)
+        roots.update(part.summary.root_causes)
+    unattributed = set.intersection(*(set(p.unattributed_gaps) for p in parts)) if parts else set()
+    return FleetDiagnosis(
+        policy_name=", ".join(p.policy_name for p in parts),
+        region=parts[0].region if parts else "",
+        instances=results,
+        skipped=total - len(results),
+        summary=FleetSummary(
+            selected=len(results),
+            compliant=sum(p.summary.compliant for p in parts),
+            failing=sum(p.summary.failing for p in parts),
+            unknown=sum(p.summary.unknown for p in parts),
+            by_code=_in_causal_order(by_code),
+            root_causes=_in_causal_order(roots),
+            waived=sum(p.summary.waived for p in parts),
+        ),
+        unattributed_gaps=tuple(g for p in parts[:1] for g in p.unattributed_gaps if g in unattributed),
+        expired_waivers=tuple(m for p in parts for m in p.expired_waivers),
+    )

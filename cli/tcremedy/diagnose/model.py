@@ -134,6 +134,7 @@ class InstanceDiagnosis:
     drift: tuple[DriftItem, ...] = ()
     masked: tuple[MaskedCheck, ...] = ()
     waived: tuple[WaivedFinding, ...] = ()  # findings a live waiver accepts (not in ``findings``)
+    policy: str = ""  # name of the policy that judged it (several with ``--policy DIR``)
 
     @property
     def contributing(self) -> tuple[Finding, ...]:

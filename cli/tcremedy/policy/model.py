@@ -382,6 +382,9 @@ class Policy:
     fixes: Fixes = setting(doc="Which fixes apply may run on its own.", factory=Fixes)
     waivers: tuple[Waiver, ...] = setting((), "Accepted exceptions (see Waiver).", max_items=MAX_WAIVERS)
     description: Annotated[str, Strict(), Field(max_length=1024)] = setting("", "Free text.")
+    override: Bool = setting(
+        False, "With `--policy DIR`: this policy judges the instances it shares with another one."
+    )
     api_version: Literal["tcremedy/v1"] = setting(API_VERSION, "Format version.", alias="apiVersion")
     kind: Literal["RdpPolicy"] = setting(KIND, "Document kind.")
     source: str = ""  # not a file key: the loader sets it
@@ -401,6 +404,6 @@ SECTIONS: dict[str, type] = {
     "fixes": Fixes,
 }
 # Keys of the file that are not sections (``source`` is not one: the loader sets it).
-HEADER_KEYS: tuple[str, ...] = ("apiVersion", "kind", "name", "description")
+HEADER_KEYS: tuple[str, ...] = ("apiVersion", "kind", "name", "description", "override")
 # Top-level lists (not sections: no defaults to fill in, documented in policies/README.md).
 LIST_KEYS: tuple[str, ...] = ("waivers",)

@@ -67,6 +67,7 @@ def instance_data(diag: InstanceDiagnosis, fixes: Sequence[ProposedFix]) -> dict
         "instance_id": diag.instance_id,
         "name": diag.name,
         "region": diag.region,
+        "policy": diag.policy,
         "compliant": diag.compliant,
         "root_cause": root_cause_data(diag.root_cause),
         "findings": [finding_data(f) for f in diag.findings],
@@ -90,12 +91,15 @@ def plan_document(
     policy_path: str = "",
     endpoint: str = "",
     collected_at: str = "",
+    policies: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
-    """The full ``tcremedy.plan/v1`` document."""
+    """The full ``tcremedy.plan/v1`` document; ``policies``: (name, path) of each policy of a
+    ``--policy`` directory (default: the one policy)."""
     summary = fleet.summary
     return {
         "format": PLAN_FORMAT,
         "policy": {"name": fleet.policy_name, "path": policy_path},
+        "policies": [{"name": n, "path": p} for n, p in policies or ((fleet.policy_name, policy_path),)],
         "region": fleet.region,
         "endpoint": endpoint,
         "collected_at": collected_at,

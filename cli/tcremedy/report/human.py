@@ -44,6 +44,7 @@ class ReportContext:
     policy_path: str = ""
     endpoint: str = ""
     collected_at: str = ""
+    policies: tuple[tuple[str, str], ...] = ()  # (name, path) when a directory held several
 
 
 def evidence_table(
@@ -122,6 +123,12 @@ def header(fleet: FleetDiagnosis, context: ReportContext) -> list[Text]:
     """Which policy judged which cloud, when: the view's provenance, then the counts."""
     policy = f" ({context.policy_path})" if context.policy_path else ""
     lines = [Text.assemble(("Policy    ", "bold"), fleet.policy_name, policy)]
+    if len(context.policies) > 1:
+        counts: dict[str, int] = {}
+        for diag in fleet.instances:
+            counts[diag.policy] = counts.get(diag.policy, 0) + 1
+        shown = ", ".join(f"{name} ({path}, {counts.get(name, 0)})" for name, path in context.policies)
+        lines = [Text.assemble(("Policies  ", "bold"), shown)]
     if context.endpoint:
         lines.append(Text.assemble(("Endpoint  ", "bold"), context.endpoint))
     shown = regions(fleet)

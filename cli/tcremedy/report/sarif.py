@@ -8,6 +8,7 @@ the file leaves it at its default. Uploaders such as GitHub require a physical l
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tcremedy import __version__
@@ -75,7 +76,14 @@ def _rule_name(code: str) -> str:
     return "".join(part.capitalize() for part in code.split("_"))
 
 
-def sarif_document(fleet: FleetDiagnosis, policy_path: str = "", policy_text: str = "") -> dict[str, Any]:
+def sarif_document(
+    fleet: FleetDiagnosis,
+    policy_path: str = "",
+    policy_text: str = "",
+    sources: Mapping[str, tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """``sources``: policy name -> (path, text), when several policies judged the fleet; each
+    result then points into the file of the policy that judged its instance."""
     findings = [(d, f) for d in fleet.instances for f in d.findings]
     waived = {id(w.finding): w for d in fleet.instances for w in d.waived}
     findings += [(d, w.finding) for d in fleet.instances for w in d.waived]
@@ -96,7 +104,7 @@ def sarif_document(fleet: FleetDiagnosis, policy_path: str = "", policy_text: st
         }
         for code in codes
     ]
-    regions: dict[str, dict[str, int]] = {}
+    regions: dict[tuple[str, str], dict[str, int]] = {}
     results = []
     for diag, finding in findings:
         location: dict[str, Any] = {
@@ -108,13 +116,14 @@ def sarif_document(fleet: FleetDiagnosis, policy_path: str = "", policy_text: st
                 }
             ]
         }
-        if policy_path:
+        path, text = (sources or {}).get(diag.policy, (policy_path, policy_text))
+        if path:
             setting = POLICY_SETTING.get(finding.code, DEFAULT_SETTING)
-            if setting not in regions:
-                regions[setting] = setting_region(policy_text, setting) if policy_text else {"startLine": 1}
+            if (path, setting) not in regions:
+                regions[(path, setting)] = setting_region(text, setting) if text else {"startLine": 1}
             location["physicalLocation"] = {
-                "artifactLocation": {"uri": policy_path},
-                "region": regions[setting],
+                "artifactLocation": {"uri": path},
+                "region": regions[(path, setting)],
             }
         result: dict[str, Any] = {}
         if id(finding) in waived:  # accepted in the policy file: shown, not alerting

@@ -30,6 +30,7 @@ class View(Protocol):
         policy_path: str,
         endpoint: str,
         collected_at: str,
+        policies: Sequence[tuple[str, str]] = (),
     ) -> None: ...
 
 
@@ -66,12 +67,13 @@ class HumanView:
         policy_path: str,
         endpoint: str,
         collected_at: str,
+        policies: Sequence[tuple[str, str]] = (),
     ) -> None:
         render_plan(
             Console(file=self.stdout, highlight=False, width=self.width),
             fleet,
             fixes,
-            context=ReportContext(policy_path, endpoint, collected_at),
+            context=ReportContext(policy_path, endpoint, collected_at, tuple(policies)),
             verbose=self.verbose,
             show_compliant=self.show_compliant,
         )
@@ -101,9 +103,15 @@ class JsonView:
         policy_path: str,
         endpoint: str,
         collected_at: str,
+        policies: Sequence[tuple[str, str]] = (),
     ) -> None:
         doc = plan_document(
-            fleet, fixes, policy_path=policy_path, endpoint=endpoint, collected_at=collected_at
+            fleet,
+            fixes,
+            policy_path=policy_path,
+            endpoint=endpoint,
+            collected_at=collected_at,
+            policies=policies,
         )
         self.stdout.write(dumps(doc))
 
