@@ -19,7 +19,7 @@ from tcremedy.policy.model import Selector
 from tcremedy.policy.selector import selects
 
 WINDOWS = Selector()  # the default selector: Windows instances in any region
-FAST_RETRY = RetryPolicy(max_attempts=8, base_delay=0.005, max_delay=0.05)
+FAST_RETRY = RetryPolicy(deadline=30.0, base_delay=0.005, max_delay=0.05)
 
 
 def api_for(emu: RunningEmulator, **kwargs: object) -> CloudApi:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,16 @@ def test_non_retryable_errors_and_exhaustion_are_raised() -> None:
     def busy() -> None:
         raise TencentCloudSDKException("InternalError", "boom")
 
+    now = [0.0]  # a fake clock: each wait moves it on; the deadline (not a count) ends the retries
+
+    def wait(seconds: float) -> None:
+        now[0] += seconds
+
+    policy = RetryPolicy(deadline=10.0, base_delay=1.0, max_delay=1.0)
     with pytest.raises(TencentCloudSDKException):
-        call_with_retry("GetMonitorData", busy, stats, RetryPolicy(max_attempts=3), sleep=lambda _: None)
-    assert stats.calls["GetMonitorData"] == 3 and stats.retries["GetMonitorData"] == 2
+        call_with_retry(
+            "GetMonitorData", busy, stats, policy, sleep=wait, clock=lambda: now[0], rng=random.Random(1)
+        )
+    assert now[0] <= 10.0 and stats.retries["GetMonitorData"] == stats.calls["GetMonitorData"] - 1 >= 10
+    assert stats.errors["GetMonitorData"] == 1
+    assert stats.codes["InternalError"] == stats.calls["GetMonitorData"]

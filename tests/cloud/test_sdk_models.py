@@ -27,9 +27,7 @@ def test_nested_models_are_checked() -> None:
     }
     assert conform_request("monitor", "GetMonitorData", params) == params
     with pytest.raises(RequestModelError, match=r"Instances\[0\]\.Dimensions\[0\]\.Nme"):
-        conform_request(
-            "monitor", "GetMonitorData", {"Instances": [{"Dimensions": [{"Nme": "InstanceId"}]}]}
-        )
+        conform_request("monitor", "GetMonitorData", {"Instances": [{"Dimensions": [{"Nme": "InstanceId"}]}]})
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ independent requests on a bounded thread pool. Responses come back as plain dict
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -18,12 +19,13 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 
 from tcremedy.cloud.retry import CallStats, RetryPolicy, call_with_retry
 from tcremedy.errors import CollectionError
+from tcremedy.ratelimits import TokenBucket, rate_for
 from tcremedy.sdk_models import conform_request
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = 16  # requests in flight; the per-action pacing is what bounds the request rate
 
 
 class Progress(Protocol):
@@ -62,6 +64,30 @@ def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+class Pacer:
+    """Client-side token buckets, one per action, at the documented rate (``tcremedy.ratelimits``)
+    or an override; a burst of half a second's worth at most, so the cloud's own bucket (one
+    second's worth) keeps headroom for network jitter and a paced run meets no RequestLimitExceeded."""
+
+    def __init__(self, overrides: dict[str, float] | None = None, enabled: bool = True) -> None:
+        self.overrides = dict(overrides or {})
+        self.enabled = enabled
+        self._buckets: dict[tuple[str, str], TokenBucket | None] = {}
+        self._lock = threading.Lock()
+
+    def wait_for(self, service: str, action: str) -> float:
+        """Seconds to wait before sending one request of ``action`` (0 when unpaced)."""
+        if not self.enabled:
+            return 0.0
+        key = (service, action)
+        with self._lock:
+            if key not in self._buckets:
+                rate = rate_for(service, action, self.overrides)
+                self._buckets[key] = TokenBucket(rate, rate / 2) if rate else None
+            bucket = self._buckets[key]
+        return bucket.reserve() if bucket is not None else 0.0
+
+
 class CloudApi:
     def __init__(
         self,
@@ -72,6 +98,7 @@ class CloudApi:
         concurrency: int = DEFAULT_CONCURRENCY,
         progress: Progress | None = None,
         sleep: Callable[[float], None] | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         if concurrency < 1:
             raise CollectionError(f"--concurrency must be at least 1, got {concurrency}")
@@ -80,6 +107,7 @@ class CloudApi:
         self.retry = retry or RetryPolicy()
         self.concurrency = concurrency
         self.progress: Progress = progress or NoProgress()
+        self.pacer = pacer or Pacer()
         self._sleep = sleep
         self._slots = threading.BoundedSemaphore(concurrency)  # requests in flight, across all pools
 
@@ -90,6 +118,9 @@ class CloudApi:
         kwargs = {"sleep": self._sleep} if self._sleep else {}
 
         def send() -> Any:
+            wait = self.pacer.wait_for(service, action)
+            if wait > 0:
+                time.sleep(wait)
             with self._slots:
                 return client.call_json(action, request)
 
@@ -132,3 +163,37 @@ def all_pages(
     total = int(first.get("TotalCount") or 0)
     rest = api.map(fetch, range(size, total, size))
     return [item for page in (first, *rest) for item in page.get(set_key) or ()]
+
+
+def split_batches(
+    api: CloudApi,
+    items: Sequence[T],
+    size: int,
+    call: Callable[[Sequence[T]], R],
+) -> tuple[list[tuple[Sequence[T], R]], list[tuple[T, ApiError]]]:
+    """Run ``call`` over ``items`` in batches of ``size``; a batch that fails for good is split and
+    retried one item at a time before anything is given up (issue 14 item 6). Returns the
+    (batch, result) pairs that worked and the (item, error) pairs that still failed alone."""
+
+    def one(batch: Sequence[T]) -> tuple[Sequence[T], R | ApiError]:
+        try:
+            return batch, call(batch)
+        except ApiError as exc:
+            return batch, exc
+
+    done: list[tuple[Sequence[T], R]] = []
+    retry_alone: list[Sequence[T]] = []
+    failed: list[tuple[T, ApiError]] = []
+    for batch, result in api.map(one, chunks(list(items), size)):
+        if not isinstance(result, ApiError):
+            done.append((batch, result))
+        elif len(batch) > 1:
+            retry_alone.extend([item] for item in batch)
+        else:
+            failed.append((batch[0], result))
+    for batch, result in api.map(one, retry_alone):
+        if isinstance(result, ApiError):
+            failed.append((batch[0], result))
+        else:
+            done.append((batch, result))
+    return done, failed

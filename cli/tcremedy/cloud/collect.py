@@ -25,7 +25,7 @@ from tcremedy.cloud import collect_guest, collect_monitor, collect_vpc
 from tcremedy.cloud.api import CloudApi
 from tcremedy.cloud.collect_cvm import InstanceQuery, describe_instances, distinct
 from tcremedy.cloud.collect_guest import ProbeSettings
-from tcremedy.cloud.state import GuestProbe, Instance, LiveState
+from tcremedy.cloud.state import CollectionGap, GuestProbe, Instance, LiveState
 from tcremedy.policy.model import Selector
 
 Selects = Callable[[Instance], bool]
@@ -70,34 +70,43 @@ def collect(api: CloudApi, request: CollectRequest, now: datetime | None = None)
     group_ids = distinct([g for i in chosen for g in i.security_group_ids])
     subnet_ids = distinct([i.subnet_id for i in chosen])
 
-    # Step 2: independent reads, side by side (each one batches and uses the pool itself).
-    with ThreadPoolExecutor(max_workers=4) as steps:
-        sg_job = steps.submit(collect_vpc.security_groups, api, group_ids)
-        subnet_job = steps.submit(collect_vpc.subnets, api, subnet_ids)
-        metric_job = steps.submit(
+    # Four independent chains, side by side (each batches, paces and uses the pool itself), so the
+    # run's critical path is its slowest chain, normally the metrics at GetMonitorData's rate limit.
+    def sg_chain() -> tuple[dict, list, dict, dict, list]:
+        groups, sg_gaps = collect_vpc.security_groups(api, group_ids)
+        rules = [r for g in groups.values() for r in (*g.ingress, *g.egress)]
+        templates, template_groups, tpl_gaps = collect_vpc.address_templates(api, rules)
+        return groups, sg_gaps, templates, template_groups, tpl_gaps
+
+    def network_chain() -> tuple[dict, list, dict, list]:
+        subnets, subnet_gaps = collect_vpc.subnets(api, subnet_ids)
+        acl_ids = distinct([s.network_acl_id for s in subnets.values()])
+        acls, acl_gaps = collect_vpc.network_acls(api, acl_ids)
+        return subnets, subnet_gaps, acls, acl_gaps
+
+    def guest_chain() -> tuple[dict[str, str], dict[str, str], dict[str, GuestProbe]]:
+        agents, agent_errors = collect_guest.agent_status(api, running)
+        online = [iid for iid in running if agents.get(iid) == "Online"]
+        probes = collect_guest.probe(api, online, request.probe) if request.probe.enabled else {}
+        return agents, agent_errors, probes
+
+    with ThreadPoolExecutor(max_workers=4) as chains:
+        metric_job = chains.submit(
             collect_monitor.metrics, api, chosen_ids, now, request.window_seconds, request.metrics
         )
-        agent_job = steps.submit(collect_guest.agent_status, api, running)
-        groups, sg_gaps = sg_job.result()
-        subnets, subnet_gaps = subnet_job.result()
+        sg_job, net_job = chains.submit(sg_chain), chains.submit(network_chain)
+        guest_job = chains.submit(guest_chain)
+        groups, sg_gaps, templates, template_groups, tpl_gaps = sg_job.result()
+        subnets, subnet_gaps, acls, acl_gaps = net_job.result()
+        agents, agent_errors, probes = guest_job.result()
         series, metric_gaps = metric_job.result()
-        agents, agent_errors = agent_job.result()
-
-    # Step 3: what depends on step 2.
-    acl_ids = distinct([s.network_acl_id for s in subnets.values()])
-    rules = [r for g in groups.values() for r in (*g.ingress, *g.egress)]
-    online = [iid for iid in running if agents.get(iid) == "Online"]
-    with ThreadPoolExecutor(max_workers=3) as steps:
-        acl_job = steps.submit(collect_vpc.network_acls, api, acl_ids)
-        tpl_job = steps.submit(collect_vpc.address_templates, api, rules)
-        probe_job = (
-            steps.submit(collect_guest.probe, api, online, request.probe) if request.probe.enabled else None
-        )
-        acls, acl_gaps = acl_job.result()
-        templates, template_groups, tpl_gaps = tpl_job.result()
-        probes = probe_job.result() if probe_job else {}
 
     guests = _guests(running, agents, agent_errors, probes, request.probe.enabled)
+    guest_gaps = [
+        CollectionGap("guest", iid, *failed)
+        for iid, guest in sorted(guests.items())
+        if (failed := collect_guest.failed_call(guest.error))
+    ]
     for iid in chosen_ids:
         instances[iid] = replace(instances[iid], metrics=series.get(iid, {}), guest=guests.get(iid))
     return LiveState(
@@ -111,7 +120,7 @@ def collect(api: CloudApi, request: CollectRequest, now: datetime | None = None)
         subnets=dict(sorted(subnets.items())),
         address_templates=dict(sorted(templates.items())),
         address_template_groups=dict(sorted(template_groups.items())),
-        gaps=tuple([*gaps, *sg_gaps, *subnet_gaps, *acl_gaps, *tpl_gaps, *metric_gaps]),
+        gaps=tuple([*gaps, *sg_gaps, *subnet_gaps, *acl_gaps, *tpl_gaps, *metric_gaps, *guest_gaps]),
     )
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tcremedy.cloud.api import ApiError, CloudApi, chunks
+from tcremedy.cloud.api import ApiError, CloudApi, chunks, split_batches
 from tcremedy.cloud.state import GuestProbe
 from tcremedy.guest.probe import PROBE_COMMAND_NAME, parse_probe_output, probe_script
 
@@ -39,26 +40,29 @@ class ProbeSettings:
     poll_interval: float = 2.0  # ...up to this
 
 
+_FAILED = re.compile(r"^(\w+) failed: ([\w.]+): (.*)$", re.S)
+
+
+def failed_call(text: str) -> tuple[str, str] | None:
+    """(code, message) when a guest error says an API call failed for good ("<Action> failed: code: ..."),
+    so collection can list it in the gaps; None for what the guest itself reported."""
+    match = _FAILED.match(text or "")
+    return (match.group(2), text) if match else None
+
+
 def agent_status(api: CloudApi, instance_ids: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """instance id -> Online | Offline | NotInstalled; and instance id -> error for failed lookups."""
+    """instance id -> Online | Offline | NotInstalled; and instance id -> error for failed lookups
+    (a failed batch is retried one instance at a time first)."""
     api.progress.phase("TAT agents")
 
-    def one(batch: Sequence[str]) -> tuple[Sequence[str], dict[str, Any] | ApiError]:
-        try:
-            return batch, api.call(
-                "tat", "DescribeAutomationAgentStatus", {"InstanceIds": list(batch), "Limit": STATUS_BATCH}
-            )
-        except ApiError as exc:
-            return batch, exc
+    def call(batch: Sequence[str]) -> dict[str, Any]:
+        params = {"InstanceIds": list(batch), "Limit": STATUS_BATCH}
+        return api.call("tat", "DescribeAutomationAgentStatus", params)
 
+    done, failed = split_batches(api, list(instance_ids), STATUS_BATCH, call)
     status: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    for batch, resp in api.map(one, chunks(list(instance_ids), STATUS_BATCH)):
-        if isinstance(resp, ApiError):
-            errors.update(
-                {iid: f"DescribeAutomationAgentStatus failed: {resp.code}: {resp.message}" for iid in batch}
-            )
-            continue
+    errors = {iid: f"DescribeAutomationAgentStatus failed: {exc.code}: {exc.message}" for iid, exc in failed}
+    for batch, resp in done:
         seen = {
             a.get("InstanceId"): a.get("AgentStatus") or "Unknown"
             for a in resp.get("AutomationAgentSet") or ()
@@ -75,7 +79,7 @@ def _run(
     content = base64.b64encode(probe_script().encode("utf-8")).decode("ascii")
     api.progress.phase("guest probe")
 
-    def one(batch: Sequence[str]) -> tuple[Sequence[str], str | ApiError]:
+    def call(batch: Sequence[str]) -> str:
         params = {
             "Content": content,
             "CommandType": "POWERSHELL",
@@ -85,19 +89,11 @@ def _run(
             "Timeout": settings.command_timeout,
             "SaveCommand": False,
         }
-        try:
-            return batch, api.call("tat", "RunCommand", params)["InvocationId"]
-        except ApiError as exc:
-            return batch, exc
+        return str(api.call("tat", "RunCommand", params)["InvocationId"])
 
-    invocations: list[str] = []
-    errors: dict[str, str] = {}
-    for batch, result in api.map(one, chunks(list(instance_ids), RUN_BATCH)):
-        if isinstance(result, ApiError):
-            errors.update({iid: f"RunCommand failed: {result.code}: {result.message}" for iid in batch})
-        else:
-            invocations.append(result)
-    return invocations, errors
+    done, failed = split_batches(api, list(instance_ids), RUN_BATCH, call)
+    errors = {iid: f"RunCommand failed: {exc.code}: {exc.message}" for iid, exc in failed}
+    return [invocation for _batch, invocation in done], errors
 
 
 def _tasks_by_invocation(api: CloudApi, invocation_ids: Sequence[str]) -> list[dict[str, Any]]:

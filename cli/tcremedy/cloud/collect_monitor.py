@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tcremedy.cloud.api import ApiError, CloudApi, chunks
+from tcremedy.cloud.api import CloudApi, split_batches
 from tcremedy.cloud.state import CollectionGap, MetricSeries
 
 NAMESPACE = "QCE/CVM"
@@ -18,8 +18,11 @@ METRICS: tuple[str, ...] = ("CpuUsage", "BaseCpuUsage", "MemUsage", "WanOuttraff
 
 
 def window(now: datetime, seconds: int) -> tuple[str, str]:
-    """(StartTime, EndTime) as ISO-8601 with offset, as the API wants them."""
+    """(StartTime, EndTime) as ISO-8601 with offset, as the API wants them. The end is anchored to the
+    last whole period before ``now`` (the one collection timestamp), so every batch of a run, and two
+    runs in the same period over the same world, read the same samples."""
     end = now.astimezone(UTC).replace(microsecond=0)
+    end -= timedelta(seconds=int(end.timestamp()) % PERIOD)
     return (end - timedelta(seconds=seconds)).isoformat(), end.isoformat()
 
 
@@ -49,36 +52,35 @@ def metrics(
 ) -> tuple[dict[str, dict[str, MetricSeries]], list[CollectionGap]]:
     """instance id -> metric name -> series. A failed request becomes one gap per instance and metric."""
     start, end = window(now, window_seconds)
-    jobs = [(name, batch) for name in names for batch in chunks(list(instance_ids), BATCH)]
     api.progress.phase("metrics")
 
-    def one(job: tuple[str, Sequence[str]]) -> dict[str, MetricSeries] | list[CollectionGap]:
-        name, batch = job
-        params = {
-            "Namespace": NAMESPACE,
-            "MetricName": name,
-            "Period": PERIOD,
-            "StartTime": start,
-            "EndTime": end,
-            "Instances": [{"Dimensions": [{"Name": "InstanceId", "Value": iid}]} for iid in batch],
-        }
-        try:
+    def fetch(name: str) -> Callable[[Sequence[str]], dict[str, MetricSeries]]:
+        def call(batch: Sequence[str]) -> dict[str, MetricSeries]:
+            params = {
+                "Namespace": NAMESPACE,
+                "MetricName": name,
+                "Period": PERIOD,
+                "StartTime": start,
+                "EndTime": end,
+                "Instances": [{"Dimensions": [{"Name": "InstanceId", "Value": iid}]} for iid in batch],
+            }
             return series_from_api(api.call("monitor", "GetMonitorData", params), name, PERIOD)
-        except ApiError as exc:
-            return [
-                CollectionGap("metrics", iid, exc.code, f"GetMonitorData {name} failed: {exc.message}")
-                for iid in batch
-            ]
+
+        return call
 
     result: dict[str, dict[str, MetricSeries]] = {iid: {} for iid in instance_ids}
     gaps: list[CollectionGap] = []
-    for out in api.map(one, jobs):
-        if isinstance(out, list):
-            gaps.extend(out)
-            continue
-        for iid, series in out.items():
-            if iid in result:
-                result[iid][series.metric] = series
+    # every metric's batches at once (one pool), so the action's pacing, not the order, sets the pace
+    outcomes = api.map(lambda name: split_batches(api, list(instance_ids), BATCH, fetch(name)), names)
+    for name, (done, failed) in zip(names, outcomes, strict=True):
+        gaps.extend(
+            CollectionGap("metrics", iid, exc.code, f"GetMonitorData {name} failed: {exc.message}")
+            for iid, exc in failed
+        )
+        for _batch, out in done:
+            for iid, series in out.items():
+                if iid in result:
+                    result[iid][series.metric] = series
     return result, gaps
 
 

@@ -166,6 +166,7 @@ def _not_returned(
 
 def _list_all(api: CloudApi, action: str, set_key: str) -> list[dict[str, Any]]:
     """Every item of a paged VPC listing (address templates are few; listing beats filtering)."""
+
     # Offset/Limit are strings in the address-template models; CloudApi.call conforms them
     def page(offset: int) -> dict[str, Any]:
         return api.call("vpc", action, {"Offset": offset, "Limit": BATCH})

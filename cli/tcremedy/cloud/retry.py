@@ -1,7 +1,9 @@
-"""Retries with jittered exponential backoff, and counting of API calls per action.
+"""Retries with jittered exponential backoff bounded by a deadline, and counting of API calls.
 
 Retried: throttling (``RequestLimitExceeded*``), ``InternalError*`` and transport failures (the SDK
-raises ``ClientNetworkError`` / ``ServerNetworkError``). Everything else is the caller's business.
+raises ``ClientNetworkError`` / ``ServerNetworkError``) until the call's deadline has passed — a
+deadline, not a count, so a burst of faults cannot exhaust it (issue 14 item 6). Everything else is
+the caller's business.
 """
 
 from __future__ import annotations
@@ -28,32 +30,36 @@ def is_retryable(exc: TencentCloudSDKException) -> bool:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """``max_attempts`` tries in all; wait n is uniform in [0, min(max_delay, base_delay * 2**n)]."""
+    """Retry until ``deadline`` seconds after the first attempt; wait n is uniform in
+    [0, min(max_delay, base_delay * 2**n)] (full jitter), never past the deadline."""
 
-    max_attempts: int = 6
+    deadline: float = 60.0
     base_delay: float = 0.2
     max_delay: float = 5.0
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        return rng.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
+        return rng.uniform(0, min(self.max_delay, self.base_delay * (2 ** min(attempt, 30))))
 
 
 @dataclass
 class CallStats:
-    """Thread-safe counters of requests sent, retries made and errors returned, per API action."""
+    """Thread-safe counters per API action: requests sent, retries, errors; and error codes seen."""
 
     calls: Counter[str] = field(default_factory=Counter)
     retries: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    codes: Counter[str] = field(default_factory=Counter)  # error code -> answers with it (retried or not)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, action: str, *, retry: bool = False, error: bool = False) -> None:
+    def record(self, action: str, *, retry: bool = False, error: bool = False, code: str = "") -> None:
         with self._lock:
             self.calls[action] += 1
             if retry:
                 self.retries[action] += 1
             if error:
                 self.errors[action] += 1
+            if code:
+                self.codes[code] += 1
 
     @property
     def total_calls(self) -> int:
@@ -71,20 +77,25 @@ def call_with_retry(
     policy: RetryPolicy = RetryPolicy(),
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> T:
-    """Call ``fn`` (one API request), retrying retryable SDK errors; every attempt is counted."""
+    """Call ``fn`` (one API request), retrying retryable SDK errors until the policy's deadline;
+    every attempt is counted."""
     rng = rng or random.Random()
-    for attempt in range(policy.max_attempts):
+    deadline = clock() + policy.deadline
+    attempt = 0
+    while True:
         try:
             result = fn()
         except TencentCloudSDKException as exc:
-            last = attempt == policy.max_attempts - 1
-            if not is_retryable(exc) or last:
-                stats.record(action, retry=attempt > 0, error=True)
+            code = exc.get_code() or ""
+            wait = policy.delay(attempt, rng)
+            if not is_retryable(exc) or clock() + wait > deadline:
+                stats.record(action, retry=attempt > 0, error=True, code=code)
                 raise
-            stats.record(action, retry=attempt > 0)
-            sleep(policy.delay(attempt, rng))
+            stats.record(action, retry=attempt > 0, code=code)
+            sleep(wait)
+            attempt += 1
             continue
         stats.record(action, retry=attempt > 0)
         return result
-    raise AssertionError("unreachable")  # pragma: no cover

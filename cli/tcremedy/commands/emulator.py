@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,12 @@ from tcremedy.emulator.defaults import (
     MAX_FLEET_SIZE,
 )
 from tcremedy.errors import TcremedyError
+
+
+class RateLimitMode(StrEnum):
+    documented = "documented"
+    off = "off"
+
 
 app = typer.Typer(help="The local Tencent Cloud emulator.", no_args_is_help=True)
 
@@ -99,6 +106,13 @@ def serve(
             callback=check_finite,
         ),
     ] = 1.0,
+    rate_limits: Annotated[
+        RateLimitMode,
+        typer.Option(
+            help="Per-action request-rate limits: Tencent's documented defaults "
+            "(RequestLimitExceeded past them), or off."
+        ),
+    ] = RateLimitMode.documented,
 ) -> None:
     """Serve Tencent Cloud API 3.0 (CVM, VPC, Monitor, TAT, CBS, Tag) on one HTTP listener.
 
@@ -125,6 +139,7 @@ def serve(
         secret_key=secret_key,
         fleet_size=fleet_size,
         transition_seconds=transition_seconds,
+        rate_limits=rate_limits.value,
     )
     try:
         server = EmulatorServer(config)

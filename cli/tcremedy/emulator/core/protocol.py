@@ -28,6 +28,7 @@ from tcremedy.emulator.core.holds import Holds
 from tcremedy.emulator.core.world import World
 
 CONTENT_TYPE = "application/json"
+Admit = Callable[[str, str, str, str], None]  # (secret_id, region, service, action); raises to refuse
 READ_PREFIXES = ("Describe", "Get", "Inquiry", "Inquire")
 REGIONLESS_SERVICES = frozenset({"tag"})
 
@@ -148,17 +149,22 @@ def handle_api(
     now: Callable[[], float] | None = None,
     holds: Holds | None = None,
     tokens: Mapping[str, str] | None = None,
+    admit: Admit | None = None,
 ) -> ApiOutcome:
     """Authenticate, route and run one API request; never raises for API-level problems.
 
     With ``holds``, the request is tracked while in flight and may be held before it runs and
     after it ran (see ``holds.py``). ``tokens``: SecretId -> the session token its requests must
-    carry in ``X-TC-Token`` (temporary credentials).
+    carry in ``X-TC-Token`` (temporary credentials). ``admit(secret_id, region, service, action)``
+    may refuse an authenticated request before it runs by raising an ApiError (the rate limiter,
+    ``ratelimit.py``).
     """
     request_id = new_request_id()
     outcome = ApiOutcome(body=b"")
     try:
-        _run(request, world, credentials, default_region, now, holds, request_id, outcome, tokens or {})
+        _run(
+            request, world, credentials, default_region, now, holds, admit, request_id, outcome, tokens or {}
+        )
     finally:
         if holds is not None:
             holds.finished(request_id)
@@ -172,6 +178,7 @@ def _run(
     default_region: str,
     now: Callable[[], float] | None,
     holds: Holds | None,
+    admit: Admit | None,
     request_id: str,
     outcome: ApiOutcome,
     tokens: Mapping[str, str],
@@ -204,6 +211,8 @@ def _run(
             if auth.service not in REGIONLESS_SERVICES:
                 raise MissingParameter("Region")
             region_name = default_region
+        if admit is not None:
+            admit(auth.secret_id, region_name, auth.service, action)
         params = parse_params(request, query)
         if holds is not None:
             holds.started(request_id, auth.service, action)

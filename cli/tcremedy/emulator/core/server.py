@@ -46,6 +46,7 @@ from tcremedy.emulator.core.protocol import (
     handle_api,
     new_request_id,
 )
+from tcremedy.emulator.core.ratelimit import RateLimiter
 from tcremedy.emulator.core.world import DEFAULT_TRANSITION_SECONDS, World
 from tcremedy.emulator.defaults import (
     CONTROL_PREFIX,
@@ -81,6 +82,7 @@ class EmulatorConfig:
     public_range: str | None = None  # a /24 inside 127.0.0.0/8 for public IPs; None = a random one
     rdp_listeners: bool = True  # real TCP listeners on the guests' public IP:RDP port (EmulatorServer)
     operator_ip: str | None = None  # where verify connects from; None = the scenario's, else its default
+    rate_limits: str = "off"  # "documented": Tencent's per-action limits (`serve` defaults to it)
 
     @property
     def faults(self) -> FaultConfig:
@@ -141,6 +143,7 @@ class Emulator:
         self.faults = FaultInjector(config.faults)
         self.stats = CpuStats()
         self.holds = Holds()
+        self.rate_limiter = RateLimiter(config.rate_limits)
         restored = config.state_file is not None and persistence.load(self.world, config.state_file)
         self.writer = (
             persistence.StateWriter(self.world, config.state_file) if config.state_file is not None else None
@@ -237,6 +240,7 @@ class Emulator:
             default_region=cfg.region,
             holds=self.holds,
             tokens={cfg.secret_id: cfg.session_token} if cfg.session_token else None,
+            admit=self.rate_limiter.admit,
         )
         if outcome.mutated and not outcome.error_code:
             self.changed()

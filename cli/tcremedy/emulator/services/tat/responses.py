@@ -112,7 +112,13 @@ def describe_agent_status(region: RegionState, params: dict[str, Any]) -> dict[s
     cvm = region.cvm
     cvm.settle()
     agents = []
-    for inst in cvm.ordered():
+    # By ids: look those up (cost independent of the fleet size); otherwise the whole listing.
+    ids = params.get("InstanceIds")
+    if isinstance(ids, list) and ids and all(isinstance(i, str) for i in ids):
+        candidates = [cvm.instances[i] for i in dict.fromkeys(ids) if i in cvm.instances]
+    else:
+        candidates = cvm.ordered()
+    for inst in candidates:
         status = backend.agent_status(inst.instance_id)
         if status is not None:  # instances without an agent are absent
             agents.append(

@@ -1,0 +1,103 @@
+"""Tencent Cloud's documented default request-rate limits, and the token bucket both sides use.
+
+Each API reference page states "默认接口请求频率限制：N次/秒" ("A maximum of N requests can be initiated
+per second for this API"). The limit applies per action, per region and per (sub-)account
+credential (https://cloud.tencent.com/document/api/652/121590: "接口频率限制维度为 API + 接入地域 +
+子账号"). The local cloud enforces this table (``emulator serve --rate-limits documented``); the
+collector paces each action at the same rate so a healthy run meets no ``RequestLimitExceeded``.
+Neutral module: the emulator and ``cloud/`` both read it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limit:
+    per_second: float
+    source: str  # the API reference page that states it
+
+
+# (service, action) -> documented default limit.
+DOCUMENTED: dict[tuple[str, str], Limit] = {
+    ("cvm", "DescribeInstances"): Limit(40, "https://cloud.tencent.com/document/api/213/15728"),
+    ("cvm", "DescribeRegions"): Limit(20, "https://cloud.tencent.com/document/api/213/15708"),
+    ("vpc", "DescribeSecurityGroupPolicies"): Limit(100, "https://cloud.tencent.com/document/api/215/15804"),
+    ("vpc", "DescribeSubnets"): Limit(100, "https://cloud.tencent.com/document/api/215/15784"),
+    ("vpc", "DescribeNetworkAcls"): Limit(20, "https://www.tencentcloud.com/document/product/215/35620"),
+    ("vpc", "DescribeNetworkAclQuintupleEntries"): Limit(
+        20, "https://cloud.tencent.com/document/api/215/77634"
+    ),
+    ("vpc", "DescribeAddressTemplates"): Limit(100, "https://cloud.tencent.com/document/api/215/16717"),
+    ("vpc", "DescribeAddressTemplateGroups"): Limit(100, "https://cloud.tencent.com/document/api/215/16716"),
+    ("vpc", "DescribeServiceTemplates"): Limit(50, "https://cloud.tencent.com/document/product/215/16719"),
+    ("vpc", "DescribeServiceTemplateGroups"): Limit(100, "https://cloud.tencent.com/document/api/215/16718"),
+    ("monitor", "GetMonitorData"): Limit(50, "https://cloud.tencent.com/document/product/248/30353"),
+    ("tat", "DescribeAutomationAgentStatus"): Limit(60, "https://cloud.tencent.com/document/api/1340/52682"),
+    ("tat", "RunCommand"): Limit(20, "https://www.tencentcloud.com/document/product/1147/46677"),
+    ("tat", "DescribeInvocations"): Limit(20, "https://cloud.tencent.com/document/api/1340/52679"),
+    ("tat", "DescribeInvocationTasks"): Limit(20, "https://cloud.tencent.com/document/api/1340/52680"),
+}
+
+MODES = ("documented", "off")
+
+
+def rate_for(service: str, action: str, overrides: dict[str, float] | None = None) -> float | None:
+    """Requests per second allowed for ``action`` (an override by action name wins); None = unlimited."""
+    if overrides and action in overrides:
+        return overrides[action]
+    limit = DOCUMENTED.get((service, action))
+    return limit.per_second if limit else None
+
+
+def parse_overrides(text: str, option: str = "--rate-limit") -> dict[str, float]:
+    """``"GetMonitorData=20,DescribeInstances=10"`` -> {action: rate}; ValueError names the bad part."""
+    out: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        action, sep, value = part.partition("=")
+        try:
+            rate = float(value)
+        except ValueError:
+            rate = float("nan")
+        if not sep or not action.strip() or not rate > 0 or rate == float("inf"):
+            raise ValueError(
+                f"{option} {part!r}: expected ACTION=REQUESTS_PER_SECOND, e.g. GetMonitorData=20"
+            )
+        out[action.strip()] = rate
+    return out
+
+
+class TokenBucket:
+    """``rate`` tokens per second, at most ``capacity`` saved up; thread-safe."""
+
+    def __init__(self, rate: float, capacity: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, capacity)
+        self._clock = clock
+        self._tokens = self.capacity
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+
+    def try_take(self) -> bool:
+        """Take a token if one is there (the server side: admit or refuse)."""
+        with self._lock:
+            self._refill(self._clock())
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return True
+            return False
+
+    def reserve(self) -> float:
+        """Take a token now or in the future; returns how long to wait before using it (the client)."""
+        with self._lock:
+            self._refill(self._clock())
+            self._tokens -= 1.0
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
