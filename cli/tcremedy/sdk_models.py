@@ -86,58 +86,85 @@ def request_fields(service: str, action: str) -> dict[str, Field]:
     return model_fields(service, f"{action}Request")
 
 
-def _scalar(kind: str, value: Any, where: str) -> Any:
+class _Retry(Exception):
+    """Raised in fast mode (no paths built); conform_request re-runs with paths for the message."""
+
+
+def _fail(where: str | None, message: str) -> RequestModelError:
+    if where is None:
+        raise _Retry
+    return RequestModelError(f"{where}{message}")
+
+
+def _scalar(kind: str, value: Any, where: str | None) -> Any:
     if kind == "str":
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise RequestModelError(f"{where}: expected a string, got {type(value).__name__}")
+            raise _fail(where, f": expected a string, got {type(value).__name__}")
         return str(value)
     if kind == "int":
         if isinstance(value, bool):
-            raise RequestModelError(f"{where}: expected an integer, got bool")
+            raise _fail(where, ": expected an integer, got bool")
         if isinstance(value, int):
             return value
         if isinstance(value, str) and value.lstrip("-").isdigit():
             return int(value)
-        raise RequestModelError(f"{where}: expected an integer, got {value!r}")
+        raise _fail(where, f": expected an integer, got {value!r}")
     if kind == "bool":
         if not isinstance(value, bool):
-            raise RequestModelError(f"{where}: expected a boolean, got {value!r}")
+            raise _fail(where, f": expected a boolean, got {value!r}")
         return value
     if kind == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise RequestModelError(f"{where}: expected a number, got {value!r}")
+            raise _fail(where, f": expected a number, got {value!r}")
         return value
-    raise RequestModelError(f"{where}: unsupported type {kind}")  # pragma: no cover
+    raise _fail(where, f": unsupported type {kind}")  # pragma: no cover
 
 
-def _conform(service: str, model: str, params: Any, where: str) -> dict[str, Any]:
+def _conform(service: str, model: str, params: Any, where: str | None) -> dict[str, Any]:
     if not isinstance(params, dict):
-        raise RequestModelError(f"{where}: expected an object, got {type(params).__name__}")
+        raise _fail(where, f": expected an object, got {type(params).__name__}")
     fields = model_fields(service, model)
     out: dict[str, Any] = {}
     for name, value in params.items():
         spec = fields.get(name)
         if spec is None:
-            raise RequestModelError(f"{where}.{name}: not a parameter of the SDK model {model}")
+            raise _fail(where, f".{name}: not a parameter of the SDK model {model}")
         if value is None:
             continue
-        here = f"{where}.{name}"
-        if spec.is_list:
-            if not isinstance(value, list | tuple):
-                raise RequestModelError(f"{here}: expected a list, got {type(value).__name__}")
-            out[name] = [_value(service, spec, v, f"{here}[{n}]") for n, v in enumerate(value)]
+        if not spec.is_list:
+            out[name] = _value(service, spec, value, (None if where is None else f"{where}.{name}"))
+            continue
+        if not isinstance(value, list | tuple):
+            raise _fail(where, f".{name}: expected a list, got {type(value).__name__}")
+        kind = spec.kind
+        if kind == "str" and all(type(v) is str for v in value):  # the common case, checked cheaply
+            out[name] = list(value)
+        elif spec.is_model:
+            out[name] = [
+                _conform(service, kind, v, (None if where is None else f"{where}.{name}[{n}]"))
+                for n, v in enumerate(value)
+            ]
         else:
-            out[name] = _value(service, spec, value, here)
+            out[name] = [
+                _scalar(kind, v, (None if where is None else f"{where}.{name}[{n}]"))
+                for n, v in enumerate(value)
+            ]
     return out
 
 
-def _value(service: str, spec: Field, value: Any, where: str) -> Any:
+def _value(service: str, spec: Field, value: Any, where: str | None) -> Any:
     if spec.is_model:
         return _conform(service, spec.kind, value, where)
+    if spec.kind == "str" and type(value) is str:
+        return value
     return _scalar(spec.kind, value, where)
 
 
 def conform_request(service: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
     """``params`` checked against ``<action>Request`` (names, nesting, types) with scalars coerced to
     the declared type (``1`` -> ``"1"`` where the model says str). Raises RequestModelError."""
-    return _conform(service, f"{action}Request", params, action)
+    try:
+        return _conform(service, f"{action}Request", params, None)  # fast: no path strings
+    except _Retry:
+        _conform(service, f"{action}Request", params, action)  # again, to name the offending path
+        raise AssertionError("unreachable") from None  # pragma: no cover
