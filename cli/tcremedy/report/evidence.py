@@ -29,7 +29,9 @@ REGISTRY = {
     "rdp_port": r"RDP-Tcp\PortNumber",
     "tds_port": r"Tds\tcp\PortNumber",
     "allow_encryption_oracle": r"CredSSP\Parameters\AllowEncryptionOracle",
+    "user_authentication": r"RDP-Tcp\UserAuthentication",
 }
+NLA_VALUE = {"required": "1", "off": "0"}
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,11 @@ def utilisation_view(finding: Finding) -> EvidenceView:
         return facts_view(finding, skip=("reason", "window_seconds"))
     title, spark = _window(ev, 100.0)
     row = (f"{ev['max']:g}% ({ev.get('metric', '')})", f"{ev['threshold']:g}%", spark)
+    top = (ev.get("top_processes") or [{}])[0]
+    if top.get("Name"):  # the Task Manager step: what ate it
+        return EvidenceView(
+            ("peak", "ceiling", title, "top process"), ((*row, f"{top['Name']} (pid {top.get('Id')})"),)
+        )
     return EvidenceView(("peak", "ceiling", title), (row,))
 
 
@@ -302,3 +309,41 @@ def credssp_view(finding: Finding) -> EvidenceView:
     if ev.get("credssp_patched") is not None:
         rows.append(("CredSSP update (2018) installed", ev["credssp_patched"], ""))
     return _guest_view(rows)
+
+
+@renders("GUEST_NLA_MISMATCH")
+def nla_view(finding: Finding) -> EvidenceView:
+    ev = finding.evidence
+    if "policy_nla" not in ev:
+        return facts_view(finding)
+    want = NLA_VALUE.get(str(ev["policy_nla"]), str(ev["policy_nla"]))
+    return _guest_view([(REGISTRY["user_authentication"], ev.get("user_authentication"), want)])
+
+
+@renders("GUEST_CREDSSP_UNPATCHED")
+def credssp_unpatched_view(finding: Finding) -> EvidenceView:
+    ev = finding.evidence
+    if "credssp_patched" not in ev:
+        return facts_view(finding)
+    rows: list[tuple[str, Any, str]] = [("CredSSP update (2018, KB4093492)", "not installed", "installed")]
+    if "allow_encryption_oracle" in ev:
+        rows.append((REGISTRY["allow_encryption_oracle"], ev["allow_encryption_oracle"], ""))
+    return _guest_view(rows)
+
+
+@renders("GUEST_SECURITY_SOFTWARE")
+def security_software_view(finding: Finding) -> EvidenceView:
+    services = finding.evidence.get("services") or ()
+    if not services:
+        return facts_view(finding)
+    rows = tuple(
+        (
+            str(s.get("Name", "")),
+            plain({k: v for k, v in s.items() if k not in ("Name", "State")}),
+            str(s.get("State", "")),
+        )
+        for s in services
+    )
+    if not any(details for _, details, _ in rows):
+        return EvidenceView(("service", "state"), tuple((name, state) for name, _, state in rows))
+    return EvidenceView(("service", "details", "state"), rows)

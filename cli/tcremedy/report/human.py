@@ -34,7 +34,7 @@ from tcremedy.report.fleetview import (
 
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 # Evidence keys a specialised table already shows (the verbose facts line skips them).
-TABLED = ("reason", "verdicts", "inbound", "outbound", "blocked", "series")
+TABLED = ("reason", "verdicts", "inbound", "outbound", "blocked", "series", "services")
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,9 @@ def instance_panel(diag: InstanceDiagnosis, fixes: Sequence[ProposedFix]) -> Pan
     parts: list[RenderableType] = []
     for finding in diag.findings:
         parts += _finding_block(finding, finding is diag.root_cause)
+    for w in diag.waived:
+        parts.append(Text(f'Waived by waivers[{w.waiver}] until {w.expires}: "{w.reason}"', style="bold"))
+        parts += [_indent(p) for p in _finding_block(w.finding, False)]
     if diag.drift:
         parts.append(Text("Drift (desired vs live)", style="bold"))
         parts += [
@@ -193,7 +196,9 @@ def instance_panel(diag: InstanceDiagnosis, fixes: Sequence[ProposedFix]) -> Pan
         if fix.parameters:
             parts.append(_indent(Text(f"parameters: {plain(fix.parameters)}", style="dim"), 4))
     status = "[green]compliant[/]" if diag.compliant else "[red]not compliant[/]"
-    title = f"[bold]{escape(diag.instance_id)}[/] {escape(diag.name)}  {escape(diag.region)}  {status}"
+    judged = f"  policy {escape(diag.policy)}" if diag.policy else ""
+    where = f"{escape(diag.name)}  {escape(diag.region)}{judged}"
+    title = f"[bold]{escape(diag.instance_id)}[/] {where}  {status}"
     return Panel(Group(*parts), title=title, title_align="left", border_style="dim")
 
 
@@ -264,7 +269,7 @@ def _render_details(console: Console, fleet: FleetDiagnosis, fixes: Sequence[Pro
     console.print()
     console.print(Text("Details", style="bold"))
     for diag in fleet.instances:
-        if not diag.compliant:
+        if not diag.compliant or diag.waived:
             console.print(instance_panel(diag, fixes))
     by_code = ", ".join(f"{code} {n}" for code, n in sorted(fleet.summary.by_code.items()))
     if by_code:

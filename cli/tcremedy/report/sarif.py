@@ -50,6 +50,8 @@ POLICY_SETTING: dict[str, str] = {
     "GUEST_RDP_PORT_CHANGED": "rdp.port",
     "GUEST_FIREWALL_BLOCKS_RDP": "guest.firewall_allows_port",
     "CREDSSP_MISMATCH": "guest.allowed_encryption_oracle",
+    "GUEST_CREDSSP_UNPATCHED": "guest.allowed_encryption_oracle",
+    "GUEST_NLA_MISMATCH": "guest.nla",
 }
 DEFAULT_SETTING = "rdp"  # isolation, no public IP, an offline guest: RDP itself is what the policy asks
 
