@@ -29,7 +29,10 @@ def test_scenarios_are_found() -> None:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
 def test_plan_names_the_scenario_root_cause(
-    scenario: Path, emulator_factory: Callable[..., RunningEmulator], monkeypatch: pytest.MonkeyPatch
+    scenario: Path,
+    emulator_factory: Callable[..., RunningEmulator],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     for name in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TCCLI_PROFILE"):
         monkeypatch.delenv(name, raising=False)
@@ -46,6 +49,8 @@ def test_plan_names_the_scenario_root_cause(
             emu.endpoint,
             "--policy",
             str(POLICY),
+            "--save-state",
+            str(tmp_path / "state.json"),
         ],
     )
     doc = json.loads(result.stdout)
@@ -59,3 +64,11 @@ def test_plan_names_the_scenario_root_cause(
     compliant = expected is None and not unknown
     assert [i["compliant"] for i in doc["instances"]] == [compliant] * len(doc["instances"])
     assert result.exit_code == (0 if compliant else 2)
+    # The same diagnosis as a person reads it: the cause as a heading, no JSON, no empty values.
+    human = CliRunner().invoke(
+        app, ["plan", "--policy", str(POLICY), "--from-state", str(tmp_path / "state.json")]
+    ).stdout
+    if expected:
+        assert f"\n{expected}  " in human
+    for raw in ("{", "[]", "None", "…"):
+        assert raw not in human, f"{raw!r} in the terminal report:\n{human}"
