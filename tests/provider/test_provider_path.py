@@ -57,6 +57,20 @@ def test_every_fixable_cause_converges_on_the_provider_path(tmp_path):
         assert not leaks and token not in first.stdout + first.stderr
 
 
+def test_the_other_fixable_causes_converge_on_the_provider_path(tmp_path):
+    """What demo-fleet lacks: a second bound group dropping RDP, TermService stopped, RDP not
+    listening, NLA off -- plan -> apply -> plan clean -> no changes."""
+    with start_emulator(
+        scenario=str(Path(__file__).with_name("more-fixable.yaml")), transition_seconds=0.05
+    ) as emu:
+        assert tc(emu, tmp_path, "plan", "--detailed-exitcode", "-q").returncode == 2
+        first = apply(emu, tmp_path)
+        assert first.returncode == 0 and "STILL OPEN" not in first.stdout, first.stdout + first.stderr
+        assert tc(emu, tmp_path, "plan", "--detailed-exitcode", "-q").returncode == 0
+        again = apply(emu, tmp_path)
+        assert again.returncode == 0 and "Preview: no changes." in again.stdout, again.stdout + again.stderr
+
+
 def test_an_identical_admin_rule_under_a_drop_is_moved_above_it(tmp_path):
     """Issue 8 item 5: the admin's identical ACCEPTs (other descriptions) sit under a DROP; creating
     tcremedy's would be refused as duplicates. The provider path adopts them and moves them to the
