@@ -16,7 +16,9 @@
   ``protect``-ed and ``retain_on_delete``: tcremedy can change those settings, never replace or
   delete the instance;
 * ``reboot`` -> ``tencentcloud.cvm.RebootInstance`` (only planned when the policy allows it);
-* ``password`` -> the adopted instance's ``password`` input, as a Pulumi secret;
+* ``password`` -> the adopted instance's ``password`` input, as a Pulumi secret, with ``running_flag``
+  true: the provider leaves the instance stopped after its ForceStop reset, apply's next pass
+  starts it through ``running_flag``;
 * ``guest_fix`` -> ``tencentcloud.tat.InvocationCommandAttachment`` running the guest fix script in
   the Windows working directory as System (both declared, so the provider's Read, which sets them,
   finds nothing to replace), only once the instance is RUNNING with its agent Online after the
@@ -201,7 +203,10 @@ class TencentCloudProviderBackend:
                 managed.append("running_flag")
             elif res.kind == "password" and self._passwords.get(instance_id):
                 args["password"] = pulumi.Output.secret(self._passwords[instance_id])
-                managed.append("password")
+                # the provider resets with ForceStop and never starts the instance: running_flag
+                # does, in apply's next pass, once Read has seen it stopped (as the SDK path ends)
+                args["running_flag"] = True
+                managed.extend(["password", "running_flag"])
         ignore = [name for name in INSTANCE_INPUTS if name not in managed]
         adopted = tencentcloud.instance.Instance(
             f"instance-{instance_id}",

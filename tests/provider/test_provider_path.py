@@ -202,14 +202,21 @@ SECRET = "Tcr3medy-Only-In-Env!"
 
 
 def test_a_password_reset_seen_failed_again_is_done_again_on_the_provider_path(tmp_path):
-    """Issue 8 item 6: the provider's diff sees no change when the same password is declared again;
-    a reset finding open again (a new trigger) sets it again, and the instance ends RUNNING."""
+    """Issue 8 item 6: the provider resets with ForceStop and never starts the instance: apply starts
+    it (RUNNING afterwards, as on the SDK path). The provider's diff sees no change when the same
+    password is declared again; a reset finding open again (a new trigger) sets it again."""
     policy = _policy(tmp_path, "    - reset_password\n  password_env: TCREMEDY_NEW_PASSWORD\n")
     with start_emulator(scenario="password-reset-failed", transition_seconds=0.05) as emu:
+        iid = emu.instance_ids()[0]
+        # a cloud that leaves the instance stopped after a ForceStop reset; the provider never starts it
+        emu.control("POST", f"instances/{iid}/status", {"PasswordResetRestarts": False})
         first = apply(emu, tmp_path, "--policy", str(policy), TCREMEDY_NEW_PASSWORD=SECRET)
         assert first.returncode == 0, first.stdout + first.stderr
-        assert _instance(emu)["LatestOperationState"] == "SUCCESS"
-        iid = emu.instance_ids()[0]
+        assert f"Starting {iid} again after the password reset" in first.stdout
+        assert (_instance(emu)["InstanceState"], _instance(emu)["LatestOperationState"]) == (
+            "RUNNING",
+            "SUCCESS",
+        )
         emu.control(
             "POST",
             f"instances/{iid}/status",
@@ -221,12 +228,13 @@ def test_a_password_reset_seen_failed_again_is_done_again_on_the_provider_path(t
             f"update: instance-{iid}" in again.stdout
             and f"closed  {iid} PASSWORD_RESET_FAILED" in again.stdout
         )
-        inst = _instance(emu)
-        assert (inst["InstanceState"], inst["LatestOperation"], inst["LatestOperationState"]) == (
+        assert f"Starting {iid} again after the password reset" in again.stdout, again.stdout + again.stderr
+        assert (_instance(emu)["InstanceState"], _instance(emu)["LatestOperationState"]) == (
             "RUNNING",
-            "ResetInstancesPassword",
             "SUCCESS",
         )
+        third = apply(emu, tmp_path, "--policy", str(policy), TCREMEDY_NEW_PASSWORD=SECRET)
+        assert third.returncode == 0 and "Preview: no changes." in third.stdout, third.stdout + third.stderr
         leaks = [p for p in tmp_path.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
         assert not leaks
 

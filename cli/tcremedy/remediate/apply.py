@@ -39,7 +39,7 @@ from tcremedy.remediate.paths import (
 )
 from tcremedy.remediate.planner import FixPlan, FixResource, FixStep, plan_fixes, program_resources
 from tcremedy.remediate.provider_config import provider_config
-from tcremedy.remediate.provider_passes import move_adopted_rules, reset_again
+from tcremedy.remediate.provider_passes import more_passes, reset_again
 from tcremedy.serde import from_data
 from tcremedy.verify.outcome import VerifyReport, verify_fleet
 
@@ -376,16 +376,16 @@ def run_apply(
             return ApplyOutcome(choice, False, manual=ctx.plan.manual)
     update = driver.up(program, progress)
     ui.say(f"Update {update.result}: " + ", ".join(f"{op} {n}" for op, n in sorted(planned.items())))
-    if getattr(backend, "adopting", None):  # provider path: rules adopted under a DROP, now moved up
-        rebuild = lambda: program_mod.build_program(  # noqa: E731 - the stack as it is after the first pass
-            resources,
-            backend_for(choice.path, ctx.state, ctx.region, passwords, api, driver.resource_inputs()),
-        )
-        update = move_adopted_rules(driver, rebuild, ui, progress)
     done = [s.resource for s in targeted if s.resource is not None]
-    invocations = update.outputs.get("guestInvocations") or {}
-    for note in await_effects(api, done, invocations, choice.path == PROVIDER_PATH):
-        ui.note(f"note: {note}")
+    if choice.path == PROVIDER_PATH:  # the stack as it is after the first pass, for the next ones
+
+        def rebuild() -> Callable[[], None]:
+            in_state = driver.resource_inputs()
+            again = backend_for(choice.path, ctx.state, ctx.region, passwords, api, in_state)
+            return program_mod.build_program(resources, again)
+
+        update = more_passes(driver, rebuild, backend, api, done, ui, progress) or update
+    await_effects(api, done, update.outputs.get("guestInvocations") or {})
     verdicts, new, connect = _verify(ctx, opts, ui, targeted)
     return ApplyOutcome(choice, True, planned, verdicts, ctx.plan.manual, new, connect)
 

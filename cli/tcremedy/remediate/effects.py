@@ -118,43 +118,44 @@ def cloud_api(credential: Any, region: str, endpoint_url: str) -> Any:
     return CloudApi(make_clients(credential, region, parse_endpoint(endpoint_url or None)), concurrency=1)
 
 
-def await_effects(
-    api: Any, resources: Sequence[Any], invocations: Mapping[str, str], restart_after_password: bool
-) -> list[str]:
-    """Wait, step by step, until what this run's fixes did is visible in the cloud; say what was done.
+def await_effects(api: Any, resources: Sequence[Any], invocations: Mapping[str, str]) -> None:
+    """Wait, step by step, until what this run's fixes did is visible in the cloud.
 
     ``invocations``: guest fix key -> ``<invocation>#<instance>`` (provider path; the SDK path's
-    guest fixes wait for their tasks themselves). ``restart_after_password``: start an instance the
-    password reset left STOPPED (the provider's ``ModifyPassword`` never starts it, the SDK path does),
-    so both paths end RUNNING.
+    guest fixes wait for their tasks themselves).
     """
-    notes: list[str] = []
     for res in resources:
         if res.kind in ("running", "reboot", "password", "bandwidth"):
-            if res.kind == "password" and restart_after_password:
-                notes.extend(_start_if_stopped(api, res.instance_id, res.key))
             instance_ready(api, res.instance_id, res.key)
     for res in resources:
         if res.kind == "guest_fix":
             instance_ready(api, res.instance_id, res.key, agent=True)
     for key, rid in sorted(invocations.items()):
         invocation_done(api, str(rid).split("#", 1)[0], key)
-    return notes
 
 
-def _start_if_stopped(api: Any, instance_id: str, step: str) -> list[str]:
-    def settled() -> bool:
-        inst = (
-            api.call("cvm", "DescribeInstances", {"InstanceIds": [instance_id]}).get("InstanceSet") or [{}]
-        )[0]
-        return inst.get("LatestOperationState") != "OPERATING" and inst.get("InstanceState") in (
-            "RUNNING",
-            "STOPPED",
-        )
+def stopped_after_reset(api: Any, resources: Sequence[Any]) -> list[str]:
+    """Instances a password fix left STOPPED once their operation settled (pulumi-tencentcloud's
+    ModifyPassword resets with ForceStop and never starts the instance)."""
+    stopped = []
+    for res in resources:
+        if res.kind != "password":
+            continue
+        iid = res.instance_id
 
-    _wait(step, f"{instance_id} to settle after its password reset", settled)
-    inst = api.call("cvm", "DescribeInstances", {"InstanceIds": [instance_id]})["InstanceSet"][0]
-    if inst.get("InstanceState") != "STOPPED":
-        return []
-    api.call("cvm", "StartInstances", {"InstanceIds": [instance_id]})
-    return [f"started {instance_id} again after its password reset (the provider leaves it stopped)"]
+        def settled(iid: str = iid) -> bool:
+            inst = _describe(api, iid)
+            return inst.get("LatestOperationState") != "OPERATING" and inst.get("InstanceState") in (
+                "RUNNING",
+                "STOPPED",
+            )
+
+        _wait(res.key, f"{iid} to settle after its password reset", settled)
+        if _describe(api, iid).get("InstanceState") == "STOPPED":
+            stopped.append(iid)
+    return stopped
+
+
+def _describe(api: Any, instance_id: str) -> dict[str, Any]:
+    found = api.call("cvm", "DescribeInstances", {"InstanceIds": [instance_id]}).get("InstanceSet") or []
+    return found[0] if found else {}

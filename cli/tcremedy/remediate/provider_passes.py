@@ -6,7 +6,9 @@ declaration to get the SDK path's outcome.
   so the first pass adopts the rule (``import_``) and a second pass replaces it (delete, then insert
   at the top keeping its description) -- the SDK path deletes and re-inserts in one step;
 * a password reset needed again (the finding seen open again) must send the same password again:
-  the recorded password is forgotten, so the provider's diff sees it as new.
+  the recorded password is forgotten, so the provider's diff sees it as new;
+* the provider's password reset leaves the instance stopped: a pass more, whose diff (Read saw it
+  stopped, ``running_flag`` is declared true) starts it -- the SDK path starts it in the same step.
 """
 
 from __future__ import annotations
@@ -17,6 +19,37 @@ from typing import Any
 from tcremedy.errors import GuardrailViolation
 from tcremedy.remediate.guardrails import violations
 from tcremedy.remediate.planner import FixResource
+
+
+def more_passes(
+    driver: Any,
+    program: Callable[[], Callable[[], None]],
+    backend: Any,
+    api: Any,
+    done: Sequence[FixResource],
+    ui: Any,
+    progress: Callable[[str, str, str], None] | None,
+) -> Any:
+    """The provider path's passes after the first; the last update, or None when none ran."""
+    from tcremedy.remediate.effects import stopped_after_reset
+
+    update = None
+    if getattr(backend, "adopting", None):
+        update = move_adopted_rules(driver, program, ui, progress)
+    stopped = stopped_after_reset(api, done)
+    if stopped:
+        ui.say(
+            f"Starting {', '.join(stopped)} again after the password reset (the provider leaves it stopped)"
+        )
+        update = _pass(driver, program(), progress)
+    return update
+
+
+def _pass(driver: Any, prog: Callable[[], None], progress: Callable[[str, str, str], None] | None) -> Any:
+    refused = violations(driver.preview(prog).ops)
+    if refused:
+        raise GuardrailViolation("refusing the next pass; the preview wants to:\n  " + "\n  ".join(refused))
+    return driver.up(prog, progress)
 
 
 def move_adopted_rules(

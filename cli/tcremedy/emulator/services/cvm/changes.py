@@ -86,11 +86,12 @@ class ChangesMixin(NetworkMixin):
                 if failed
                 else ("SUCCESS", "")
             )
-            if inst.state == "RUNNING":  # ForceStop: stop, reset, start again
+            if inst.state == "RUNNING":  # ForceStop: stop, reset, start again (unless told not to)
+                again = ["STARTING", "RUNNING"] if inst.password_reset_restarts else []
                 self._begin(
                     inst,
                     "ResetInstancesPassword",
-                    ["STOPPING", "STOPPED", "STARTING", "RUNNING"],
+                    ["STOPPING", "STOPPED", *again],
                     result=result,
                     error_msg=msg,
                 )

@@ -31,6 +31,7 @@ class ControlMixin(CvmStore):
             "LatestOperationState": inst.latest_operation_state,
             "LatestOperationErrorMsg": inst.latest_operation_error_msg,
             "FailPasswordReset": inst.fail_password_reset,
+            "PasswordResetRestarts": inst.password_reset_restarts,
         }
 
     def set_guest(self, instance_id: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -70,11 +71,16 @@ class ControlMixin(CvmStore):
                 if not isinstance(value, bool):
                     raise ValueError("status field 'FailPasswordReset' must be true or false")
                 inst.fail_password_reset = value
+            elif key == "PasswordResetRestarts":
+                if not isinstance(value, bool):
+                    raise ValueError("status field 'PasswordResetRestarts' must be true or false")
+                inst.password_reset_restarts = value
             else:
                 raise ValueError(
                     f"unknown status field {key!r}; expected one of "
                     "['FailPasswordReset', 'IsolatedSource', 'LatestOperation', "
-                    "'LatestOperationErrorMsg', 'LatestOperationState', 'RestrictState']"
+                    "'LatestOperationErrorMsg', 'LatestOperationState', 'PasswordResetRestarts', "
+                    "'RestrictState']"
                 )
         self.touch(inst)
         return self._status_view(inst)

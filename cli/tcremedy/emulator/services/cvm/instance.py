@@ -76,6 +76,9 @@ class Instance:
     user_data: str = ""
     disable_api_termination: bool = False
     fail_password_reset: bool = False  # scenario control: the next ResetInstancesPassword fails
+    # scenario control: a ForceStop password reset starts the instance again (the API does not say;
+    # false leaves it STOPPED, as pulumi-tencentcloud expects: its ModifyPassword never starts it)
+    password_reset_restarts: bool = True
     guest: Guest = field(default_factory=Guest)
     load: Load = field(default_factory=Load)
 
