@@ -97,7 +97,9 @@ class SdkDynamicBackend:
                 # (carried-over) fix changes nothing: the provider diffs the trigger, not the password.
                 props["password"] = pulumi.Output.secret(self._passwords.get(instance_id, ""))
             if res.kind == "guest_fix":
-                props["digest"] = script_digest(props["script"], props.get("port"))
+                props["digest"] = script_digest(
+                    props["script"], props.get("port"), props.get("revert_minutes")
+                )
             # One after the other in KIND_ORDER: a guest fix only once the instance is started, its
             # password reset and reboot are done (each of those waits until it is RUNNING again).
             opts = pulumi.ResourceOptions(depends_on=list(made))

@@ -229,7 +229,7 @@ class TencentCloudProviderBackend:
                 fix = tencentcloud.tat.InvocationCommandAttachment(
                     res.key,
                     instance_id=self._gate(instance_id, res.key, made),
-                    content=encoded_script(name, port),
+                    content=encoded_script(name, port, res.params.get("revert_minutes")),
                     command_type="POWERSHELL",
                     command_name=f"{COMMAND_NAME_PREFIX}{name}",
                     working_directory=WORKING_DIRECTORY,
@@ -294,5 +294,9 @@ def acl_read_text(entry: NetworkAclEntry) -> str:
 
 def _trigger(res: FixResource) -> str:
     """A new value re-runs a one-shot action (a new finding occurrence, or a changed script)."""
-    digest = script_digest(res.params["script"], res.params.get("port")) if res.kind == "guest_fix" else ""
+    digest = (
+        script_digest(res.params["script"], res.params.get("port"), res.params.get("revert_minutes"))
+        if res.kind == "guest_fix"
+        else ""
+    )
     return f"{res.params.get('trigger', '')}/{digest}"

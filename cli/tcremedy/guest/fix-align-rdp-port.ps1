@@ -5,6 +5,15 @@ $Port = {{PORT}}
 $ErrorActionPreference = 'Stop'
 [Console]::OutputEncoding = [Text.Encoding]::UTF8
 $ts = 'HKLM:\SYSTEM\CurrentControlSet\Control\Terminal Server'
+$Fix = 'align-rdp-port'
+$oldRdp = (Get-ItemProperty "$ts\WinStations\RDP-Tcp").PortNumber
+$oldTds = (Get-ItemProperty "$ts\Wds\rdpwd\Tds\tcp").PortNumber
+$revertBody = @"
+Set-ItemProperty -Path '$ts\WinStations\RDP-Tcp' -Name PortNumber -Type DWord -Value $oldRdp
+Set-ItemProperty -Path '$ts\Wds\rdpwd\Tds\tcp' -Name PortNumber -Type DWord -Value $oldTds
+Restart-Service -Name TermService -Force
+"@
+{{SCHEDULE_REVERT}}
 Set-ItemProperty -Path "$ts\WinStations\RDP-Tcp" -Name PortNumber -Type DWord -Value $Port
 Set-ItemProperty -Path "$ts\Wds\rdpwd\Tds\tcp" -Name PortNumber -Type DWord -Value $Port
 Restart-Service -Name TermService -Force

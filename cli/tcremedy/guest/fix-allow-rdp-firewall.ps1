@@ -4,6 +4,11 @@ $Port = {{PORT}}
 $ErrorActionPreference = 'Stop'
 [Console]::OutputEncoding = [Text.Encoding]::UTF8
 $name = "tcremedy-RDP-In-TCP-$Port"
+$Fix = 'allow-rdp-firewall'
+$revertBody = if (Get-NetFirewallRule -Name $name -ErrorAction SilentlyContinue) { '' } else {
+  "Remove-NetFirewallRule -Name '$name' -ErrorAction SilentlyContinue"
+}
+{{SCHEDULE_REVERT}}
 if (-not (Get-NetFirewallRule -Name $name -ErrorAction SilentlyContinue)) {
   New-NetFirewallRule -Name $name -DisplayName "Remote Desktop (TCP $Port, tcremedy)" -Direction Inbound `
     -Protocol TCP -LocalPort $Port -Action Allow -Profile Any | Out-Null

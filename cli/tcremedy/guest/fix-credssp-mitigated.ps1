@@ -4,6 +4,12 @@
 $ErrorActionPreference = 'Stop'
 [Console]::OutputEncoding = [Text.Encoding]::UTF8
 $key = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP\Parameters'
+$Fix = 'credssp-mitigated'
+$old = (Get-ItemProperty -Path $key -ErrorAction SilentlyContinue).AllowEncryptionOracle
+$revertBody = if ($null -eq $old) { "Remove-ItemProperty -Path '$key' -Name AllowEncryptionOracle" } else {
+  "Set-ItemProperty -Path '$key' -Name AllowEncryptionOracle -Type DWord -Value $old"
+}
+{{SCHEDULE_REVERT}}
 if (-not (Test-Path $key)) { New-Item -Path $key -Force | Out-Null }
 Set-ItemProperty -Path $key -Name AllowEncryptionOracle -Type DWord -Value 1
 $value = (Get-ItemProperty -Path $key).AllowEncryptionOracle

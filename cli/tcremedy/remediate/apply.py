@@ -105,11 +105,12 @@ class ApplyOutcome:
     manual: tuple[FixStep, ...] = ()
     new_findings: tuple[tuple[str, str], ...] = ()  # (instance, code) revealed once a masking cause is gone
     connect: VerifyReport | None = None  # --verify-connect: the handshake to each repaired instance
+    reverts_left: tuple[str, ...] = ()  # instances whose guest will undo its fixes (not verified)
 
     @property
     def exit_code(self) -> int:
         connected = self.connect is None or self.connect.all_connected
-        return 0 if all(v.closed for v in self.verdicts) and connected else 1
+        return 0 if all(v.closed for v in self.verdicts) and connected and not self.reverts_left else 1
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,47 @@ def _verify(
     return verdicts, new, connect
 
 
+def _settle_reverts(
+    ctx: Context,
+    opts: ApplyOptions,
+    ui: Ui,
+    targeted: Sequence[FixStep],
+    verdicts: Sequence[Verdict],
+    connect: VerifyReport | None,
+) -> tuple[str, ...]:
+    """Cancel the reverts of the guest fixes where access is verified; the rest revert by themselves."""
+    from tcremedy.cloud.api import CloudApi
+    from tcremedy.cloud.clients import make_clients
+    from tcremedy.remediate.revert import cancel_reverts, guarded
+
+    scripts = guarded(targeted)
+    if not scripts:
+        return ()
+    minutes = ctx.policy.guest.revert_minutes
+
+    def verified(iid: str) -> bool:
+        closed = all(v.closed for v in verdicts if v.instance_id == iid)
+        return closed and (connect is None or any(c.instance_id == iid and c.ok for c in connect.instances))
+
+    ok = sorted(iid for iid in scripts if verified(iid))
+    errors: dict[str, str] = {iid: "access not verified" for iid in scripts if iid not in ok}
+    if ok:
+        cred = resolve_credential(ctx.endpoint_url, opts.profile)
+        clients = make_clients(cred.credential, ctx.region, resolve_endpoint(ctx.endpoint_url or None))
+        errors.update(
+            {iid: e for iid, e in cancel_reverts(CloudApi(clients, concurrency=2), ok).items() if e}
+        )
+    for iid in sorted(scripts):
+        if iid in errors:
+            ui.say(
+                f"  REVERT PENDING  {iid}: {errors[iid]}; the guest undoes {', '.join(scripts[iid])} "
+                f"by itself within {minutes} min"
+            )
+        else:
+            ui.say(f"  kept  {iid}: access verified, scheduled revert of {', '.join(scripts[iid])} cancelled")
+    return tuple(sorted(errors))
+
+
 def run_apply(
     opts: ApplyOptions, ui: Ui, progress: Callable[[str, str, str], None] | None = None
 ) -> ApplyOutcome:
@@ -387,7 +429,8 @@ def run_apply(
         update = more_passes(driver, rebuild, backend, api, done, ui, progress) or update
     await_effects(api, done, update.outputs.get("guestInvocations") or {})
     verdicts, new, connect = _verify(ctx, opts, ui, targeted)
-    return ApplyOutcome(choice, True, planned, verdicts, ctx.plan.manual, new, connect)
+    left = _settle_reverts(ctx, opts, ui, targeted, verdicts, connect)
+    return ApplyOutcome(choice, True, planned, verdicts, ctx.plan.manual, new, connect, left)
 
 
 def vnc_links(

@@ -24,6 +24,7 @@ from tcremedy.cloud.state import Instance, LiveState
 from tcremedy.diagnose.findings import Finding, Status
 from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.diagnose.reachability import EPHEMERAL_PORTS
+from tcremedy.guest.fixes import REVERTIBLE
 from tcremedy.policy.model import Policy, is_public_cidr
 from tcremedy.remediate.acl_entries import provider_cannot_write
 
@@ -287,6 +288,8 @@ def _steps_for(policy: Policy, state: LiveState, inst: Instance, f: Finding, env
         }
         if script in ("align-rdp-port", "allow-rdp-firewall"):
             params["port"] = policy.rdp.port
+        if script in REVERTIBLE:  # the lock-out guard: the guest reverts unless apply verifies access
+            params["revert_minutes"] = policy.guest.revert_minutes
         res = FixResource("guest_fix", f"guest-{script}-{iid}", fix, iid, params)
         return [
             _auto(

@@ -29,13 +29,17 @@ class GuestFixProvider(dyn.ResourceProvider):
 
     def _run(self, props: dict[str, Any]) -> dict[str, Any]:
         api, iid, name = api_for(props["region"]), props["instance_id"], props["script"]
-        port = props.get("port")
+        port, revert = props.get("port"), props.get("revert_minutes")
         inv = call(
             api,
             "tat",
             "RunCommand",
             {
-                "Content": encoded_script(name, int(port) if port is not None else None),
+                "Content": encoded_script(
+                    name,
+                    int(port) if port is not None else None,
+                    int(revert) if revert is not None else None,
+                ),
                 "CommandType": "POWERSHELL",
                 "CommandName": f"{COMMAND_NAME_PREFIX}{name}",
                 "Description": f"tcremedy guest fix {name}",
@@ -78,5 +82,9 @@ class GuestFixProvider(dyn.ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
         return diff(
-            olds, news, ("instance_id", "region", "script"), ("trigger", "port", "digest"), lambda: False
+            olds,
+            news,
+            ("instance_id", "region", "script"),
+            ("trigger", "port", "digest", "revert_minutes"),
+            lambda: False,
         )

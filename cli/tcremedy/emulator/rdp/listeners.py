@@ -73,6 +73,7 @@ class RdpListeners:
             if sum(len(r.cvm.instances) for r in regions.values()) > MAX_LISTENERS:
                 return out
             for name, region in regions.items():
+                region.cvm.settle()  # due lifecycle steps and scheduled guest reverts first
                 for inst in region.cvm.instances.values():
                     for ip in inst.public_ips:
                         out[(ip, inst.guest.rdp_port)] = (name, inst.instance_id)

@@ -17,6 +17,15 @@ from tcremedy.guest.probe import PROBE_MARKER
 AGENT_STATES = ("Online", "Offline", "NotInstalled")
 FIX_HEADER = re.compile(r"^#\s*tcremedy-guest-fix\s+([a-z0-9-]+)\s+v1\s*$")
 PORT_LINE = re.compile(r"^\s*\$Port\s*=\s*(\d+)\s*;?\s*$", re.MULTILINE)
+REVERT_LINE = re.compile(r"^\s*\$RevertMinutes\s*=\s*(\d+)\s*;?\s*$", re.MULTILINE)
+# What each reversible fix changes, as control-API fields: what its scheduled revert puts back.
+REVERT_FIELDS: dict[str, tuple[str, ...]] = {
+    "align-rdp-port": ("RdpPort", "TdsPort"),
+    "allow-rdp-firewall": ("FirewallAllowPorts",),
+    "credssp-mitigated": ("AllowEncryptionOracle",),
+    "nla-on": ("UserAuthentication",),
+    "nla-off": ("UserAuthentication",),
+}
 FIX_NAMES = (
     "enable-rdp",
     "start-termservice",
@@ -25,6 +34,7 @@ FIX_NAMES = (
     "credssp-mitigated",
     "nla-on",
     "nla-off",
+    "cancel-revert",
 )
 
 
@@ -48,9 +58,21 @@ class Guest:
     # the probe sees Name and State, BlocksRdp (control only) says whether it really filters RDP
     security_software: list[dict[str, Any]] = field(default_factory=list)
     top_cpu: list[dict[str, Any]] = field(default_factory=list)  # TopCpu: {"Name", "Id", "CpuSeconds"}
-    top_memory: list[dict[str, Any]] = field(
-        default_factory=list
-    )  # TopMemory: {"Name", "Id", "WorkingSetMB"}
+    top_memory: list[dict[str, Any]] = field(default_factory=list)  # TopMemory: {Name, Id, WorkingSetMB}
+    # one-shot scheduled tasks a fix registered: {"Task", "Due" (world clock), "Restore" (fields)}
+    scheduled_reverts: list[dict[str, Any]] = field(default_factory=list)
+
+    def run_due(self, now: float) -> bool:
+        """Run the scheduled reverts that are due (the Task Scheduler firing); True when any ran."""
+        due = [t for t in self.scheduled_reverts if t["Due"] <= now]
+        if not due:
+            return False
+        self.scheduled_reverts = [t for t in self.scheduled_reverts if t["Due"] > now]
+        for task in due:
+            self.update(dict(task["Restore"]))
+            if "RdpPort" in task["Restore"]:
+                self.listener_stuck = False  # the revert restarts TermService
+        return True
 
     @property
     def listening(self) -> bool:
@@ -96,6 +118,7 @@ class Guest:
         data["FirewallAllowPorts"] = list(self.firewall_allow_ports)
         data["ListenerStuck"] = self.listener_stuck
         data["SecuritySoftware"] = [dict(s) for s in self.security_software]
+        data["ScheduledReverts"] = [{"Task": t["Task"], "Due": t["Due"]} for t in self.scheduled_reverts]
         return data
 
 
@@ -208,15 +231,19 @@ class ScriptResult:
         return self.exit_code == 0
 
 
-def run_powershell(guest: Guest, script: str) -> ScriptResult:
-    """Execute a PowerShell script in the emulated guest (probe or fix; anything else fails)."""
+def run_powershell(guest: Guest, script: str, now: float = 0.0) -> ScriptResult:
+    """Execute a PowerShell script in the emulated guest (probe or fix; anything else fails).
+
+    ``now`` is the world clock: a fix that schedules its revert (``$RevertMinutes``) registers it
+    ``RevertMinutes * 60`` seconds ahead; ``Guest.run_due`` fires it.
+    """
     lines = script.lstrip("\ufeff").splitlines()
     first = lines[0].strip() if lines else ""
     if first == PROBE_MARKER:
         return ScriptResult(0, guest.probe_json() + "\r\n")
     match = FIX_HEADER.match(first)
     if match:
-        return _run_fix(guest, match.group(1), script)
+        return _run_fix(guest, match.group(1), script, now)
     return ScriptResult(1, _ps_error(first or "<empty script>"))
 
 
@@ -231,9 +258,25 @@ def _ps_error(token: str) -> str:
     )
 
 
-def _run_fix(guest: Guest, name: str, script: str) -> ScriptResult:
+def _run_fix(guest: Guest, name: str, script: str, now: float) -> ScriptResult:
     if name not in FIX_NAMES:
         return ScriptResult(1, f"tcremedy-guest-fix: unknown fix '{name}'\r\n")
+    if name == "cancel-revert":
+        cancelled = [t["Task"] for t in guest.scheduled_reverts]
+        guest.scheduled_reverts = []
+        return ScriptResult(0, json.dumps({"Fix": name, "Cancelled": cancelled}) + "\r\n")
+    revert = REVERT_LINE.search(script)
+    if revert and name in REVERT_FIELDS:  # Register-ScheduledTask -Once, before the change
+        view = guest.control_view()
+        task = f"tcremedy-revert-{name}"
+        guest.scheduled_reverts = [t for t in guest.scheduled_reverts if t["Task"] != task]
+        guest.scheduled_reverts.append(
+            {
+                "Task": task,
+                "Due": now + int(revert.group(1)) * 60,
+                "Restore": {k: view[k] for k in REVERT_FIELDS[name]},
+            }
+        )
     port: int | None = None
     if name in ("align-rdp-port", "allow-rdp-firewall"):
         found = PORT_LINE.search(script)

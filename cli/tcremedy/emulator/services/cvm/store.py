@@ -28,6 +28,7 @@ class CvmStore:
         self.region = region
         self.instances: dict[str, Instance] = {}
         self._moving: set[str] = set()  # instances with queued lifecycle steps
+        self._reverting: set[str] = set()  # instances whose guest has scheduled reverts
         self._next_host: dict[str, int] = {}  # subnet id -> next host index for private IPs
         self._next_public = 0
         # Instance.to_wire() and its JSON text, dropped on change (``touch``)
@@ -54,6 +55,7 @@ class CvmStore:
             inst.steps = [tuple(s) for s in inst.steps]  # type: ignore[misc]
             self.instances[inst.instance_id] = inst
         self._moving = {i.instance_id for i in self.instances.values() if i.steps}
+        self._reverting = {i.instance_id for i in self.instances.values() if i.guest.scheduled_reverts}
         self._next_host = dict(data.get("next_host", {}))
         self._next_public = int(data.get("next_public", 0))
         self._wire.clear()
@@ -134,8 +136,22 @@ class CvmStore:
         self._moving.add(inst.instance_id)
         self.touch(inst)
 
+    def watch_guest(self, inst: Instance) -> None:
+        """Remember an instance whose guest scheduled a revert (``settle`` fires it when due)."""
+        if inst.guest.scheduled_reverts:
+            self._reverting.add(inst.instance_id)
+
     def settle(self) -> None:
-        """Apply every lifecycle step that is due by now."""
+        """Apply every lifecycle step and every scheduled guest revert that is due by now."""
+        if self._reverting:
+            now = self.region.now
+            for iid in list(self._reverting):
+                inst = self.instances.get(iid)
+                if inst is None or not inst.guest.scheduled_reverts:
+                    self._reverting.discard(iid)
+                    continue
+                if inst.guest.run_due(now):
+                    self.touch(inst)
         if not self._moving:
             return
         now = self.region.now

@@ -171,7 +171,8 @@ class TatBackend:
                     f"Set-Location : Cannot find path '{inv.working_directory}' because it does not exist.\n"
                 )
             elif command_type == "POWERSHELL":
-                result = run_powershell(inst.guest, script)
+                result = run_powershell(inst.guest, script, now=now)
+                self.region.cvm.watch_guest(inst)
                 exit_code, text = result.exit_code, result.output
             else:
                 exit_code, text = 127, f"{script.splitlines()[0] if script else ''}: command not found\n"
