@@ -326,8 +326,8 @@ def test_password_reset_from_the_env_var_never_leaks_and_needs_a_value(tmp_path)
     policy = policy_file(
         tmp_path,
         "pw.yaml",
-        "    - guest_credssp_mitigated\n",
-        "    - guest_credssp_mitigated\n    - reset_password\n  password_env: TCREMEDY_NEW_PASSWORD\n",
+        "    - guest_set_nla\n",  # the last fixes.auto entry of the repo policy
+        "    - guest_set_nla\n    - reset_password\n  password_env: TCREMEDY_NEW_PASSWORD\n",
     )
     with start_emulator(scenario="password-reset-failed", transition_seconds=0.05) as emu:
         os.environ.pop("TCREMEDY_NEW_PASSWORD", None)
