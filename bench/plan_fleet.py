@@ -27,6 +27,7 @@ import resource
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -145,6 +146,8 @@ def measure(fleet_size: int, latency_ms: float, rate_limits: str, concurrency: i
         fleet = diagnose(policy, state)
         propose_fixes(policy, state, fleet)
         cpu = time.process_time() - cpu0
+        with urllib.request.urlopen(f"{url}/_emulator/stats", timeout=10) as resp:
+            server = json.loads(resp.read())
     selected = [i for i, inst in state.instances.items() if selects(policy.selector, inst)]
     bounds = lower_bounds(state, selected)
     return {
@@ -161,6 +164,7 @@ def measure(fleet_size: int, latency_ms: float, rate_limits: str, concurrency: i
         "cpu_ms": 1000 * cpu / max(1, len(state.instances)),
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "gaps": len(state.gaps),
+        "server_cpu": {a: round(v["cpu_seconds"], 3) for a, v in server.items()},
     }
 
 
@@ -184,14 +188,17 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
         f"fleet: {r['fleet']} instances, {r['selected']} selected, latency {args.latency_ms:g} ms, "
         f"rate limits {args.rate_limits}, concurrency {args.concurrency}"
     )
-    print(f"{'action':32} {'calls':>6} {'bound':>6} {'ratio':>6} {'retries':>7} {'rate/s':>7} {'s@rate':>7}")
+    print(
+        f"{'action':32} {'calls':>6} {'bound':>6} {'ratio':>6} {'retries':>7} {'rate/s':>7} {'s@rate':>7} "
+        f"{'srv cpu':>7}"
+    )
     for action in sorted(set(r["calls"]) | set(r["bounds"])):
         calls, bound = r["calls"].get(action, 0), r["bounds"].get(action, 0)
         ratio = f"{calls / bound:.2f}" if bound else "-"
         rate = rate_for(SERVICE_OF.get(action, ""), action)
         print(
             f"{action:32} {calls:6d} {bound:6d} {ratio:>6} {r['retries'].get(action, 0):7d} "
-            f"{rate or 0:7g} {seconds_at_rate(action, bound):7.2f}"
+            f"{rate or 0:7g} {seconds_at_rate(action, bound):7.2f} {r['server_cpu'].get(action, 0):7.2f}"
         )
     print(
         f"calls: {r['total_calls']} vs lower bound {r['total_bound']}: "

@@ -95,6 +95,18 @@ class TokenBucket:
                 return True
             return False
 
+    def wait_time(self) -> float:
+        """Seconds until a token is there (0 = now); takes nothing."""
+        with self._lock:
+            self._refill(self._clock())
+            return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self.rate
+
+    def take(self) -> None:
+        """Take a token (the caller made sure one is there, e.g. by ``wait_time`` under its own lock)."""
+        with self._lock:
+            self._refill(self._clock())
+            self._tokens -= 1.0
+
     def reserve(self) -> float:
         """Take a token now or in the future; returns how long to wait before using it (the client)."""
         with self._lock:

@@ -104,7 +104,20 @@ def client_profile(endpoint: Endpoint, timeout: int = 30) -> ClientProfile:
 
 def make_clients(credential: Any, region: str, endpoint: Endpoint, timeout: int = 30) -> dict[str, Any]:
     """One SDK ``CommonClient`` per service, all sharing the credential, region and endpoint."""
-    return {
+    clients = {
         name: CommonClient(name, VERSIONS[name], credential, region, client_profile(endpoint, timeout))
         for name in SERVICES
     }
+    for client in clients.values():
+        _no_per_request_environment(client)
+    return clients
+
+
+def _no_per_request_environment(client: Any) -> None:
+    """The SDK resolves its proxy (HTTP(S)_PROXY / NO_PROXY) and CA bundle once, when the client is
+    made (``tencentcloud/common/http/request.py``) and passes both with every request; requests would
+    still walk the whole environment on every request (CPU that adds up over the thousand calls of a
+    10,000-instance plan) and could let a ~/.netrc entry replace the signed Authorization header."""
+    session = getattr(getattr(getattr(client, "request", None), "conn", None), "_session", None)
+    if session is not None:
+        session.trust_env = False

@@ -37,8 +37,8 @@ def series_from_api(data: dict[str, Any], metric: str, period: int) -> dict[str,
         out[iid] = MetricSeries(
             metric=metric,
             period=int(data.get("Period") or period),
-            timestamps=tuple(float(t) for t in point.get("Timestamps") or ()),
-            values=tuple(float(v) for v in point.get("Values") or ()),
+            timestamps=tuple(map(float, point.get("Timestamps") or ())),
+            values=tuple(map(float, point.get("Values") or ())),
         )
     return out
 

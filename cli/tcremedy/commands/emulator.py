@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 from enum import StrEnum
@@ -106,6 +107,13 @@ def serve(
             callback=check_finite,
         ),
     ] = 1.0,
+    regions: Annotated[
+        str,
+        typer.Option(
+            help="More regions to serve, comma-separated (e.g. ap-shanghai,ap-beijing): each gets its own "
+            "copy of the scenario (its own fleet and ids)."
+        ),
+    ] = "",
     rate_limits: Annotated[
         RateLimitMode,
         typer.Option(
@@ -125,6 +133,9 @@ def serve(
         raise _fail("--throttle-rate plus --error-rate must not exceed 1")
     if bool(secret_id.strip()) != bool(secret_key.strip()) or not secret_id.strip():
         raise _fail("--secret-id and --secret-key must both be non-empty")
+    extra_regions = tuple(r.strip() for r in regions.split(",") if r.strip())
+    if bad := [r for r in extra_regions if not re.fullmatch(r"[a-z]+(-[a-z0-9]+)+", r)]:
+        raise _fail(f"--regions {bad[0]!r}: expected region names like ap-shanghai, comma-separated")
     config = EmulatorConfig(
         host=host,
         port=port,
@@ -140,6 +151,7 @@ def serve(
         fleet_size=fleet_size,
         transition_seconds=transition_seconds,
         rate_limits=rate_limits.value,
+        regions=extra_regions,
     )
     try:
         server = EmulatorServer(config)

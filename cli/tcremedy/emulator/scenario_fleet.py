@@ -31,7 +31,12 @@ SUBNET_HOSTS = 4000  # instances per /20 application subnet
 
 
 def fleet_spec(
-    size: int, *, seed: int, causes: tuple[str, ...] | None = None, healthy_share: float = HEALTHY_SHARE
+    size: int,
+    *,
+    seed: int,
+    causes: tuple[str, ...] | None = None,
+    healthy_share: float = HEALTHY_SHARE,
+    region: str = "ap-guangzhou",
 ) -> dict[str, Any]:
     """A mixed fleet: ~60 % healthy Windows, the rest broken by one seeded cause each, plus Linux.
 
@@ -43,10 +48,10 @@ def fleet_spec(
     rng = random.Random(seed)
     linux = min(max(3, size // 50), size - 1) if size > 1 else 0
     app_subnets = [
-        {"name": f"app-{k + 1}", "cidr": f"10.0.{16 * k}.0/20", "zone": f"ap-guangzhou-{3 + k % 4}"}
+        {"name": f"app-{k + 1}", "cidr": f"10.0.{16 * k}.0/20", "zone": f"{region}-{3 + k % 4}"}
         for k in range(size // SUBNET_HOSTS + 1)
     ]
-    subnets = [*app_subnets, {"name": "blocked", "cidr": "10.0.240.0/20", "zone": "ap-guangzhou-3"}]
+    subnets = [*app_subnets, {"name": "blocked", "cidr": "10.0.240.0/20", "zone": f"{region}-3"}]
     admin = [{"protocol": "TCP", "port": "3389", "cidr": c, "action": "ACCEPT"} for c in ADMIN_CIDRS]
     any_out = [{"protocol": "ALL", "cidr": "0.0.0.0/0", "action": "ACCEPT"}]
     groups = [

@@ -57,7 +57,9 @@ def load(world: World, ref: str, *, region: str, fleet_size: int = DEFAULT_FLEET
     is_fleet = doc.get("generator") == "fleet"
     if is_fleet:
         doc = {
-            **fleet_spec(fleet_size, seed=world.seed, **fleet_options(source, doc.get("fleet"))),
+            **fleet_spec(
+                fleet_size, seed=world.seed, region=region, **fleet_options(source, doc.get("fleet"))
+            ),
             **{k: v for k, v in doc.items() if k not in ("generator", "fleet")},
         }
     elif "generator" in doc:

@@ -83,6 +83,7 @@ class EmulatorConfig:
     rdp_listeners: bool = True  # real TCP listeners on the guests' public IP:RDP port (EmulatorServer)
     operator_ip: str | None = None  # where verify connects from; None = the scenario's, else its default
     rate_limits: str = "off"  # "documented": Tencent's per-action limits (`serve` defaults to it)
+    regions: tuple[str, ...] = ()  # more regions, each built from the scenario with its own fleet
 
     @property
     def faults(self) -> FaultConfig:
@@ -161,9 +162,13 @@ class Emulator:
                 if scenario:
                     from tcremedy.emulator import scenarios  # late: scenarios import every service
 
-                    scenarios.load(
-                        self.world, scenario, region=self.config.region, fleet_size=self.config.fleet_size
-                    )
+                    built: dict[str, str | None] = {}
+                    for name in dict.fromkeys((self.config.region, *self.config.regions)):
+                        loaded = scenarios.load(
+                            self.world, scenario, region=name, fleet_size=self.config.fleet_size
+                        )
+                        built.update(loaded.instances)
+                    self.world.meta["instances"] = built
             except BaseException:
                 self.world.reset()
                 self.world.restore(before)

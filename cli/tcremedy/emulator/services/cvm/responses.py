@@ -18,6 +18,7 @@ from tcremedy.emulator.core.errors import (
 )
 from tcremedy.emulator.core.world import RegionState
 from tcremedy.emulator.services.cvm import images
+from tcremedy.emulator.services.cvm import regions as _regions  # noqa: F401  (registers DescribeRegions)
 from tcremedy.emulator.services.cvm.filters import matching
 from tcremedy.emulator.services.cvm.instance import DEFAULT_INSTANCE_TYPE, INSTANCE_ID
 from tcremedy.emulator.services.cvm.lifecycle import STATE_ERROR

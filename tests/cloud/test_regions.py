@@ -1,0 +1,42 @@
+"""Several regions in one run: the local cloud serves each with its own fleet (--regions), the
+collector lists them (DescribeRegions) and reads them side by side, each region paced on its own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tcremedy.cloud.api import CloudApi
+from tcremedy.cloud.clients import make_clients, parse_endpoint
+from tcremedy.cloud.collect import CollectRequest
+from tcremedy.cloud.collect_guest import ProbeSettings
+from tcremedy.cloud.regions import collect_regions, describe_regions
+from tcremedy.cloud.retry import RetryPolicy
+from tcremedy.emulator.testing import RunningEmulator
+
+
+@pytest.mark.emulator(scenario="fleet", fleet_size=12, regions=("ap-shanghai", "ap-beijing"))
+def test_each_region_is_listed_and_read_on_its_own(emulator: RunningEmulator) -> None:
+    endpoint = parse_endpoint(emulator.endpoint)
+    apis: dict[str, CloudApi] = {}
+
+    def api_for(region: str) -> CloudApi:
+        clients = make_clients(emulator.credential(), region, endpoint, timeout=10)
+        apis[region] = CloudApi(clients, retry=RetryPolicy(deadline=30, base_delay=0.005, max_delay=0.05))
+        return apis[region]
+
+    regions = describe_regions(api_for(emulator.region))
+    assert regions == ["ap-beijing", "ap-guangzhou", "ap-shanghai"]
+    probe = ProbeSettings(first_poll=0.05, poll_interval=0.2, deadline=30)
+    states = collect_regions(
+        api_for,
+        lambda r: CollectRequest(region=r, probe=probe, endpoint=emulator.endpoint),
+        regions,
+        datetime(2026, 1, 5, 12, 0, tzinfo=UTC),
+    )
+    assert sorted(states) == regions
+    ids = [set(s.instances) for s in states.values()]
+    assert all(len(i) == 12 for i in ids) and not (ids[0] & ids[1] or ids[1] & ids[2] or ids[0] & ids[2])
+    assert all(inst.region == r for r, s in states.items() for inst in s.instances.values())
+    assert all(apis[r].stats.calls["DescribeInstances"] == 1 for r in regions)  # one CloudApi per region
