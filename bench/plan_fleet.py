@@ -12,6 +12,9 @@ process and prints, each against its target (exit 1 when any misses):
 * RequestLimitExceeded answers (0);
 * client CPU per instance for the whole plan (<= 1 ms) and the process's peak RSS (<= 250 MB).
 
+``--regions 3 --fleet-size 3000`` serves three regions with their own fleets and reads them in one
+run (side by side, each paced on its own): the bound is then the slowest region's critical path.
+
 ``--sizes 100,1000,10000`` runs each size in a fresh process and prints the small table.
 
     .venv/bin/python bench/plan_fleet.py --fleet-size 10000 --latency-ms 50 --rate-limits documented
@@ -28,6 +31,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -37,10 +41,11 @@ from typing import Any
 from tcremedy.cloud import collect_guest, collect_monitor
 from tcremedy.cloud.api import DEFAULT_CONCURRENCY, CloudApi, Pacer
 from tcremedy.cloud.clients import make_clients, parse_endpoint
-from tcremedy.cloud.collect import CollectRequest, collect, query_for_selector
+from tcremedy.cloud.collect import CollectRequest, query_for_selector
 from tcremedy.cloud.collect_cvm import PAGE
 from tcremedy.cloud.collect_vpc import BATCH as VPC_BATCH
 from tcremedy.cloud.credentials import resolve_credential
+from tcremedy.cloud.regions import collect_regions
 from tcremedy.cloud.state import LiveState
 from tcremedy.diagnose.engine import diagnose
 from tcremedy.planfile import propose_fixes
@@ -65,12 +70,17 @@ SERVICE_OF = {
 }
 
 
+EXTRA_REGIONS = ("ap-shanghai", "ap-beijing", "ap-chengdu", "ap-nanjing")
+
+
 @contextmanager
-def emulator(fleet_size: int, latency_ms: float, rate_limits: str) -> Iterator[str]:
+def emulator(fleet_size: int, latency_ms: float, rate_limits: str, regions: int = 1) -> Iterator[str]:
     """``tcremedy emulator serve`` in a subprocess; yields its endpoint (first stdout line)."""
     exe = Path(sys.executable).with_name("tcremedy")
     cmd = [str(exe), "emulator", "serve", "--scenario", "fleet", "--fleet-size", str(fleet_size)]
     cmd += ["--latency-ms", str(latency_ms), "--rate-limits", rate_limits]
+    if regions > 1:
+        cmd += ["--regions", ",".join(EXTRA_REGIONS[: regions - 1])]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline().strip() if proc.stdout else ""
@@ -127,43 +137,68 @@ def critical_path(bounds: dict[str, int]) -> float:
     return chain("DescribeInstances") + max(chains)
 
 
-def measure(fleet_size: int, latency_ms: float, rate_limits: str, concurrency: int) -> dict[str, Any]:
+def measure(
+    fleet_size: int, latency_ms: float, rate_limits: str, concurrency: int, regions: int = 1
+) -> dict[str, Any]:
     policy = load_policy(packaged_default_policy())
-    with emulator(fleet_size, latency_ms, rate_limits) as url:
+    names = ["ap-guangzhou", *EXTRA_REGIONS[: regions - 1]]
+    apis: dict[str, CloudApi] = {}
+    with emulator(fleet_size, latency_ms, rate_limits, regions) as url:
         endpoint = parse_endpoint(url)
         cred = resolve_credential(endpoint.url).credential
-        api = CloudApi(make_clients(cred, "ap-guangzhou", endpoint), concurrency=concurrency, pacer=Pacer())
-        request = CollectRequest(
-            region="ap-guangzhou",
-            query=query_for_selector(policy.selector),
-            selects=lambda inst: selects(policy.selector, inst),
-            window_seconds=policy.capacity.window_seconds,
-            endpoint=endpoint.url,
-        )
+
+        def api_for(region: str) -> CloudApi:
+            clients = make_clients(cred, region, endpoint)
+            apis[region] = CloudApi(clients, concurrency=concurrency, pacer=Pacer())
+            return apis[region]
+
+        def request_for(region: str) -> CollectRequest:
+            return CollectRequest(
+                region=region,
+                query=query_for_selector(policy.selector),
+                selects=lambda inst: selects(policy.selector, inst),
+                window_seconds=policy.capacity.window_seconds,
+                endpoint=endpoint.url,
+            )
+
         cpu0, started = time.process_time(), time.perf_counter()
-        state = collect(api, request, now=datetime.now(UTC))
+        states = collect_regions(api_for, request_for, names, datetime.now(UTC))
         wall = time.perf_counter() - started
-        fleet = diagnose(policy, state)
-        propose_fixes(policy, state, fleet)
+        for state in states.values():
+            fleet = diagnose(policy, state)
+            propose_fixes(policy, state, fleet)
         cpu = time.process_time() - cpu0
         with urllib.request.urlopen(f"{url}/_emulator/stats", timeout=10) as resp:
             server = json.loads(resp.read())
-    selected = [i for i, inst in state.instances.items() if selects(policy.selector, inst)]
-    bounds = lower_bounds(state, selected)
+    calls: Counter[str] = Counter()
+    retries: Counter[str] = Counter()
+    bounds: Counter[str] = Counter()
+    paths = {}
+    for region, state in states.items():
+        selected = [i for i, inst in state.instances.items() if selects(policy.selector, inst)]
+        mine = lower_bounds(state, selected)
+        bounds.update(mine)
+        paths[region] = critical_path(mine)
+        calls.update(apis[region].stats.calls)
+        retries.update(apis[region].stats.retries)
+    total = sum(len(s.instances) for s in states.values())
     return {
-        "fleet": len(state.instances),
-        "selected": len(selected),
-        "calls": dict(api.stats.calls),
-        "retries": dict(api.stats.retries),
-        "bounds": bounds,
-        "total_calls": api.stats.total_calls,
+        "regions": len(states),
+        "fleet": total,
+        "selected": sum(
+            1 for s in states.values() for i in s.instances.values() if selects(policy.selector, i)
+        ),
+        "calls": dict(calls),
+        "retries": dict(retries),
+        "bounds": dict(bounds),
+        "total_calls": sum(calls.values()),
         "total_bound": sum(bounds.values()),
         "wall": wall,
-        "path_bound": critical_path(bounds),
-        "throttled": api.stats.codes["RequestLimitExceeded"],
-        "cpu_ms": 1000 * cpu / max(1, len(state.instances)),
+        "path_bound": max(paths.values()),  # the regions run side by side, each at its own limits
+        "throttled": sum(a.stats.codes["RequestLimitExceeded"] for a in apis.values()),
+        "cpu_ms": 1000 * cpu / max(1, total),
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "gaps": len(state.gaps),
+        "gaps": sum(len(s.gaps) for s in states.values()),
         "server_cpu": {a: round(v["cpu_seconds"], 3) for a, v in server.items()},
     }
 
@@ -185,7 +220,8 @@ def misses(r: dict[str, Any]) -> list[str]:
 
 def report(r: dict[str, Any], args: argparse.Namespace) -> None:
     print(
-        f"fleet: {r['fleet']} instances, {r['selected']} selected, latency {args.latency_ms:g} ms, "
+        f"fleet: {r['fleet']} instances in {r['regions']} region(s), {r['selected']} selected, "
+        f"latency {args.latency_ms:g} ms, "
         f"rate limits {args.rate_limits}, concurrency {args.concurrency}"
     )
     print(
@@ -259,11 +295,12 @@ def main() -> int:
     parser.add_argument(
         "--sizes", default="", help="comma-separated fleet sizes: one fresh process each, a table"
     )
+    parser.add_argument("--regions", type=int, default=1, help="serve and read this many regions (<= 5)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = parser.parse_args()
     if args.sizes:
         return table(args)
-    r = measure(args.fleet_size, args.latency_ms, args.rate_limits, args.concurrency)
+    r = measure(args.fleet_size, args.latency_ms, args.rate_limits, args.concurrency, args.regions)
     failed = misses(r)
     if args.json:
         print(json.dumps(r))

@@ -25,7 +25,7 @@ from tcremedy.sdk_models import conform_request
 T = TypeVar("T")
 R = TypeVar("R")
 
-DEFAULT_CONCURRENCY = 16  # requests in flight; the per-action pacing is what bounds the request rate
+DEFAULT_CONCURRENCY = 32  # requests in flight (or waiting for their paced departure); pacing sets the rate
 
 
 class Progress(Protocol):
@@ -123,18 +123,12 @@ class CloudApi:
         kwargs = {"sleep": self._sleep} if self._sleep else {}
 
         def send() -> Any:
+            # A request slot first, then the action's next departure time (a reservation in its
+            # bucket): requests leave at their paced times instead of bunching behind busy slots.
+            self._slots.acquire()
             gate = self.pacer.gate(service, action)
-            if gate is not None:
-                # One waiter per action: wait for a token, take a request slot, then the token, and
-                # send at once, so requests leave at the paced times (not bunched behind the slots).
-                turnstile, bucket = gate
-                with turnstile:
-                    while (wait := bucket.wait_time()) > 0:
-                        time.sleep(wait)
-                    self._slots.acquire()
-                    bucket.take()
-            else:
-                self._slots.acquire()
+            if gate is not None and (wait := gate[1].reserve()) > 0:
+                time.sleep(wait)
             try:
                 return client.call_json(action, request)
             finally:
