@@ -16,6 +16,7 @@ from tcremedy.commands import check as check_cmd
 from tcremedy.commands import emulator as emulator_cmd
 from tcremedy.commands import plan as plan_cmd
 from tcremedy.commands import policy as policy_cmd
+from tcremedy.commands import shards as shards_cmd
 from tcremedy.commands import verify as verify_cmd
 from tcremedy.errors import TcremedyError
 
@@ -31,6 +32,7 @@ plan_cmd.register(app)
 apply_cmd.register(app)
 check_cmd.register(app)
 verify_cmd.register(app)
+shards_cmd.register(app)
 app.add_typer(emulator_cmd.app, name="emulator")
 app.add_typer(policy_cmd.app, name="policy")
 
