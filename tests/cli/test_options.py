@@ -67,13 +67,19 @@ def test_an_unreachable_endpoint_fails_at_once_naming_it(tmp_path: Path) -> None
 
 
 def _option_help(command: str) -> dict[str, str]:
-    """--option -> its help row text, from `tcremedy COMMAND --help` (wide terminal)."""
-    run = invoke(command, "--help", env={"COLUMNS": "400", "TERMINAL_WIDTH": "400"})
-    rows = {}
+    """--option -> its help entry (metavar, text, env var), from the plain `tcremedy COMMAND --help`."""
+    run = invoke(command, "--help")
+    rows: dict[str, str] = {}
+    last = ""
     for line in run.out.splitlines():
-        m = re.search(r"(--[a-z-]+)\s+(?:-\w\s+)?(\S+)?\s+(.*?)\s*│?$", line.strip("│ "))
+        m = re.match(r"\s{2}(?:-\w, )?(--[a-z-]+)(.*)$", line)
         if m:
-            rows[m.group(1)] = re.sub(r"\s+", " ", line.strip("│ "))
+            last = m.group(1)
+            rows[last] = " ".join(m.group(2).split())
+        elif last and line.startswith(" " * 6):
+            rows[last] += " " + " ".join(line.split())
+        else:
+            last = ""
     return rows
 
 
@@ -84,7 +90,10 @@ def test_plan_check_and_apply_share_one_definition_of_each_option() -> None:
     assert "[env var: TCREMEDY_ENDPOINT]" in plan["--endpoint"]
     assert "[env var: TCCLI_PROFILE]" in apply["--profile"]
     assert "[env var: TENCENTCLOUD_REGION]" in check["--region"]
-    assert "URL" in plan["--endpoint"] and "FILE" in plan["--policy"]
+    assert plan["--endpoint"].startswith("URL") and plan["--policy"].startswith("FILE")
+    from tcremedy.cloud.api import DEFAULT_CONCURRENCY
+
+    assert f"(default: {DEFAULT_CONCURRENCY}," in plan["--concurrency"]
 
 
 def test_bad_flags_look_the_same_on_every_command() -> None:

@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from tcremedy.cloud.api import DEFAULT_CONCURRENCY
 from tcremedy.commands.options import (
+    OUTPUT,
     ConcurrencyOpt,
     EndpointOpt,
     FromStateOpt,
@@ -31,13 +31,7 @@ from tcremedy.commands.options import (
     TcremedyCommand,
     VerboseOpt,
 )
-from tcremedy.commands.pipeline import (
-    fail,
-    report,
-)
 from tcremedy.errors import TcremedyError
-from tcremedy.report.junit import junit_xml
-from tcremedy.report.views import make_view, write_report_file
 
 CHECK_HELP = (
     "Gate a pipeline on the policy: exit 0 when every selected instance is compliant, 2 when any is not "
@@ -62,11 +56,17 @@ def check(
     sarif: SarifOpt = None,
     markdown: MarkdownOpt = None,
     junit: Annotated[
-        Path | None, typer.Option("--junit", help="Write JUnit XML: one testcase per instance.")
+        Path | None,
+        typer.Option(
+            "--junit",
+            metavar="FILE",
+            rich_help_panel=OUTPUT,
+            help="Write JUnit XML: one testcase per instance.",
+        ),
     ] = None,
     save_state: SaveStateOpt = None,
     from_state: FromStateOpt = None,
-    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    concurrency: ConcurrencyOpt = None,
     no_guest_probe: NoProbeOpt = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -76,6 +76,10 @@ def check(
 
     The shared options reach the pipeline through ``ctx.params`` (``commands.pipeline.report``).
     """
+    from tcremedy.commands.pipeline import fail, report
+    from tcremedy.report.junit import junit_xml
+    from tcremedy.report.views import make_view, write_report_file
+
     view = make_view(json_output, quiet, verbose=verbose, show_compliant=show_compliant)
     try:
         result = report(ctx.params, view, "check")

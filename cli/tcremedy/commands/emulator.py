@@ -29,7 +29,7 @@ class RateLimitMode(StrEnum):
     off = "off"
 
 
-app = typer.Typer(help="The local Tencent Cloud emulator.", no_args_is_help=True)
+app = typer.Typer(help="The local Tencent Cloud emulator.", no_args_is_help=True, rich_markup_mode=None)
 
 
 def _fail(message: str) -> typer.Exit:

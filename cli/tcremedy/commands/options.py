@@ -37,10 +37,34 @@ SERVE = "Emulator"
 
 
 class TcremedyCommand(TyperCommand):
-    """A command whose usage errors are one line (JSON with ``--json``) and exit 1."""
+    """A command whose usage errors are one line (JSON with ``--json``) and exit 1.
+
+    Help is plain text grouped in panels (each option's ``rich_help_panel``): rendering it with
+    rich would cost more start-up time than the whole 250 ms budget of ``tcremedy plan --help``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rich_markup_mode = None
+
+    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                title = "Arguments"
+            else:
+                title = getattr(param, "rich_help_panel", None) or "Options"
+            sections.setdefault(title, []).append(record)
+        for title in ("Arguments", *[t for t in sections if t not in ("Arguments", "Options")], "Options"):
+            if title in sections:
+                with formatter.section(title):
+                    formatter.write_dl(sections[title])
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
-        wants_json = "--json" in args
+        wants_json = "--json" in args and any("--json" in getattr(p, "opts", ()) for p in self.params)
         try:
             self._refuse_swallowed_flags(args)
             return super().parse_args(ctx, args)
@@ -265,12 +289,12 @@ FromStateOpt = Annotated[
     ),
 ]
 ConcurrencyOpt = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--concurrency",
         metavar="N",
         rich_help_panel=CLOUD,
-        help="API requests in flight at most.",
+        help="API requests in flight at most (default: 8, the collector's DEFAULT_CONCURRENCY).",
         min=1,
         max=64,
     ),

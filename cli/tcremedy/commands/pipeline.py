@@ -35,6 +35,7 @@ from tcremedy.report.markdown import markdown_summary, write_markdown
 from tcremedy.report.progress import progress_for
 from tcremedy.report.sarif import sarif_document
 from tcremedy.report.views import HumanView, JsonView, write_report_file
+from tcremedy.statefile import load_state_file
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class PipelineOptions:
     instances: tuple[str, ...] = ()
     save_state: Path | None = None
     from_state: Path | None = None
-    concurrency: int = DEFAULT_CONCURRENCY
+    concurrency: int | None = None  # None: the collector's DEFAULT_CONCURRENCY
     guest_probe: bool = True
     quiet: bool = False
     policy_set: bool = False  # a --policy directory may hold several policies (plan, check)
@@ -92,23 +93,6 @@ def _display_path(path: Path) -> str:
         return str(path)
 
 
-def load_state_file(path: Path) -> LiveState:
-    """Read a ``--save-state`` file back; a bad file is a TcremedyError naming it."""
-    try:
-        state = LiveState.from_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TcremedyError(f"{path}: state file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TcremedyError(f"{path}: cannot read the state file: {exc}") from None
-    except ValueError as exc:  # JSONDecodeError included
-        raise TcremedyError(f"{path}: not a tcremedy live-state file ({exc})") from None
-    except (KeyError, TypeError) as exc:
-        raise TcremedyError(f"{path}: not a tcremedy live-state file (missing or malformed {exc})") from None
-    if state.format != "tcremedy.livestate/v1":
-        raise TcremedyError(f"{path}: format {state.format!r}, expected 'tcremedy.livestate/v1'")
-    return state
-
-
 def collect_live(
     policy: Policy, opts: PipelineOptions, policies: PolicySet | None = None
 ) -> tuple[LiveState, CallStats]:
@@ -147,7 +131,9 @@ def collect_live(
     )
     progress = progress_for(opts.quiet)
     clients = make_clients(resolved.credential, region, endpoint)
-    api = CloudApi(clients, stats=stats, concurrency=opts.concurrency, progress=progress)
+    api = CloudApi(
+        clients, stats=stats, concurrency=opts.concurrency or DEFAULT_CONCURRENCY, progress=progress
+    )
     if progress is None:
         return collect(api, request), stats
     with progress:

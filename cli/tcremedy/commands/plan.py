@@ -10,14 +10,13 @@ The pipeline and the options shared with ``tcremedy check`` live in ``tcremedy.c
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tcremedy.cloud.api import DEFAULT_CONCURRENCY
 from tcremedy.commands.options import (
+    OUTPUT,
     ConcurrencyOpt,
     EndpointOpt,
     FromStateOpt,
@@ -35,19 +34,24 @@ from tcremedy.commands.options import (
     TcremedyCommand,
     VerboseOpt,
 )
-from tcremedy.commands.pipeline import (
-    PipelineOptions,
-    PipelineResult,
-    collect_live,
-    fail,
-    report,
-    run_pipeline,
-)
 from tcremedy.errors import TcremedyError
-from tcremedy.planfile import build_planfile, write_planfile
-from tcremedy.report.views import HumanView, JsonView, make_view
 
-__all__ = ["PipelineOptions", "PipelineResult", "collect_live", "plan", "register", "run_pipeline"]
+if TYPE_CHECKING:
+    from tcremedy.commands.pipeline import PipelineResult
+    from tcremedy.report.views import HumanView, JsonView
+
+__all__ = ["plan", "register"]
+
+
+def __getattr__(name: str) -> Any:
+    """``PipelineOptions``, ``run_pipeline``, ``collect_live``: still importable from here, lazily
+    (``tcremedy --help`` must not pay for the pipeline's imports)."""
+    if name in ("PipelineOptions", "PipelineResult", "collect_live", "run_pipeline"):
+        from tcremedy.commands import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(name)
+
 
 PLAN_HELP = (
     "Diagnose why Windows instances cannot be reached over RDP, name the root cause and propose fixes.\n\n"
@@ -74,17 +78,25 @@ def plan(
     sarif: SarifOpt = None,
     markdown: MarkdownOpt = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the plan file `tcremedy apply` takes.")
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="FILE",
+            rich_help_panel=OUTPUT,
+            help="Write the plan file `tcremedy apply` takes.",
+        ),
     ] = None,
     save_state: SaveStateOpt = None,
     from_state: FromStateOpt = None,
     detailed_exitcode: Annotated[
         bool,
         typer.Option(
-            "--detailed-exitcode", help="Exit 0 when compliant, 2 when drift was found, 1 on error."
+            "--detailed-exitcode",
+            rich_help_panel=OUTPUT,
+            help="Exit 0 when compliant, 2 when drift was found, 1 on error.",
         ),
     ] = False,
-    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    concurrency: ConcurrencyOpt = None,
     no_guest_probe: NoProbeOpt = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -94,6 +106,9 @@ def plan(
 
     The shared options reach the pipeline through ``ctx.params`` (``commands.pipeline.report``).
     """
+    from tcremedy.commands.pipeline import fail, report
+    from tcremedy.report.views import make_view
+
     view = make_view(json_output, quiet, verbose=verbose, show_compliant=show_compliant)
     try:
         result = report(ctx.params, view, "plan")
@@ -106,6 +121,10 @@ def plan(
 
 
 def _write_plan_file(out: Path, result: PipelineResult, view: HumanView | JsonView) -> None:
+    from datetime import UTC, datetime
+
+    from tcremedy.planfile import build_planfile, write_planfile
+
     if result.policies is not None and len(result.policies.policies) > 1:
         raise TcremedyError(
             f"--out {out}: a plan file holds one policy, and --policy {result.policy_path} holds "

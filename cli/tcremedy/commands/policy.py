@@ -6,7 +6,7 @@ import typer
 
 from tcremedy.commands.options import TcremedyCommand
 
-app = typer.Typer(help="Policy files: their JSON Schema.", no_args_is_help=True)
+app = typer.Typer(help="Policy files: their JSON Schema.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command("schema", cls=TcremedyCommand)

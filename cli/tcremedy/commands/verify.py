@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 
-from tcremedy.cloud.api import DEFAULT_CONCURRENCY
 from tcremedy.commands.options import (
     ConcurrencyOpt,
     EndpointOpt,
@@ -27,14 +26,7 @@ from tcremedy.commands.options import (
     TcremedyCommand,
     check_finite,
 )
-from tcremedy.commands.pipeline import (
-    PipelineOptions,
-    run_pipeline,
-)
 from tcremedy.errors import TcremedyError
-from tcremedy.report.document import dumps, error_document
-from tcremedy.report.verify import VERIFY_FORMAT, render_verify, verify_document
-from tcremedy.verify.outcome import verify_fleet
 from tcremedy.verify.probe import DEFAULT_TIMEOUT
 
 VERIFY_HELP = (
@@ -79,11 +71,16 @@ def verify(
         ),
     ] = False,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
-    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    concurrency: ConcurrencyOpt = None,
     no_guest_probe: NoProbeOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Connect over RDP to every selected instance and report what answered (read-only)."""
+    from tcremedy.commands.pipeline import PipelineOptions, run_pipeline
+    from tcremedy.report.document import dumps, error_document
+    from tcremedy.report.verify import VERIFY_FORMAT, render_verify, verify_document
+    from tcremedy.verify.outcome import verify_fleet
+
     opts = PipelineOptions(
         policy=policy,
         region=region,

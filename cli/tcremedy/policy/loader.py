@@ -119,7 +119,7 @@ class _Reader:
         top: dict[str, Located] = root.value
         for key in top:
             if key not in TOP_LEVEL_KEYS:
-                self._unknown_key(root.keys[key], key, TOP_LEVEL_KEYS)
+                self._unknown_key(root.keys[key], _show(key), TOP_LEVEL_KEYS)
         for key, expected in (("apiVersion", API_VERSION), ("kind", KIND)):
             if key not in top:
                 self.fail(root, key, "missing", f"{key}: {expected}")
@@ -144,6 +144,7 @@ class _Reader:
 
     def _unknown_key(self, node: Located, path: str, allowed: tuple[str, ...]) -> typing.NoReturn:
         name = path.rsplit(".", 1)[-1]
+        path = path if path.isprintable() else repr(path)
         hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         problem = f"unknown key (did you mean {hint[0]!r}?)" if hint else "unknown key"
         self.fail(node, path, problem, "one of " + ", ".join(allowed))
@@ -229,8 +230,14 @@ def _dotted(loc: tuple[Any, ...]) -> str:
         elif part == "[key]":
             out += " key"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{_show(part)}" if out else _show(part)
     return out
+
+
+def _show(key: Any) -> str:
+    """A key as messages print it: as is when it is a plain name, else quoted (one line always)."""
+    text = str(key)
+    return text if text and text.isprintable() and " " not in text else repr(text)
 
 
 def _fields_at(loc: tuple[Any, ...]) -> tuple[str, ...]:
