@@ -294,7 +294,7 @@ ConcurrencyOpt = Annotated[
         "--concurrency",
         metavar="N",
         rich_help_panel=CLOUD,
-        help="API requests in flight at most (default: 8, the collector's DEFAULT_CONCURRENCY).",
+        help="API requests in flight at most (default: 32, the collector's DEFAULT_CONCURRENCY).",
         min=1,
         max=64,
     ),
