@@ -9,10 +9,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tcremedy.diagnose.findings import CAUSAL_ORDER
 from tcremedy.errors import TcremedyError
+from tcremedy.safeyaml import YamlInputError, compose
+
+MAX_SCENARIO_BYTES = 4 * 1024 * 1024  # a stated limit (emulator README)
 
 ADMIN_CIDRS = ("203.0.113.0/24", "198.51.100.10/32")  # the default policy's admin CIDRs
 TOP_KEYS = {
@@ -51,12 +52,13 @@ def read(ref: str) -> tuple[str, dict[str, Any]]:
                 f"unknown scenario {ref!r}; expected a file path or one of: {', '.join(shipped())}"
             )
         source, text = f"scenarios/{ref}.yaml", resource.read_text(encoding="utf-8")
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError(f"{source}:{where} invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    try:  # the safe reader: no tags or aliases, bounded size and depth (tcremedy.safeyaml)
+        located = compose(text, max_bytes=MAX_SCENARIO_BYTES)
+    except YamlInputError as exc:
+        line_col = exc.where[1:].split(":") if exc.where else []
+        where = f" line {line_col[0]}, column {line_col[1]}:" if len(line_col) == 2 else ""
+        raise ScenarioError(f"{source}:{where} {exc.problem}") from None
+    doc = located.plain() if located is not None else None
     if not isinstance(doc, dict):
         raise ScenarioError(f"{source}: expected a mapping with keys {sorted(TOP_KEYS)}")
     unknown = set(doc) - TOP_KEYS

@@ -70,6 +70,11 @@ def load(world: World, ref: str, *, region: str, fleet_size: int = DEFAULT_FLEET
         cvm.network_cache = {}
         try:
             built = builder.build(doc)
+        except ScenarioError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:  # a shape not checked
+            detail = f"{type(exc).__name__}: {exc}"[:200]
+            raise ScenarioError(f"{source}: cannot build the scenario ({detail})") from None
         finally:
             cvm.network_cache = None
     name = str(doc.get("name") or Path(source).stem)

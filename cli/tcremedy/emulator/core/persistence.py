@@ -51,11 +51,18 @@ def load(world: World, path: Path) -> bool:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise StateFileError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise StateFileError(f"{path}: nested too deeply to be an emulator state file") from None
     if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
         raise StateFileError(f"{path}: not an emulator state file (expected format {STATE_FORMAT!r})")
     with world.lock:
         world.reset()
-        world.restore(data)
+        try:
+            world.restore(data)
+        except (LookupError, TypeError, ValueError, AttributeError, AssertionError, RecursionError) as exc:
+            world.reset()  # nothing half-restored
+            detail = f"{type(exc).__name__}: {exc}"[:200]
+            raise StateFileError(f"{path}: not a world snapshot this emulator can read ({detail})") from None
     return True
 
 
