@@ -28,6 +28,7 @@ VERSIONS: dict[str, str] = {
 
 SCALARS = frozenset({"str", "int", "bool", "float"})
 _RTYPE = re.compile(r":rtype:\s*(.+)")
+_INIT_TYPE = re.compile(r":type (\w+):\s*(.+)")
 _CLASS = re.compile(r":class:`[\w.]*\.(\w+)`")
 
 
@@ -78,6 +79,10 @@ def model_fields(service: str, model: str) -> dict[str, Field]:
             match = _RTYPE.search(attr.fget.__doc__ or "")
             if match:
                 out[name] = _parse_rtype(match.group(1))
+    # Deprecated members (e.g. StopInstancesRequest.ForceStop) keep a property without a docstring;
+    # their type is still declared in __init__'s ":type Name:" lines, and they remain parameters.
+    for match in _INIT_TYPE.finditer(cls.__init__.__doc__ or ""):
+        out.setdefault(match.group(1), _parse_rtype(match.group(2)))
     return out
 
 

@@ -123,3 +123,23 @@ def test_selector_criteria_are_pushed_down() -> None:
         {"Name": "instance-name", "Values": ["web-1"]},
     ]
     assert query_for_selector(Selector(names=("web-*",))).filters() == []  # globs are matched client-side
+
+
+@pytest.mark.emulator(scenario="acl-quintuple-blocks")
+def test_a_quintuple_acl_is_read_from_its_own_action(emulator: RunningEmulator) -> None:
+    state = run(emulator, api_for(emulator))
+    [acl] = state.network_acls.values()
+    assert acl.acl_type == "QUINTUPLE" and acl.ingress == acl.egress == ()  # TRIPLE lists stay empty
+    assert [(e.priority, e.action, e.destination_port) for e in acl.quintuple_ingress] == [
+        (1, "DROP", "3389"),
+        (2, "ACCEPT", "ALL"),
+    ]
+    assert [e.action for e in acl.quintuple_egress] == ["ACCEPT"]
+
+
+@pytest.mark.emulator(scenario="sg-template-drop")
+def test_service_and_address_templates_are_resolved(emulator: RunningEmulator) -> None:
+    state = run(emulator, api_for(emulator))
+    [rule0] = [r for g in state.security_groups.values() for r in g.ingress if r.policy_index == 0]
+    assert state.service_templates[rule0.service_template_id] == ("tcp: 3389",)
+    assert state.address_templates[rule0.address_template_id] == ("0.0.0.0/0",)

@@ -72,11 +72,12 @@ def collect(api: CloudApi, request: CollectRequest, now: datetime | None = None)
 
     # Four independent chains, side by side (each batches, paces and uses the pool itself), so the
     # run's critical path is its slowest chain, normally the metrics at GetMonitorData's rate limit.
-    def sg_chain() -> tuple[dict, list, dict, dict, list]:
+    def sg_chain() -> tuple[dict, list, dict, dict, list, dict, dict]:
         groups, sg_gaps = collect_vpc.security_groups(api, group_ids)
         rules = [r for g in groups.values() for r in (*g.ingress, *g.egress)]
         templates, template_groups, tpl_gaps = collect_vpc.address_templates(api, rules)
-        return groups, sg_gaps, templates, template_groups, tpl_gaps
+        services, service_groups, svc_gaps = collect_vpc.service_templates(api, rules)
+        return groups, sg_gaps, templates, template_groups, tpl_gaps + svc_gaps, services, service_groups
 
     def network_chain() -> tuple[dict, list, dict, list]:
         subnets, subnet_gaps = collect_vpc.subnets(api, subnet_ids)
@@ -96,7 +97,7 @@ def collect(api: CloudApi, request: CollectRequest, now: datetime | None = None)
         )
         sg_job, net_job = chains.submit(sg_chain), chains.submit(network_chain)
         guest_job = chains.submit(guest_chain)
-        groups, sg_gaps, templates, template_groups, tpl_gaps = sg_job.result()
+        groups, sg_gaps, templates, template_groups, tpl_gaps, services, service_groups = sg_job.result()
         subnets, subnet_gaps, acls, acl_gaps = net_job.result()
         agents, agent_errors, probes = guest_job.result()
         series, metric_gaps = metric_job.result()
@@ -120,6 +121,8 @@ def collect(api: CloudApi, request: CollectRequest, now: datetime | None = None)
         subnets=dict(sorted(subnets.items())),
         address_templates=dict(sorted(templates.items())),
         address_template_groups=dict(sorted(template_groups.items())),
+        service_templates=dict(sorted(services.items())),
+        service_template_groups=dict(sorted(service_groups.items())),
         gaps=tuple([*gaps, *sg_gaps, *subnet_gaps, *acl_gaps, *tpl_gaps, *metric_gaps, *guest_gaps]),
     )
 

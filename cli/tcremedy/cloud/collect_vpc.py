@@ -1,9 +1,11 @@
 """VPC: security-group rules (one request per distinct group), subnets and network ACLs (by id, 100
-per request) and, only when a rule references them, address templates and template groups."""
+per request; a QUINTUPLE ACL's rules through DescribeNetworkAclQuintupleEntries) and, only when a
+rule references them, address templates, protocol-port templates and their groups."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from tcremedy.cloud.api import ApiError, CloudApi, all_pages, chunks
@@ -11,6 +13,7 @@ from tcremedy.cloud.state import (
     CollectionGap,
     NetworkAcl,
     NetworkAclEntry,
+    QuintupleEntry,
     SecurityGroup,
     SecurityGroupRule,
     Subnet,
@@ -77,6 +80,42 @@ def network_acl_from_api(item: dict[str, Any]) -> NetworkAcl:
         subnet_ids=tuple(s.get("SubnetId") for s in item.get("SubnetSet") or () if s.get("SubnetId")),
         ingress=tuple(acl_entry_from_api(e) for e in item.get("IngressEntries") or ()),
         egress=tuple(acl_entry_from_api(e) for e in item.get("EgressEntries") or ()),
+        acl_type=_upper(item.get("NetworkAclType")) or "TRIPLE",
+    )
+
+
+def quintuple_entry_from_api(item: dict[str, Any]) -> QuintupleEntry:
+    return QuintupleEntry(
+        protocol=_upper(item.get("Protocol")),
+        action=_upper(item.get("Action")),
+        priority=int(item.get("Priority") or 0),
+        source_cidr=item.get("SourceCidr") or "",
+        source_ipv6_cidr=item.get("SourceIPv6Cidr") or "",
+        source_port=_port(item.get("SourcePort")) or "ALL",
+        destination_cidr=item.get("DestinationCidr") or "",
+        destination_ipv6_cidr=item.get("DestinationIPv6Cidr") or "",
+        destination_port=_port(item.get("DestinationPort")) or "ALL",
+        entry_id=item.get("NetworkAclQuintupleEntryId") or "",
+        description=item.get("Description") or "",
+    )
+
+
+def _with_quintuple(api: CloudApi, acl: NetworkAcl) -> NetworkAcl:
+    """A QUINTUPLE ACL's rules: its Ingress/EgressEntries are empty by design (SDK ``NetworkAcl``:
+    "该参数仅对三元组ACL有效"); DescribeNetworkAclQuintupleEntries pages them (Limit 1-100, integers)."""
+
+    def page(offset: int) -> dict[str, Any]:
+        params = {"NetworkAclId": acl.network_acl_id, "Offset": offset, "Limit": BATCH}
+        return api.call("vpc", "DescribeNetworkAclQuintupleEntries", params)
+
+    items = all_pages(api, page, BATCH, "NetworkAclQuintupleSet")
+    sides: dict[bool, list[QuintupleEntry]] = {True: [], False: []}  # egress?
+    for item in items:
+        sides[_upper(item.get("NetworkAclDirection")) == "EGRESS"].append(quintuple_entry_from_api(item))
+    return replace(
+        acl,
+        quintuple_ingress=tuple(sorted(sides[False], key=lambda e: e.priority)),
+        quintuple_egress=tuple(sorted(sides[True], key=lambda e: e.priority)),
     )
 
 
@@ -149,6 +188,13 @@ def network_acls(api: CloudApi, acl_ids: Sequence[str]) -> tuple[dict[str, Netwo
     )
     found = {a.network_acl_id: a for a in map(network_acl_from_api, items)}
     missing = _not_returned("network_acl", "network ACL", "DescribeNetworkAcls", acl_ids, found, gaps)
+    for acl_id, acl in list(found.items()):
+        if acl.acl_type == "QUINTUPLE":
+            try:
+                found[acl_id] = _with_quintuple(api, acl)
+            except ApiError as exc:  # its rules unknown: a gap, never an empty (all-DROP) ACL
+                del found[acl_id]
+                gaps.append(_gap("network_acl", acl_id, exc))
     return found, gaps + missing
 
 
@@ -212,6 +258,39 @@ def address_templates(
     keep_templates = wanted_templates | {t for g in wanted_groups for t in groups.get(g, ())}
     return (
         {k: v for k, v in templates.items() if k in keep_templates},
+        {k: v for k, v in groups.items() if k in wanted_groups},
+        gaps,
+    )
+
+
+def service_templates(
+    api: CloudApi, rules: Iterable[SecurityGroupRule]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], list[CollectionGap]]:
+    """Resolve the protocol-port templates / groups the rules reference (members as the API spells
+    them, e.g. ``tcp:3389``); nothing is called when no rule uses one."""
+    rules = list(rules)
+    wanted_templates = {r.service_template_id for r in rules if r.service_template_id}
+    wanted_groups = {r.service_template_group_id for r in rules if r.service_template_group_id}
+    if not wanted_templates and not wanted_groups:
+        return {}, {}, []
+    api.progress.phase("service templates")
+    templates: dict[str, tuple[str, ...]] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    try:
+        for item in _list_all(api, "DescribeServiceTemplates", "ServiceTemplateSet"):
+            templates[item["ServiceTemplateId"]] = tuple(item.get("ServiceSet") or ())
+        if wanted_groups:
+            for item in _list_all(api, "DescribeServiceTemplateGroups", "ServiceTemplateGroupSet"):
+                groups[item["ServiceTemplateGroupId"]] = tuple(item.get("ServiceTemplateIdSet") or ())
+    except ApiError as exc:
+        return {}, {}, [_gap("service_template", t, exc) for t in sorted(wanted_templates | wanted_groups)]
+    gaps = [
+        CollectionGap("service_template", t, "ResourceNotFound", f"service template (group) {t} not found")
+        for t in sorted((wanted_templates - templates.keys()) | (wanted_groups - groups.keys()))
+    ]
+    keep = wanted_templates | {t for g in wanted_groups for t in groups.get(g, ())}
+    return (
+        {k: v for k, v in templates.items() if k in keep},
         {k: v for k, v in groups.items() if k in wanted_groups},
         gaps,
     )

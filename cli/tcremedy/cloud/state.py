@@ -57,8 +57,29 @@ class NetworkAclEntry:
 
 
 @dataclass(frozen=True)
+class QuintupleEntry:
+    """One rule of a QUINTUPLE ACL (API ``NetworkAclQuintupleEntry``; DescribeNetworkAclQuintupleEntries)."""
+
+    protocol: str  # TCP | UDP | ICMP | ALL
+    action: str  # ACCEPT | DROP
+    priority: int = 0  # from 1; evaluated in this order
+    source_cidr: str = ""  # "" with no IPv6 either = any source
+    source_ipv6_cidr: str = ""
+    source_port: str = "ALL"
+    destination_cidr: str = ""
+    destination_ipv6_cidr: str = ""
+    destination_port: str = "ALL"
+    entry_id: str = ""  # NetworkAclQuintupleEntryId
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class NetworkAcl:
-    """A stateless subnet ACL. Entries are in evaluation order; a final implicit DROP follows."""
+    """A stateless subnet ACL. Entries are in evaluation order; a final implicit DROP follows.
+
+    ``acl_type`` TRIPLE: ``ingress``/``egress`` hold the entries. QUINTUPLE: those stay empty (the API
+    fills them only for TRIPLE ACLs) and ``quintuple_ingress``/``quintuple_egress`` hold the rules.
+    """
 
     network_acl_id: str
     vpc_id: str = ""
@@ -66,6 +87,9 @@ class NetworkAcl:
     subnet_ids: tuple[str, ...] = ()
     ingress: tuple[NetworkAclEntry, ...] = ()
     egress: tuple[NetworkAclEntry, ...] = ()
+    acl_type: str = "TRIPLE"
+    quintuple_ingress: tuple[QuintupleEntry, ...] = ()
+    quintuple_egress: tuple[QuintupleEntry, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from tcremedy.cloud.state import LiveState, NetworkAcl
 from tcremedy.diagnose.model import ReachVerdict
+from tcremedy.diagnose.quintuple import quintuple_verdicts
 from tcremedy.diagnose.reachability import acl_verdicts, no_acl_verdicts, security_group_verdict
 
 T = TypeVar("T")
@@ -50,12 +51,23 @@ class Context:
             for source in sources
         )
 
-    def acl_verdicts(self, acl: NetworkAcl | None, sources: Sequence[str], port: int) -> tuple[AclPair, ...]:
-        """(inbound, outbound) per source through ``acl`` (None: the subnet has no ACL)."""
+    def acl_verdicts(
+        self, acl: NetworkAcl | None, sources: Sequence[str], port: int, instance_ips: Sequence[str] = ()
+    ) -> tuple[AclPair, ...]:
+        """(inbound, outbound) per source through ``acl`` (None: the subnet has no ACL).
+
+        A QUINTUPLE ACL also matches the instance's side, so its answers depend on ``instance_ips``.
+        """
+        ips = tuple(instance_ips) if acl is not None and acl.acl_type == "QUINTUPLE" else ()
+
+        def compute(source: str) -> AclPair:
+            if acl is None:
+                return no_acl_verdicts(source, port)
+            if acl.acl_type == "QUINTUPLE":
+                return quintuple_verdicts(acl, source, port, ips)
+            return acl_verdicts(acl, source, port)
+
         return tuple(
-            self.memo(
-                ("acl", acl, source, port),  # frozen, so keyed by value
-                lambda s=source: acl_verdicts(acl, s, port) if acl else no_acl_verdicts(s, port),
-            )
+            self.memo(("acl", acl, source, port, ips), lambda s=source: compute(s))  # frozen: keyed by value
             for source in sources
         )

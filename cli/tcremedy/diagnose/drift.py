@@ -253,11 +253,14 @@ def _acl_admitted(
     if acl_id and acl_id not in state.network_acls:
         return None
     acl = state.network_acls[acl_id] if acl_id else None
-    return ctx.memo(("drift.acl", acl_id, admin, port), lambda: _acl_live(ctx, acl, admin, port))
+    ips = instance.private_ip_addresses if acl is not None and acl.acl_type == "QUINTUPLE" else ()
+    return ctx.memo(("drift.acl", acl_id, admin, port, ips), lambda: _acl_live(ctx, acl, admin, port, ips))
 
 
-def _acl_live(ctx: Context, acl: NetworkAcl | None, admin: tuple[str, ...], port: int) -> tuple[str, ...]:
-    pairs = ctx.acl_verdicts(acl, admin, port)
+def _acl_live(
+    ctx: Context, acl: NetworkAcl | None, admin: tuple[str, ...], port: int, ips: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    pairs = ctx.acl_verdicts(acl, admin, port, ips)
     inbound = _fully_admitted([p[0] for p in pairs])
     outbound = _fully_admitted([p[1] for p in pairs])
     return tuple(_intersect(inbound, outbound))

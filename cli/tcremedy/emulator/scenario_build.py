@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from tcremedy.emulator import scenario_network
 from tcremedy.emulator.core.dispatch import resolve
 from tcremedy.emulator.core.errors import ApiError
 from tcremedy.emulator.core.world import RegionState
 from tcremedy.emulator.scenario_doc import ScenarioError, expect_block
 from tcremedy.emulator.services.cvm import images
+from tcremedy.emulator.validation import validate_request
 
 VERSIONS = {"vpc": "2017-03-12", "cvm": "2017-03-12"}
 INSTANCE_KEYS = {
@@ -47,12 +49,14 @@ class Builder:
         self.vpcs: dict[str, str] = {}
         self.groups: dict[str, str] = {}
         self.acls: dict[str, str] = {}
+        self.templates: dict[str, str] = {}  # template name -> ppm-/ipm- id (scenario_network)
 
     def fail(self, where: str, message: str) -> ScenarioError:
         return ScenarioError(f"{self.source}: {where}: {message}")
 
     def call(self, service: str, action: str, params: dict[str, Any], where: str) -> dict[str, Any]:
         try:
+            validate_request(service, action, params)  # scenario files obey the SDK models too
             return resolve(service, VERSIONS[service], action)(self.region, params)
         except ApiError as exc:
             raise self.fail(where, f"{action} failed: {exc.code}: {exc.message}") from None
@@ -60,6 +64,7 @@ class Builder:
     def build(self, doc: dict[str, Any]) -> dict[str, str | None]:
         for i, vpc in enumerate(_list(self, doc, "vpcs")):
             self.vpc(vpc, f"vpcs[{i}]")
+        scenario_network.templates(self, doc)
         for i, sg in enumerate(_list(self, doc, "security_groups")):
             self.security_group(sg, f"security_groups[{i}]")
         for i, acl in enumerate(_list(self, doc, "network_acls")):
@@ -127,12 +132,13 @@ class Builder:
     def rule(self, spec: Any, where: str, description_key: str) -> dict[str, Any]:
         if not isinstance(spec, dict):
             raise self.fail(where, "expected a mapping with protocol, port, cidr, action")
-        unknown = set(spec) - {"protocol", "port", "cidr", "action", "description"}
+        extras = scenario_network.TEMPLATE_KEYS if description_key == "PolicyDescription" else set()
+        unknown = set(spec) - {"protocol", "port", "cidr", "action", "description"} - extras
         if unknown:
             raise self.fail(where, f"unknown key(s) {sorted(unknown)}; expected protocol, port, cidr, action")
         rule = {
             "Protocol": str(spec.get("protocol", "TCP")),
-            "CidrBlock": _str(self, spec, "cidr", where),
+            "CidrBlock": str(spec.get("cidr", "")) if set(spec) & extras else _str(self, spec, "cidr", where),
             "Action": _str(self, spec, "action", where),
         }
         if rule["Protocol"].upper() not in ("ALL", "ICMP"):
@@ -141,27 +147,33 @@ class Builder:
             rule["Port"] = "ALL"
         if spec.get("description"):
             rule[description_key] = str(spec["description"])
-        return rule
+        return scenario_network.rule_extras(self, spec, rule, where) if set(spec) & extras else rule
 
     def network_acl(self, spec: dict[str, Any], where: str) -> None:
         name = _str(self, spec, "name", where)
         vpc_name = _str(self, spec, "vpc", where)
         if vpc_name not in self.vpcs:
             raise self.fail(f"{where}.vpc", f"unknown VPC {vpc_name!r}; defined: {sorted(self.vpcs)}")
+        acl_type = str(spec.get("type", "TRIPLE")).upper()
         made = self.call(
-            "vpc", "CreateNetworkAcl", {"VpcId": self.vpcs[vpc_name], "NetworkAclName": name}, where
+            "vpc",
+            "CreateNetworkAcl",
+            {"VpcId": self.vpcs[vpc_name], "NetworkAclName": name, "NetworkAclType": acl_type},
+            where,
         )
         acl_id = made["NetworkAcl"]["NetworkAclId"]
         self.acls[name] = acl_id
-        entries = {
+        if acl_type == "QUINTUPLE":
+            scenario_network.quintuple_entries(self, spec, acl_id, where)
+        entries = {} if acl_type == "QUINTUPLE" else {
             d.capitalize(): [
                 self.rule(r, f"{where}.{d}[{k}]", "Description") for k, r in enumerate(_list(self, spec, d))
             ]
             for d in ("ingress", "egress")
         }
-        self.call(
-            "vpc", "ModifyNetworkAclEntries", {"NetworkAclId": acl_id, "NetworkAclEntrySet": entries}, where
-        )
+        if entries:
+            params = {"NetworkAclId": acl_id, "NetworkAclEntrySet": entries}
+            self.call("vpc", "ModifyNetworkAclEntries", params, where)
         subnet_ids = []
         for sname in _list(self, spec, "subnets"):
             if sname not in self.subnets:

@@ -27,6 +27,8 @@ TOP_KEYS = {
     "generator",
     "fleet",
     "operator_ip",
+    "service_templates",
+    "address_templates",
 }
 
 

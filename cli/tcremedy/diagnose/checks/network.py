@@ -99,7 +99,7 @@ class AclBlocksRdp(Check):
         if acl_id and acl is None:
             reason = gap_reason(state, "network_acl", acl_id, f"network ACL {acl_id} was not collected")
             return [self.unknown(instance, reason, network_acl_id=acl_id)]
-        pairs = ctx.acl_verdicts(acl, policy.rdp.admin_cidrs, port)
+        pairs = ctx.acl_verdicts(acl, policy.rdp.admin_cidrs, port, instance.private_ip_addresses)
         inbound, outbound = [p[0] for p in pairs], [p[1] for p in pairs]
         if all(p.access is Access.ALLOW for vs in (inbound, outbound) for v in vs for p in v.parts):
             return []

@@ -26,6 +26,7 @@ from tcremedy.emulator.core.errors import (
 )
 from tcremedy.emulator.core.holds import Holds
 from tcremedy.emulator.core.world import World
+from tcremedy.emulator.validation import validate_request
 
 CONTENT_TYPE = "application/json"
 Admit = Callable[[str, str, str, str], None]  # (secret_id, region, service, action); raises to refuse
@@ -214,6 +215,7 @@ def _run(
         if admit is not None:
             admit(auth.secret_id, region_name, auth.service, action)
         params = parse_params(request, query)
+        validate_request(auth.service, action, params, form=request.method == "GET")  # SDK request model
         if holds is not None:
             holds.started(request_id, auth.service, action)
             if not holds.checkpoint(request_id, auth.service, action, "before"):

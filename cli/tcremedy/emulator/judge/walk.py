@@ -14,7 +14,8 @@ meets them (stopped_at names the first that refuses):
    or group), SecurityGroupId (the private addresses of that group's instances); protocol and
    port from Protocol+Port or ServiceTemplate (template or group). Stateful: the reply passes.
 4. ``guest.firewall``: with any Windows Firewall profile on, an enabled inbound allow rule must
-   cover the port; ``guest.listener``: RDP must listen on exactly that port.
+   cover the port, and no security software may filter RDP; ``guest.listener``: RDP must listen
+   on exactly that port.
 5. ``network_acl.egress``: the reply (instance:port -> client:source_port) through the ACL again,
    because ACLs are stateless.
 
@@ -151,6 +152,10 @@ def _walk(net: Network, instance: Instance, acl: NetworkAcl | None, packet: Pack
         return Judgement(False, "guest.firewall",
                          {"text": f"no enabled Windows Firewall allow rule for TCP {packet.port}",
                           "profiles": list(guest.firewall_profiles_enabled)}, here)
+    blocking = [s for s in getattr(guest, "security_software", []) if s.get("BlocksRdp")]
+    if blocking:
+        return Judgement(False, "guest.firewall",
+                         {"text": f"{blocking[0].get('Name')} filters inbound RDP"}, here)
     if not guest.listening or guest.rdp_port != packet.port:
         what = f"RDP listens on {guest.rdp_port}" if guest.listening else "nothing listens for RDP"
         return Judgement(False, "guest.listener", {"text": f"{what}, not on {packet.port}"}, here)

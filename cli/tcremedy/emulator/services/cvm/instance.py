@@ -90,7 +90,8 @@ class Instance:
         """The DescribeInstances ``InstanceSet`` entry."""
         windows = self.is_windows
         return {
-            "Placement": {"Zone": self.zone, "ProjectId": 0, "HostIds": [], "HostId": ""},
+            "Placement": {"Zone": self.zone, "ProjectId": 0, "HostIds": [], "HostId": "",
+                          "DedicatedResourcePackTenancy": "", "DedicatedResourcePackIds": [], "RackId": ""},
             "InstanceId": self.instance_id,
             "InstanceType": self.instance_type,
             "CPU": self.cpu,
@@ -102,6 +103,8 @@ class Instance:
                 "DiskType": self.system_disk_type,
                 "DiskId": self.system_disk_id,
                 "DiskSize": self.system_disk_size,
+                "CdcId": None,
+                "DiskName": "",
             },
             "DataDisks": [],
             "PrivateIpAddresses": list(self.private_ips),
@@ -110,6 +113,11 @@ class Instance:
                 "InternetChargeType": self.internet_charge_type,
                 "InternetMaxBandwidthOut": self.bandwidth_out,
                 "PublicIpAssigned": bool(self.public_ips),
+                "BandwidthPackageId": "",
+                "InternetServiceProvider": "BGP",
+                "IPv4AddressType": "WanIP",
+                "IPv6AddressType": "",
+                "AntiDDoSPackageId": "",
             },
             "VirtualPrivateCloud": {
                 "VpcId": self.vpc_id,
@@ -146,4 +154,9 @@ class Instance:
             "DefaultLoginUser": "Administrator" if windows else "root",
             "DefaultLoginPort": 3389 if windows else 22,
             "PublicIPv6Addresses": [],
+            "HostName": self.name,
+            "EnableJumboFrame": False,
+            "Metadata": {"Items": []},
+            "CpuTopology": {"CoreCount": None, "ThreadPerCore": None},
+            "PartitionNumber": 0,
         }
