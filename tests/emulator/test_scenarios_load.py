@@ -95,6 +95,17 @@ def test_single_scenario_shape_and_cause(emulator_factory, name: str) -> None:
             )
             and first_rdp_match(vpc, inst["SecurityGroupIds"]) == "ACCEPT"
         ),
+        "acl-quintuple-blocks": lambda: (
+            all(
+                a["NetworkAclType"] == "QUINTUPLE" and a["IngressEntries"] == []
+                for a in vpc.call_json("DescribeNetworkAcls", {})["Response"]["NetworkAclSet"]
+            )
+            and first_rdp_match(vpc, inst["SecurityGroupIds"]) == "ACCEPT"
+        ),
+        "sg-template-drop": lambda: (
+            rdp_ingress(vpc, inst["SecurityGroupIds"][0])[0]["ServiceTemplate"]["ServiceId"][:4] == "ppm-"
+            and rdp_ingress(vpc, inst["SecurityGroupIds"][0])[0]["Action"] == "DROP"
+        ),
         "bandwidth-zero": lambda: (
             inst["InternetAccessible"]["InternetMaxBandwidthOut"] == 0 and inst["PublicIpAddresses"]
         ),

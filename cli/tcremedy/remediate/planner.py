@@ -14,6 +14,7 @@ ACL entry passes exactly that CIDR in on that port, or the replies out to it on 
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -319,10 +320,7 @@ def _sg_steps(policy: Policy, inst: Instance, f: Finding, trigger: str) -> list[
     if not inst.security_group_ids:
         return [_manual(f, iid, "The instance has no security group; bind one that admits the admin CIDRs.")]
     group = inst.security_group_ids[0]
-    missing = [c for c in f.evidence.get("not_admitted", []) if c in policy.rdp.admin_cidrs]
-    if not missing:  # evidence without per-CIDR detail: open every admin CIDR not verified as admitted
-        missing = [v.get("source") for v in f.evidence.get("verdicts", []) if v.get("coverage") != "all"]
-        missing = [c for c in missing if c in policy.rdp.admin_cidrs] or list(policy.rdp.admin_cidrs)
+    missing = _sg_missing(policy, f.evidence)
     steps = []
     for cidr in dict.fromkeys(missing):
         if is_public_cidr(cidr) and not policy.rdp.allow_public_rdp:
@@ -363,6 +361,31 @@ def _sg_steps(policy: Policy, inst: Instance, f: Finding, trigger: str) -> list[
     return steps
 
 
+def _sg_missing(policy: Policy, evidence: dict[str, Any]) -> list[str]:
+    """Every admin CIDR the groups do not admit in full: denied, partly admitted or unknown.
+
+    Judged per admin CIDR from its verdict (``coverage`` "all" or not), so a range admitted only in
+    part (203.0.113.0/24 behind an ACCEPT of its /25) gets its whole-CIDR rule in the same apply as a
+    range not admitted at all; ``not_admitted`` lists the denied pieces, which need not equal an
+    admin CIDR. Without verdicts, every admin CIDR holding a denied piece; failing that, all of them.
+    """
+    admin = list(dict.fromkeys(policy.rdp.admin_cidrs))
+    verdicts = evidence.get("verdicts") or []
+    if verdicts:
+        coverage = {_network(str(v.get("source", ""))): v.get("coverage") for v in verdicts}
+        return [c for c in admin if coverage.get(_network(c)) != "all"]
+    denied = [_network(str(c)) for c in evidence.get("not_admitted") or []]
+    hit = [c for c in admin if any(_within(d, _network(c)) for d in denied)]
+    return hit or admin
+
+
+def _within(piece: Any, cidr: Any) -> bool:
+    try:
+        return bool(piece.version == cidr.version and piece.subnet_of(cidr))
+    except AttributeError:  # text that is not a network
+        return piece == cidr
+
+
 # ACL direction -> (the finding's evidence key for its verdicts, the words of the entry's description).
 REPLY_PORTS = f"{EPHEMERAL_PORTS[0]}-{EPHEMERAL_PORTS[1]}"  # the RDP clients' ports: the replies go there
 ACL_DIRECTIONS: dict[str, tuple[str, str]] = {
@@ -388,6 +411,8 @@ def _acl_not_admitted(evidence: dict[str, Any], direction: str, cidr: str) -> bo
 def _acl_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
     """Per admin CIDR the ACL does not pass: the missing inbound and/or outbound entry, on top."""
     iid, acl = inst.instance_id, f.evidence["network_acl_id"]
+    if f.evidence.get("network_acl_type") == "QUINTUPLE":
+        return _quintuple_steps(policy, inst, f)
     steps = []
     for cidr in dict.fromkeys(policy.rdp.admin_cidrs):
         directions = [d for d in ACL_DIRECTIONS if _acl_not_admitted(f.evidence, d, cidr)]
@@ -432,6 +457,52 @@ def _acl_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
                 )
             )
     return steps
+
+
+def _quintuple_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
+    """A QUINTUPLE ACL is repaired by hand: the exact CreateNetworkAclQuintupleEntries to make.
+
+    Its rules live apart from the TRIPLE entry lists the acl_allow_rdp fix edits (SDK ``NetworkAcl``:
+    Ingress/EgressEntries "该参数仅对三元组ACL有效"); Priority 1 puts them above what drops the traffic.
+    """
+    acl, port = f.evidence["network_acl_id"], policy.rdp.port
+    targets = [ip for ip in inst.private_ip_addresses if ":" not in ip][:1]
+    me = f"{targets[0]}/32" if targets else ""
+    entries: dict[str, list[dict[str, str]]] = {"Ingress": [], "Egress": []}
+    for cidr in dict.fromkeys(policy.rdp.admin_cidrs):
+        if is_public_cidr(cidr) and not policy.rdp.allow_public_rdp:
+            continue
+        v6 = ":" in cidr
+        if _acl_not_admitted(f.evidence, "ingress", cidr):
+            entry = {"Protocol": "TCP", "SourcePort": "ALL", "DestinationPort": str(port), "Action": "ACCEPT",
+                     ("SourceIPv6Cidr" if v6 else "SourceCidr"): cidr,
+                     "Description": f"tcremedy: rdp from {cidr}"}
+            if me and not v6:
+                entry["DestinationCidr"] = me
+            entries["Ingress"].append(entry)
+        if _acl_not_admitted(f.evidence, "egress", cidr):
+            entry = {"Protocol": "TCP", "SourcePort": str(port), "DestinationPort": REPLY_PORTS,
+                     "Action": "ACCEPT", ("DestinationIPv6Cidr" if v6 else "DestinationCidr"): cidr,
+                     "Description": f"tcremedy: rdp replies to {cidr}"}
+            if me and not v6:
+                entry["SourceCidr"] = me
+            entries["Egress"].append(entry)
+    for side in entries.values():
+        for n, entry in enumerate(side, start=1):
+            entry["Priority"] = n  # type: ignore[assignment]
+    wanted = {k: v for k, v in entries.items() if v}
+    if not wanted:
+        return []
+    call = json.dumps({"NetworkAclId": acl, "NetworkAclQuintupleSet": wanted}, separators=(",", ":"))
+    return [
+        _manual(
+            f,
+            inst.instance_id,
+            f"Network ACL {acl} is a QUINTUPLE ACL, which tcremedy does not change as code. Add these "
+            f"entries at the top (Priority 1...) in the console (Network ACL > quintuple rules) or with "
+            f"CreateNetworkAclQuintupleEntries {call}",
+        )
+    ]
 
 
 def _network(text: str) -> Any:

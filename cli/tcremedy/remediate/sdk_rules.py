@@ -14,7 +14,13 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-from tcremedy.remediate.rule_match import OWNED_DESCRIPTION_PREFIX, drops, owned
+from tcremedy.remediate.rule_match import (
+    OWNED_DESCRIPTION_PREFIX,
+    Templates,
+    owned,
+    rule_drops,
+    uses_templates,
+)
 from tcremedy.remediate.sdk_common import FixError, api_for, call, diff, public_cidr_failures
 
 __all__ = ["OWNED_DESCRIPTION_PREFIX", "SecurityGroupIngressRuleProvider"]
@@ -29,7 +35,7 @@ def _identical(rule: dict[str, Any], props: dict[str, Any]) -> bool:
     return (
         _text(rule, "Protocol") == props["protocol"].upper()
         and _text(rule, "Port") == str(props["port"]).upper()
-        and rule.get("CidrBlock", "") == props["cidr_block"]
+        and (rule.get("CidrBlock") or rule.get("Ipv6CidrBlock") or "") == props["cidr_block"]
         and _text(rule, "Action") == props["action"].upper()
     )
 
@@ -38,16 +44,46 @@ def _owned(rule: dict[str, Any]) -> bool:
     return owned(str(rule.get("PolicyDescription") or ""))
 
 
-def _drops(rule: dict[str, Any], port: int, cidr: str) -> bool:
-    """A DROP rule matching (part of) TCP ``port`` from ``cidr``."""
-    peer = str(rule.get("CidrBlock") or rule.get("Ipv6CidrBlock") or "")
-    port_text = str(rule.get("Port") or "")
-    return drops(_text(rule, "Action"), _text(rule, "Protocol"), port_text, peer, cidr, (port, port))
+def _shadowed(
+    ingress: list[dict[str, Any]], index: int, props: dict[str, Any], templates: Templates | None = None
+) -> bool:
+    """A DROP above position ``index`` matches (part of) this rule's traffic (templates read)."""
+    port = int(props["port"])
+    return any(rule_drops(rule, props["cidr_block"], (port, port), templates) for rule in ingress[:index])
 
 
-def _shadowed(ingress: list[dict[str, Any]], index: int, props: dict[str, Any]) -> bool:
-    """A DROP above position ``index`` matches (part of) this rule's traffic."""
-    return any(_drops(rule, int(props["port"]), props["cidr_block"]) for rule in ingress[:index])
+def _templates(api: Any, ingress: list[dict[str, Any]]) -> Templates | None:
+    """The protocol-port and address templates (and groups), read only when a rule names one."""
+    if not any(uses_templates(r) for r in ingress):
+        return None
+
+    def listing(action: str, key: str, id_key: str, members: str) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        offset, total = 0, 1
+        while offset < total:
+            resp = call(api, "vpc", action, {"Offset": str(offset), "Limit": "100"})
+            total = int(resp.get("TotalCount") or 0)
+            items = resp.get(key) or []
+            out.update({i[id_key]: tuple(i.get(members) or ()) for i in items})
+            offset += 100
+            if not items:
+                break
+        return out
+
+    return Templates(
+        services=listing("DescribeServiceTemplates", "ServiceTemplateSet", "ServiceTemplateId", "ServiceSet"),
+        service_groups=listing(
+            "DescribeServiceTemplateGroups", "ServiceTemplateGroupSet", "ServiceTemplateGroupId",
+            "ServiceTemplateIdSet",
+        ),
+        addresses=listing(
+            "DescribeAddressTemplates", "AddressTemplateSet", "AddressTemplateId", "AddressSet"
+        ),
+        address_groups=listing(
+            "DescribeAddressTemplateGroups", "AddressTemplateGroupSet", "AddressTemplateGroupId",
+            "AddressTemplateIdSet",
+        ),
+    )
 
 
 def _policies(api: Any, group: str) -> dict[str, Any]:
@@ -77,10 +113,17 @@ def _rule_id(p: dict[str, Any]) -> str:
     return f"{p['security_group_id']}/ingress/{p['protocol']}/{p['port']}/{p['cidr_block']}/{p['action']}"
 
 
-def _effective(ingress: list[dict[str, Any]], props: dict[str, Any]) -> int | None:
+def _effective(
+    ingress: list[dict[str, Any]], props: dict[str, Any], templates: Templates | None = None
+) -> int | None:
     """Index of the first identical rule no DROP shadows, or None."""
     return next(
-        (i for i, r in enumerate(ingress) if _identical(r, props) and not _shadowed(ingress, i, props)), None
+        (
+            i
+            for i, r in enumerate(ingress)
+            if _identical(r, props) and not _shadowed(ingress, i, props, templates)
+        ),
+        None,
     )
 
 
@@ -99,7 +142,7 @@ class SecurityGroupIngressRuleProvider(dyn.ResourceProvider):
         for _attempt in range(ATTEMPTS):
             current = _policies(api, group)
             ingress, version = current.get("Ingress") or [], current["Version"]
-            top = _effective(ingress, props)
+            top = _effective(ingress, props, _templates(api, ingress))
             if top is not None:
                 return {**props, "adopted": not _owned(ingress[top])}
             shadowed = next((r for r in ingress if _identical(r, props)), None)
@@ -116,7 +159,9 @@ class SecurityGroupIngressRuleProvider(dyn.ResourceProvider):
             rule = {
                 "Protocol": props["protocol"],
                 "Port": str(props["port"]),
-                "CidrBlock": props["cidr_block"],
+                # an IPv6 source goes in Ipv6CidrBlock: in CidrBlock it is InvalidParameterValue.Malformed
+                # (SDK SecurityGroupPolicy: CidrBlock IPv4 "网段或IP", Ipv6CidrBlock "网段或IPv6")
+                ("Ipv6CidrBlock" if ":" in props["cidr_block"] else "CidrBlock"): props["cidr_block"],
                 "Action": props["action"],
                 "PolicyDescription": description,
                 "PolicyIndex": int(props.get("policy_index", 0)),
@@ -133,8 +178,9 @@ class SecurityGroupIngressRuleProvider(dyn.ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
         def drifted() -> bool:
-            ingress = _policies(api_for(news["region"]), news["security_group_id"]).get("Ingress") or []
-            return _effective(ingress, news) is None
+            api = api_for(news["region"])
+            ingress = _policies(api, news["security_group_id"]).get("Ingress") or []
+            return _effective(ingress, news, _templates(api, ingress)) is None
 
         return diff(olds, news, self.KEYS, ("description", "policy_index"), drifted)
 

@@ -105,6 +105,7 @@ class AclBlocksRdp(Check):
             return []
         evidence: dict[str, Any] = {
             "network_acl_id": acl_id,
+            "network_acl_type": acl.acl_type if acl else "",
             "subnet_id": subnet.subnet_id,
             "port": port,
             "inbound": verdicts_data(inbound),
