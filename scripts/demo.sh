@@ -37,6 +37,7 @@ cd "$WORK"
 
 step "tcremedy plan: why can't the admins RDP in?"
 "$TCREMEDY" plan --endpoint "$ENDPOINT" --quiet || true
+"$TCREMEDY" plan --endpoint "$ENDPOINT" --json --quiet >"$WORK/before.json" || true
 
 step "tcremedy apply --yes --verify-connect: repair as code through Pulumi (preview, guardrails, update, re-plan, RDP handshake)"
 apply_rc=0
@@ -61,3 +62,11 @@ case "$verify_rc" in
   0) echo "demo: every instance answers the RDP handshake." ;;
   *) echo "demo: verify exited $verify_rc (an instance does not answer over RDP)" >&2; exit "$verify_rc" ;;
 esac
+
+step "The emulator's own judge: does an admin address connect to each repaired instance, and an outsider not?"
+oracle_rc=0
+"$(dirname "$TCREMEDY")/python" "$ROOT/scripts/oracle_check.py" "$ENDPOINT" "$WORK/before.json" || oracle_rc=$?
+if [[ "$oracle_rc" -ne 0 ]]; then
+  echo "demo: the emulator's judge disagrees (see above)" >&2; exit "$oracle_rc"
+fi
+echo "demo: the judge admits every admin range and refuses outsiders on every repaired instance."

@@ -28,5 +28,8 @@ def test_demo_repairs_the_broken_fleet_and_cleans_up(tmp_path):
     connect = rest.partition("tcremedy verify --detailed-exitcode")[2]
     assert "demo: every instance answers the RDP handshake." in connect
     assert " connected" in connect and " timeout" not in connect and " refused" not in connect
+    oracle = rest.partition("The emulator's own judge")[2]
+    assert "demo: the judge admits every admin range and refuses outsiders" in oracle
+    assert " connects" in oracle and "REFUSED" not in oracle and "CONNECTS" not in oracle
     assert "0.0.0.0/0" not in rest  # no fix opens RDP to the internet (the diagnosis may quote a DROP's)
     assert list(tmp_path.iterdir()) == []  # the demo removed its temporary directory
