@@ -164,6 +164,12 @@ def test_stop_start_reboot_transitions_and_wrong_state_errors(emulator) -> None:
         code_of(cvm, "StartInstances", {"InstanceIds": [iid]}) == "UnsupportedOperation.InstanceStateRunning"
     )
     call(cvm, "StopInstances", {"InstanceIds": [iid]})
+    early = only_instance(cvm)  # the first describe still reports the previous operation
+    assert (early.InstanceState, early.LatestOperation, early.LatestOperationState) == (
+        "STOPPING",
+        "RunInstances",
+        "SUCCESS",
+    )
     inst = only_instance(cvm)
     assert (inst.InstanceState, inst.LatestOperation, inst.LatestOperationState) == (
         "STOPPING",
@@ -258,6 +264,7 @@ def test_bandwidth_reset_rules_by_charge_type(emulator) -> None:
         "ResetInstancesInternetMaxBandwidth",
         {"InstanceIds": [iid], "InternetAccessible": {"InternetMaxBandwidthOut": 2}},
     )
+    only_instance(cvm)  # reports the previous operation once
     inst = only_instance(cvm)
     assert inst.InternetAccessible.InternetMaxBandwidthOut == 2
     assert inst.LatestOperation == "ResetInstancesInternetMaxBandwidth"
@@ -337,6 +344,7 @@ def test_password_reset_rules_and_force_stop_cycle(emulator) -> None:
     good = {"InstanceIds": [iid], "Password": "Str0ng-Passw0rd!"}
     assert code_of(cvm, "ResetInstancesPassword", good) == "UnsupportedOperation.InstanceStateRunning"
     call(cvm, "ResetInstancesPassword", {**good, "ForceStop": True})
+    only_instance(cvm)  # reports the previous operation once
     inst = only_instance(cvm)
     assert (inst.InstanceState, inst.LatestOperation, inst.LatestOperationState) == (
         "STOPPING",

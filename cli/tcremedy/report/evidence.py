@@ -130,7 +130,7 @@ def console_rule(ref: Mapping[str, Any], groups: Sequence[str] = ()) -> str:
         return f"{where}: {what} (implicit Reject)" if where else f"{what} (implicit Reject)"
     if kind == "no_acl":
         return "no network ACL on the subnet"
-    if index is None or not rule:
+    if index is None or not rule or "destination_port" in rule:  # a QUINTUPLE entry: its own text
         return str(ref.get("text", ""))
     action = ACTION_WORD.get(str(ref.get("action", "")).upper(), str(ref.get("action", "")))
     service = rule.get("service_template_id") or rule.get("service_template_group_id")

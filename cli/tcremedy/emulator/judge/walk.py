@@ -21,7 +21,8 @@ meets them (stopped_at names the first that refuses):
 
 Without an explicit ``source_port`` the client may pick any Windows ephemeral port
 (49152-65535): the connection counts as reachable only if it works for every one of them, and the
-judge tries one packet per stretch of ports on which no ACL entry changes its answer.
+judge tries one packet per stretch of ports on which no ACL entry changes its answer, and names the
+earliest layer that refuses any of them.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from tcremedy.emulator.services.vpc.models import NetworkAcl, Policy, VpcBackend
 
 EPHEMERAL = (49152, 65535)
+LAYERS = ("instance", "isolation", "public_ip", "bandwidth", "network_acl.ingress", "security_groups",
+          "guest.firewall", "guest.listener", "network_acl.egress")
 
 
 @dataclass(frozen=True)
@@ -97,15 +100,11 @@ def judge_instance(net: Network, instance: Instance, source_ip: str, port: int,
     destination = ipaddress.ip_address(instance.private_ips[0]) if instance.private_ips else source
     acl = _acl_of(net.vpc, instance.subnet_id)
     ports = [source_port] if source_port is not None else _client_ports(acl)
-    admitted: Judgement | None = None
-    for client_port in ports:
-        packet = Packet(source, destination, "TCP", client_port, port)
-        verdict = _walk(net, instance, acl, packet)
-        if not verdict.reachable:
-            return verdict
-        admitted = admitted or verdict
-    assert admitted is not None
-    return admitted
+    verdicts = [_walk(net, instance, acl, Packet(source, destination, "TCP", p, port)) for p in ports]
+    refused = [v for v in verdicts if not v.reachable]
+    if refused:  # the earliest layer that refuses some client port (then the lowest such port)
+        return min(refused, key=lambda v: LAYERS.index(v.stopped_at or ""))
+    return verdicts[0]
 
 
 def _instance_gate(instance: Instance, source: Address) -> Judgement | None:

@@ -71,6 +71,9 @@ class Instance:
     latest_operation_state: str | None = None
     latest_operation_request_id: str | None = None
     latest_operation_error_msg: str | None = None
+    # the LatestOperation* values the next describe(s) still report after a new call (store._begin)
+    prior_operation: list[str | None] = field(default_factory=list)
+    prior_reads: int = 0
     pending_result: str = "SUCCESS"  # what LatestOperationState becomes when the steps are done
     pending_error_msg: str = ""
     user_data: str = ""
@@ -85,6 +88,15 @@ class Instance:
     @property
     def is_windows(self) -> bool:
         return self.platform == "Windows"
+
+    def _latest_operation(self) -> dict[str, Any]:
+        names = ("LatestOperation", "LatestOperationState", "LatestOperationRequestId",
+                 "LatestOperationErrorMsg")
+        if self.prior_reads > 0 and self.prior_operation:
+            return dict(zip(names, self.prior_operation, strict=True))
+        values = (self.latest_operation, self.latest_operation_state, self.latest_operation_request_id,
+                  self.latest_operation_error_msg)
+        return dict(zip(names, values, strict=True))
 
     def to_wire(self) -> dict[str, Any]:
         """The DescribeInstances ``InstanceSet`` entry."""
@@ -137,10 +149,7 @@ class Instance:
             "Tags": [{"Key": k, "Value": v} for k, v in self.tags.items()],
             "StopChargingMode": "KEEP_CHARGING" if self.state == "STOPPED" else "NOT_APPLICABLE",
             "Uuid": self.uuid,
-            "LatestOperation": self.latest_operation,
-            "LatestOperationState": self.latest_operation_state,
-            "LatestOperationRequestId": self.latest_operation_request_id,
-            "LatestOperationErrorMsg": self.latest_operation_error_msg,
+            **self._latest_operation(),
             "DisasterRecoverGroupId": "",
             "IPv6Addresses": None,
             "CamRoleName": "",

@@ -62,7 +62,10 @@ def describe_instances(region: RegionState, params: dict[str, Any]) -> dict[str,
         found = [i for i in cvm.ordered() if i.instance_id in wanted]
     else:
         found = matching(cvm.ordered(), filters)
-    return {"TotalCount": len(found), "InstanceSet": cvm.wire_page(found[offset : offset + limit])}
+    shown = found[offset : offset + limit]
+    page = cvm.wire_page(shown)
+    cvm.reported(shown)
+    return {"TotalCount": len(found), "InstanceSet": page}
 
 
 @action(SERVICE, VERSION, "DescribeInstancesStatus")

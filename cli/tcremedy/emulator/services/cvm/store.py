@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from tcremedy.emulator.core.world import RegionState
 
 
+OPERATION_REPORT_DELAY_READS = 1  # describes that still show the previous LatestOperation*
+
+
 class CvmStore:
     """State and bookkeeping shared by the CVM backend's operation mixins."""
 
@@ -124,6 +127,13 @@ class CvmStore:
     ) -> None:
         """Start an operation: the first state now, each further state one transition later."""
         now, step = self.region.now, self.region.world.transition_seconds
+        # The operation is accepted at once but shows up a moment later: the next describe(s) still
+        # report the previous LatestOperation*, so a client must not read "not OPERATING" right after
+        # its own call as done (DescribeInstances documents the result as asynchronous: poll
+        # LatestOperationState). Deterministic: counted in describes (until a step is applied).
+        inst.prior_operation = [inst.latest_operation, inst.latest_operation_state,
+                                inst.latest_operation_request_id, inst.latest_operation_error_msg]
+        inst.prior_reads = OPERATION_REPORT_DELAY_READS
         inst.latest_operation = operation
         inst.latest_operation_request_id = self.new_uuid()
         inst.pending_result, inst.pending_error_msg = result, error_msg
@@ -164,6 +174,7 @@ class CvmStore:
             while inst.steps and inst.steps[0][0] <= now:
                 _, state = inst.steps.pop(0)
                 changed = True
+                inst.prior_reads = 0  # the operation has visibly progressed
                 if state == "":  # termination done
                     self._remove(inst)
                     break
@@ -175,8 +186,18 @@ class CvmStore:
                     self._moving.discard(iid)
                 self.touch(inst)
 
+    def reported(self, instances: list[Instance]) -> None:
+        """A describe listed ``instances``: one fewer delayed read of their previous operation."""
+        for inst in instances:
+            if inst.prior_reads > 0:
+                inst.prior_reads -= 1
+                self.touch(inst)
+
     def complete_transitions(self) -> None:
         """Finish every queued lifecycle step now (scenario building)."""
+        for inst in self.instances.values():
+            inst.prior_reads = 0
+            self.touch(inst)
         for iid in list(self._moving):
             inst = self.instances[iid]
             inst.steps = [(0.0, s) for _, s in inst.steps]
