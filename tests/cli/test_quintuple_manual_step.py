@@ -25,7 +25,13 @@ def test_the_manual_step_is_the_exact_call_that_closes_it(emulator) -> None:
     )
     [step] = inst["fixes"]
     assert step["fix"] == "manual" and not step["auto"]
-    call = json.loads(step["manual"].split("CreateNetworkAclQuintupleEntries ", 1)[1])
+    acl_id = inst["root_cause"]["evidence"]["network_acl_id"]
+    entries: dict[str, list[dict]] = {}
+    for line in step["manual"].split("quintuple rules): ", 1)[1].split("; "):
+        side, _, fields = line.partition(": ")
+        entry = dict(kv.split("=", 1) for kv in fields.split())
+        entries.setdefault(side, []).append({**entry, "Priority": int(entry["Priority"])})
+    call = {"NetworkAclId": acl_id, "NetworkAclQuintupleSet": entries}
     emulator.client(vpc_client.VpcClient).call_json("CreateNetworkAclQuintupleEntries", call)
     assert plan(emulator)["compliant"] is True
     iid = inst["instance_id"]

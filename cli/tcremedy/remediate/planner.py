@@ -14,7 +14,6 @@ ACL entry passes exactly that CIDR in on that port, or the replies out to it on 
 from __future__ import annotations
 
 import ipaddress
-import json
 import math
 import re
 from collections.abc import Iterable
@@ -460,10 +459,11 @@ def _acl_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
 
 
 def _quintuple_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep]:
-    """A QUINTUPLE ACL is repaired by hand: the exact CreateNetworkAclQuintupleEntries to make.
+    """A QUINTUPLE ACL is repaired by hand: the exact CreateNetworkAclQuintupleEntries entries to add.
 
     Its rules live apart from the TRIPLE entry lists the acl_allow_rdp fix edits (SDK ``NetworkAcl``:
-    Ingress/EgressEntries "该参数仅对三元组ACL有效"); Priority 1 puts them above what drops the traffic.
+    Ingress/EgressEntries "该参数仅对三元组ACL有效"); Priority 1, 2... puts them above what drops the
+    traffic. Written as ``Direction: Name=value ...`` per entry (members of NetworkAclQuintupleEntry).
     """
     acl, port = f.evidence["network_acl_id"], policy.rdp.port
     targets = [ip for ip in inst.private_ip_addresses if ":" not in ip][:1]
@@ -474,33 +474,28 @@ def _quintuple_steps(policy: Policy, inst: Instance, f: Finding) -> list[FixStep
             continue
         v6 = ":" in cidr
         if _acl_not_admitted(f.evidence, "ingress", cidr):
-            entry = {"Protocol": "TCP", "SourcePort": "ALL", "DestinationPort": str(port), "Action": "ACCEPT",
-                     ("SourceIPv6Cidr" if v6 else "SourceCidr"): cidr,
-                     "Description": f"tcremedy: rdp from {cidr}"}
-            if me and not v6:
-                entry["DestinationCidr"] = me
-            entries["Ingress"].append(entry)
+            entry = {"Protocol": "TCP", ("SourceIPv6Cidr" if v6 else "SourceCidr"): cidr, "SourcePort": "ALL"}
+            entry.update({"DestinationCidr": me} if me and not v6 else {})
+            entries["Ingress"].append({**entry, "DestinationPort": str(port), "Action": "ACCEPT"})
         if _acl_not_admitted(f.evidence, "egress", cidr):
-            entry = {"Protocol": "TCP", "SourcePort": str(port), "DestinationPort": REPLY_PORTS,
-                     "Action": "ACCEPT", ("DestinationIPv6Cidr" if v6 else "DestinationCidr"): cidr,
-                     "Description": f"tcremedy: rdp replies to {cidr}"}
-            if me and not v6:
-                entry["SourceCidr"] = me
-            entries["Egress"].append(entry)
-    for side in entries.values():
-        for n, entry in enumerate(side, start=1):
-            entry["Priority"] = n  # type: ignore[assignment]
-    wanted = {k: v for k, v in entries.items() if v}
-    if not wanted:
+            entry = {"Protocol": "TCP", **({"SourceCidr": me} if me and not v6 else {})}
+            entry["SourcePort"] = str(port)
+            entry[("DestinationIPv6Cidr" if v6 else "DestinationCidr")] = cidr
+            entries["Egress"].append({**entry, "DestinationPort": REPLY_PORTS, "Action": "ACCEPT"})
+    lines = [
+        f"{side}: Priority={n} " + " ".join(f"{k}={v}" for k, v in entry.items())
+        for side, listed in entries.items()
+        for n, entry in enumerate(listed, start=1)
+    ]
+    if not lines:
         return []
-    call = json.dumps({"NetworkAclId": acl, "NetworkAclQuintupleSet": wanted}, separators=(",", ":"))
     return [
         _manual(
             f,
             inst.instance_id,
             f"Network ACL {acl} is a QUINTUPLE ACL, which tcremedy does not change as code. Add these "
-            f"entries at the top (Priority 1...) in the console (Network ACL > quintuple rules) or with "
-            f"CreateNetworkAclQuintupleEntries {call}",
+            f"entries with CreateNetworkAclQuintupleEntries (NetworkAclId={acl}) or in the console "
+            f"(Network ACL > quintuple rules): " + "; ".join(lines),
         )
     ]
 
