@@ -22,10 +22,11 @@ resources over tencentcloud-sdk-python); what each fix does on both:
 * raise_bandwidth: public bandwidth raised to the target; both only for the charge types
   TRAFFIC_POSTPAID_BY_HOUR, BANDWIDTH_POSTPAID_BY_HOUR, BANDWIDTH_PACKAGE (others: a manual step).
 * start_instance: StartInstances, then RUNNING. provider: the adopted Instance's ``running_flag``.
-* reset_password: ResetInstancesPassword with ForceStop; RUNNING afterwards on both (provider: the
-  adopted Instance's secret ``password``, and apply starts the instance if the provider left it
-  stopped); a finding seen open again resets again on both (a new trigger; provider: the recorded
-  password is forgotten so the same value is set again).
+* reset_password: ResetInstancesPassword with ForceStop; RUNNING afterwards on both (sdk: started in
+  the same step; provider: the adopted Instance's secret ``password`` with ``running_flag`` true --
+  its reset never starts the instance, so apply's next pass does, through ``running_flag``); a
+  finding seen open again resets again on both (a new trigger; provider: the recorded password is
+  forgotten so the same value is set again).
 * reboot_instance: RebootInstances once per trigger; the instance's guest fixes run only after it
   is RUNNING again (provider: ``cvm.RebootInstance`` returns at once, so the guest fixes wait for
   RUNNING and the agent Online).

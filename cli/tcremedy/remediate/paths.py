@@ -87,7 +87,7 @@ def choose_path(
         return PathChoice(
             SDK_PATH,
             f"the endpoint {endpoint_url} is not Tencent Cloud; the tencentcloud plugin "
-            f"({plugin}) is used only against the real cloud",
+            f"({plugin}) is used only against the real cloud unless --path provider",
             plugin,
         )
     return PathChoice(PROVIDER_PATH, f"pulumi-tencentcloud resources through {plugin}", plugin)
