@@ -1,0 +1,90 @@
+"""CrossGuard covers every resource type that can open RDP or starve it: one compliant and one
+non-compliant declaration per type (argument names from the installed pulumi-tencentcloud)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tcremedy.policy import guard
+from tcremedy.policy.loader import load_policy, packaged_default_policy
+
+ADMIN = "203.0.113.0/24"  # inside the default policy's admin CIDRs
+OUTSIDE = "10.0.0.0/8"
+TEMPLATES = {"ipm-admin": (ADMIN,), "ipmg-admins": (ADMIN, "198.51.100.10/32"), "ipm-wide": ("0.0.0.0/0",)}
+
+
+def sg_rule(**source):
+    return {"type": "ingress", "policy": "ACCEPT", "ipProtocol": "TCP", "portRange": "3389", **source}
+
+
+def rule_set(**source):
+    return {"ingresses": [{"action": "ACCEPT", "protocol": "TCP", "port": "3389", **source}]}
+
+
+def quintuple(cidr):
+    entry = {"action": "ACCEPT", "protocol": "TCP", "destinationPort": "3389", "sourceCidr": cidr}
+    return {"networkAclId": "acl-1", "networkAclQuintupleSet": {"ingresses": [entry]}}
+
+
+def dyn_rule(cidr):
+    return {"security_group_id": "sg-1", "cidr_block": cidr, "protocol": "TCP", "port": "3389",
+            "action": "ACCEPT"}
+
+
+def dyn_acl(cidr):
+    return {"network_acl_id": "acl-1", "direction": "ingress", "cidr_block": cidr, "protocol": "TCP",
+            "port": "3389", "action": "ACCEPT"}
+
+
+TABLE = [
+    ("GroupRule IPv4", guard.GROUP_RULE, sg_rule(cidrIp=ADMIN), sg_rule(cidrIp="0.0.0.0/0")),
+    ("GroupRule IPv6", guard.GROUP_RULE, sg_rule(cidrIp=ADMIN), sg_rule(cidrIp="::/0")),
+    ("GroupRule address template", guard.GROUP_RULE, sg_rule(addressTemplate={"templateId": "ipm-admin"}),
+     sg_rule(addressTemplate={"templateId": "ipm-wide"})),
+    ("GroupRule template group", guard.GROUP_RULE, sg_rule(addressTemplate={"groupId": "ipmg-admins"}),
+     sg_rule(addressTemplate={"groupId": "ipmg-unknown"})),
+    ("GroupLiteRule", guard.GROUP_LITE_RULE, {"ingresses": [f"ACCEPT#{ADMIN}#3389#TCP"]},
+     {"ingresses": [f"ACCEPT#{OUTSIDE}#3389#TCP"]}),
+    ("GroupLiteRule template", guard.GROUP_LITE_RULE, {"ingresses": ["ACCEPT#ipm-admin#3389#TCP"]},
+     {"ingresses": ["ACCEPT#ipm-wide#ALL#ALL"]}),
+    ("GroupRuleSet", guard.GROUP_RULE_SET, rule_set(cidrBlock=ADMIN), rule_set(cidrBlock=OUTSIDE)),
+    ("GroupRuleSet IPv6", guard.GROUP_RULE_SET, rule_set(cidrBlock=ADMIN),
+     rule_set(ipv6CidrBlock="2001:db8::/32")),
+    ("GroupRuleSet template", guard.GROUP_RULE_SET, rule_set(addressTemplateId="ipm-admin"),
+     rule_set(addressTemplateGroup="ipmg-nowhere")),
+    ("Acl", guard.NETWORK_ACL, {"ingresses": [f"ACCEPT#{ADMIN}#3389#TCP", "DROP#0.0.0.0/0#ALL#ALL"]},
+     {"ingresses": ["ACCEPT#0.0.0.0/0#ALL#ALL"]}),
+    ("NetworkAclQuintuple", guard.ACL_QUINTUPLE, quintuple(ADMIN), quintuple("0.0.0.0/0")),
+    ("Instance bandwidth", guard.INSTANCE, {"internetMaxBandwidthOut": 10}, {"internetMaxBandwidthOut": 1}),
+    ("tcremedy SecurityGroupIngressRule", guard.DYN_SG_RULE, dyn_rule(ADMIN), dyn_rule("0.0.0.0/0")),
+    ("tcremedy AclRdpEntry", guard.DYN_ACL_ENTRY, dyn_acl(ADMIN), dyn_acl(OUTSIDE)),
+    ("tcremedy InstanceBandwidth", guard.DYN_BANDWIDTH, {"instance_id": "ins-1", "target_mbps": 10},
+     {"instance_id": "ins-1", "target_mbps": 1}),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load_policy(packaged_default_policy())
+
+
+@pytest.mark.parametrize(("label", "type_", "good", "bad"), TABLE, ids=[row[0] for row in TABLE])
+def test_one_compliant_and_one_non_compliant_declaration_per_type(policy, label, type_, good, bad):
+    assert guard.declared_violations(policy, type_, good, TEMPLATES.get) == []
+    assert guard.declared_violations(policy, type_, bad, TEMPLATES.get), label
+
+
+def test_a_source_unknown_at_preview_cannot_pass(policy):
+    (message,) = guard.declared_violations(policy, guard.GROUP_RULE, sg_rule(cidrIp=guard.UNKNOWN))
+    assert "cannot be resolved" in message
+    assert guard.declared_violations(policy, guard.INSTANCE, {"internetMaxBandwidthOut": guard.UNKNOWN})
+
+
+def test_address_template_forms():
+    assert guard.template_addresses(guard.ADDRESS_TEMPLATE, {"addresses": ["10.0.0.1", "10.0.1.0/24"]}) == (
+        "10.0.0.1/32",
+        "10.0.1.0/24",
+    )
+    extra = {"addressesExtras": [{"address": "10.0.0.0-10.0.0.3"}]}
+    assert guard.template_addresses(guard.ADDRESS_EXTRA_TEMPLATE, extra) == ("10.0.0.0/30",)
+    assert guard.template_addresses(guard.ADDRESS_TEMPLATE, {"addresses": ["not-an-ip"]}) is None
