@@ -236,13 +236,15 @@ def _bandwidth_violations(policy: Policy, resource_type: str, props: Mapping[str
     if resource_type == INSTANCE:
         bandwidth = props.get("internetMaxBandwidthOut")
         if bandwidth is not None and (_int(bandwidth) is None or _int(bandwidth) < minimum):  # type: ignore[operator]
-            out.append(f"internetMaxBandwidthOut {bandwidth} Mbps is below the policy minimum {minimum} Mbps")
+            shown = _int(bandwidth) if _int(bandwidth) is not None else bandwidth
+            out.append(f"internetMaxBandwidthOut {shown} Mbps is below the policy minimum {minimum} Mbps")
         if policy.instance.must_be_running and props.get("runningFlag") in (False, UNKNOWN):
             out.append("runningFlag false stops the instance; the policy requires it RUNNING")
     elif resource_type in DYNAMIC_TYPES and "target_mbps" in props:
         target = _int(props["target_mbps"])
         if target is None or target < minimum:
-            out.append(f"target_mbps {props['target_mbps']} is below the policy minimum {minimum} Mbps")
+            shown = target if target is not None else props["target_mbps"]
+            out.append(f"target_mbps {shown} is below the policy minimum {minimum} Mbps")
     return out
 
 
