@@ -105,10 +105,16 @@ def build_program(resources: Sequence[FixResource], backend: ResourceBackend) ->
             backend.instance_fixes(instance_id, fixes)
         for name, value in (getattr(backend, "exports", None) or {}).items():
             pulumi.export(name, value)
-        pulumi.export(RECORD_OUTPUT, [to_data(r) for r in resources])
+        for name, value in record_outputs(resources).items():
+            pulumi.export(name, value)
         pulumi.export(PATH_OUTPUT, backend.path)
 
     return program
+
+
+def record_outputs(resources: Sequence[FixResource]) -> dict[str, list[dict[str, object]]]:
+    """The record the program exports; the driver stages it before an update (crash safety)."""
+    return {RECORD_OUTPUT: [to_data(r) for r in sorted(resources, key=lambda r: r.key)]}
 
 
 def record_from_outputs(outputs: Mapping[str, object]) -> list[FixResource]:

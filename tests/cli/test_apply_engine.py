@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from tcremedy.emulator.testing import RunningEmulator, start_emulator
 
 pytestmark = pytest.mark.engine
 TCREMEDY = str(Path(sys.executable).parent / "tcremedy")
-FIXABLE = [  # sg-missing-rdp: the `converged` fixture and the crash tests apply it
+FIXABLE = [  # sg-missing-rdp: the `converged` fixture and tests/cli/test_crash_apply.py apply it
     "sg-drop-before-accept",
     "sg-second-group-drops",
     "bandwidth-zero",
@@ -154,36 +152,6 @@ def test_stale_plan_is_refused_and_a_fresh_plan_applies(tmp_path):
         assert tc(emu, tmp_path, "plan", "-q", "--out", str(plan)).returncode == 0
         fresh = tc(emu, tmp_path, "apply", str(plan), "--yes")
         assert fresh.returncode == 0, fresh.stdout + fresh.stderr
-
-
-def test_sigkill_during_the_update_then_apply_again_converges(tmp_path):
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PULUMI_CONFIG_PASSPHRASE": "test-only"}
-    with start_emulator(scenario="instance-stopped", transition_seconds=1.5) as emu:
-        proc = subprocess.Popen(
-            [TCREMEDY, "apply", "--yes", "--endpoint", emu.endpoint],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        assert proc.stdout is not None
-        for line in proc.stdout:  # the update is running once the preview has been shown
-            if line.startswith("Preview:"):
-                break
-        deadline = time.monotonic() + 30
-        while instance(emu)["InstanceState"] != "STARTING" and time.monotonic() < deadline:
-            time.sleep(0.05)
-        os.killpg(proc.pid, signal.SIGKILL)  # mid-update: StartInstances sent, not yet RUNNING
-        proc.wait(timeout=10)
-        locks = list((tmp_path / ".tcremedy" / "state").rglob("locks/**/*.json"))
-        assert locks, "the killed run should have left its lock behind"
-        again = tc(emu, tmp_path, "apply", "--yes")
-        assert again.returncode == 0, again.stdout + again.stderr
-        assert "stale lock" in again.stderr and "pending operation" in again.stderr
-        assert instance(emu)["InstanceState"] == "RUNNING"
-        assert tc(emu, tmp_path, "apply", "--yes").stdout.count("Preview: no changes.") == 1
 
 
 def test_a_step_that_would_replace_an_instance_resource_is_refused_and_nothing_is_applied(
@@ -361,65 +329,6 @@ def test_password_reset_from_the_env_var_never_leaks_and_needs_a_value(tmp_path)
         leaks = [p for p in tmp_path.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
         assert (tmp_path / ".tcremedy" / "state").is_dir() and plan.is_file()
         assert not leaks and SECRET not in done.stdout + done.stderr
-
-
-def _pending_creates(state: Path) -> list[str]:
-    pending = []
-    for path in (state / ".pulumi" / "stacks").rglob("*.json"):
-        try:
-            doc = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue  # being written
-        for op in (doc.get("checkpoint", {}).get("latest") or {}).get("pending_operations") or []:
-            pending.append(f"{op.get('type')} {op.get('resource', {}).get('urn', '')}")
-    return pending
-
-
-def test_sigkill_while_the_rule_create_is_in_flight_leaves_no_duplicate_and_converges(tmp_path):
-    """Killed while CreateSecurityGroupPolicies is on the wire: the emulator still creates the rule
-    (the request was sent), the checkpoint keeps a pending create. The next apply clears it and
-    finds the rule instead of adding a second one; a third apply has nothing to do. The emulator's
-    latency is switched on only for this moment (its real --latency-ms fault, set in process)."""
-    state = tmp_path / ".tcremedy" / "state"
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PULUMI_CONFIG_PASSPHRASE": "test-only"}
-    with start_emulator(scenario="sg-missing-rdp", transition_seconds=0.05) as emu:
-        group = instance(emu)["SecurityGroupIds"][0]
-        proc = subprocess.Popen(
-            [TCREMEDY, "apply", "--yes", "--endpoint", emu.endpoint],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not any("creating" in p and "sg-rule" in p for p in _pending_creates(state)):
-                assert proc.poll() is None and time.monotonic() < deadline, "no pending rule create seen"
-                time.sleep(0.02)
-            emu.control("POST", "faults", {"latency_ms": 1500})  # every API request now waits 1.5 s
-            emu.control("POST", "stats/reset")
-            while "DescribeSecurityGroupPolicies" not in emu.control("GET", "stats"):
-                assert time.monotonic() < deadline
-                time.sleep(0.02)
-            time.sleep(0.4)  # the provider has read the group; its Create is waiting in the emulator
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-            time.sleep(1.5)  # the sent Create completes server-side after the client died
-        finally:
-            emu.control("POST", "faults", {"latency_ms": 0})
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-        assert len(rdp_rules(emu, group)) == 1  # the in-flight create landed in the cloud ...
-        assert _pending_creates(state)  # ... and the engine never learnt its result
-        again = tc(emu, tmp_path, "apply", "--yes")
-        assert again.returncode == 0, again.stdout + again.stderr
-        assert "pending operation" in again.stderr
-        rules = rdp_rules(emu, group)
-        assert sorted(rules) == ["198.51.100.10/32", "203.0.113.0/24"]
-        assert all(len(v) == 1 for v in rules.values()), rules  # exactly one tcremedy rule per CIDR
-        third = tc(emu, tmp_path, "apply", "--yes")
-        assert third.returncode == 0 and "Preview: no changes." in third.stdout, third.stdout
 
 
 def test_on_a_terminal_apply_asks_and_a_no_changes_nothing_then_a_yes_applies(tmp_path):

@@ -416,7 +416,7 @@ def run_apply(
         if not answer:
             ui.say("Apply cancelled; nothing was changed.")
             return ApplyOutcome(choice, False, manual=ctx.plan.manual)
-    update = driver.up(program, progress)
+    update = driver.up(program, progress, staged_outputs=program_mod.record_outputs(resources))
     ui.say(f"Update {update.result}: " + ", ".join(f"{op} {n}" for op, n in sorted(planned.items())))
     done = [s.resource for s in targeted if s.resource is not None]
     if choice.path == PROVIDER_PATH:  # the stack as it is after the first pass, for the next ones

@@ -4,7 +4,12 @@ One stack per account+region scope (``stack_name``), an inline program, a file b
 ``./.tcremedy/state`` by default, passphrase secrets, offline engine settings. It previews
 (collecting each step's operation for the guardrails), updates with progress, reads back the
 record of earlier fixes, and repairs what an interrupted run left behind: a lock whose process is
-dead, and pending operations in the checkpoint.
+dead, pending operations in the checkpoint, an empty or truncated checkpoint file.
+
+Crash safety of the record: the outputs a program will export (tcremedy's record of fixes) are
+only written by the engine when an update succeeds. ``up(..., staged_outputs=...)`` writes them to
+a staged file first (atomically), and ``outputs()`` merges a staged file left by a killed run, so
+the next run still declares every fix the killed one may have made.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import os
 import re
 import secrets
 import socket
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,7 +145,8 @@ class Driver:
 
     def recover(self) -> list[str]:
         """Clear a stale lock (its process is dead) and pending operations; say what was done."""
-        done = self._clear_stale_locks()
+        done = self._repair_checkpoint_files()
+        done += self._clear_stale_locks()
         try:
             deployment = self.stack.export_stack()
             pending = (deployment.deployment or {}).get("pending_operations") or []
@@ -163,6 +170,36 @@ class Driver:
                 f"cleared {len(pending)} pending operation(s) left by an interrupted run ({kinds}); "
                 "the fixes look at the cloud first, so re-running them makes no duplicates"
             )
+        return done
+
+    def _stack_files(self) -> Path | None:
+        """``<backend>/.pulumi/stacks/<project>/<stack>`` (without suffix) for a file backend."""
+        if not self.settings.backend_url.startswith("file://"):
+            return None
+        root = Path(urlsplit(self.settings.backend_url).path) / ".pulumi" / "stacks" / PROJECT
+        return root / self.settings.name
+
+    def _repair_checkpoint_files(self) -> list[str]:
+        """An interrupted write can leave ``<stack>.json.attrs`` (the blob store's attributes) or
+        ``<stack>.json`` empty or cut short: every later run then fails "failed to load checkpoint:
+        EOF". Remove such an attribute file; restore a broken checkpoint from its ``.bak``."""
+        base = self._stack_files()
+        if base is None:
+            return []
+        done = []
+        for path in sorted(base.parent.glob(f"{base.name}.json*.attrs")) if base.parent.is_dir() else []:
+            if not _valid_json(path):
+                path.unlink()
+                done.append(f"removed the empty or truncated file {path} left by an interrupted run")
+        checkpoint, backup = base.with_name(f"{base.name}.json"), base.with_name(f"{base.name}.json.bak")
+        if checkpoint.exists() and not _valid_json(checkpoint):
+            if not backup.exists() or not _valid_json(backup):
+                raise EngineError(
+                    f"the checkpoint {checkpoint} of stack {self.settings.name} is damaged and has no "
+                    f"readable backup ({backup}); move it away to start the stack afresh"
+                )
+            os.replace(backup, checkpoint)
+            done.append(f"restored the damaged checkpoint {checkpoint} from its backup")
         return done
 
     def _lock_files(self) -> list[Path]:
@@ -193,7 +230,8 @@ class Driver:
             if _alive(pid):
                 raise EngineError(
                     f"stack {self.settings.name} is being changed by a running process (pid {pid}, "
-                    f"since {info.get('timestamp', '?')}); wait for it to finish"
+                    f"since {info.get('timestamp', '?')}); wait for it to finish (its lock is {path}; "
+                    "the next tcremedy apply removes it by itself once that process is gone)"
                 )
         self.stack.cancel()  # the DIY backend's cancel deletes the stack's lock files
         return [f"removed a stale lock of stack {self.settings.name} (its process is gone)"]
@@ -248,12 +286,49 @@ class Driver:
         return found
 
     def outputs(self) -> dict[str, Any]:
+        """The stack's outputs, merged with the outputs a killed update had staged (see above)."""
         try:
-            return {k: v.value for k, v in self.stack.outputs().items()}
+            outs = {k: v.value for k, v in self.stack.outputs().items()}
         except auto.CommandError as exc:
             raise EngineError(
                 f"could not read the outputs of stack {self.settings.name}: {_tail(exc)}"
             ) from None
+        for key, items in self._read_staged().items():
+            outs[key] = _union(outs.get(key), items)
+        return outs
+
+    def staged_path(self) -> Path:
+        scope = hashlib.sha256(self.settings.backend_url.encode()).hexdigest()[:12]
+        return self.settings.home.resolve() / "staged" / f"{self.settings.name}-{scope}.json"
+
+    def _read_staged(self) -> dict[str, list[Any]]:
+        path = self.staged_path()
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            self.notes.append(f"note: ignored the unreadable staged record {path}")
+            return {}
+        return {k: v for k, v in data.items() if isinstance(v, list)} if isinstance(data, dict) else {}
+
+    def _write_staged(self, outputs: Mapping[str, Sequence[Any]]) -> None:
+        """Write atomically (temporary file, fsync, rename) before the engine changes anything."""
+        path = self.staged_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        merged = {k: _union(v, outputs.get(k, [])) for k, v in self._read_staged().items()}
+        merged.update({k: v for k, v in outputs.items() if k not in merged})
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".staged-")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(merged, fh, sort_keys=True)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     def preview(self, program: Callable[[], None]) -> Preview:
         ops: list[StepOp] = []
@@ -269,16 +344,26 @@ class Driver:
         try:
             result = self.stack.preview(program=program, on_event=on_event, color="never")
         except auto.CommandError as exc:
-            raise EngineError(_failure("preview", exc, diags)) from None
+            raise EngineError(_failure("preview", exc, diags, self._lock_files())) from None
         return Preview(
             tuple(ops), {str(k): int(v) for k, v in (result.change_summary or {}).items()}, tuple(diags)
         )
 
     def up(
-        self, program: Callable[[], None], progress: Callable[[str, str, str], None] | None = None
+        self,
+        program: Callable[[], None],
+        progress: Callable[[str, str, str], None] | None = None,
+        *,
+        staged_outputs: Mapping[str, Sequence[Any]] | None = None,
     ) -> Update:
-        """Run the update; ``progress(op, name, type)`` is called as each resource finishes."""
+        """Run the update; ``progress(op, name, type)`` is called as each resource finishes.
+
+        ``staged_outputs``: list-valued outputs the program will export, kept on disk until the
+        update succeeds (items with the same ``key`` field replace the older one when merged).
+        """
         diags: list[str] = []
+        if staged_outputs:
+            self._write_staged(staged_outputs)
 
         def on_event(event: auto.EngineEvent) -> None:
             if event.res_outputs_event is not None and progress is not None:
@@ -291,7 +376,8 @@ class Driver:
         try:
             result = self.stack.up(program=program, on_event=on_event, color="never")
         except auto.CommandError as exc:
-            raise EngineError(_failure("update", exc, diags)) from None
+            raise EngineError(_failure("update", exc, diags, self._lock_files())) from None
+        self.staged_path().unlink(missing_ok=True)  # the engine has recorded the outputs
         return Update(
             result.summary.result,
             {str(k): int(v) for k, v in (result.summary.resource_changes or {}).items()},
@@ -307,9 +393,36 @@ def _collect_diag(event: auto.EngineEvent, into: list[str]) -> None:
         into.append(f"{name}: {text}" if name else text)
 
 
-def _failure(what: str, exc: auto.CommandError, diags: list[str]) -> str:
+def _failure(what: str, exc: auto.CommandError, diags: list[str], locks: Sequence[Path] = ()) -> str:
+    if "currently locked" in str(exc) and locks:  # the engine's own text says `pulumi cancel`
+        return (
+            "the stack is being changed by another tcremedy run; wait for it to finish. If that run "
+            "is dead, the next tcremedy apply removes its lock by itself (or remove "
+            + ", ".join(str(p) for p in locks)
+            + ")"
+        )
     useful = [d for d in diags if "update failed" not in d and "preview failed" not in d] or [_tail(exc)]
     return f"the Pulumi {what} failed:\n  " + "\n  ".join(useful)
+
+
+def _valid_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _union(old: Any, new: Sequence[Any]) -> list[Any]:
+    """``old`` items, replaced or extended by ``new`` ones (same ``key`` field, or equal)."""
+
+    def ident(item: Any) -> str:
+        key = item.get("key") if isinstance(item, dict) else None
+        return json.dumps(key if key is not None else item, sort_keys=True, default=str)
+
+    merged = {ident(i): i for i in (old if isinstance(old, list) else [])}
+    merged.update({ident(i): i for i in new})
+    return list(merged.values())
 
 
 def _tail(exc: Exception, lines: int = 6) -> str:

@@ -15,7 +15,10 @@ from typing import Any
 import pulumi.dynamic as dyn
 
 from tcremedy.policy.model import is_public_cidr
+from tcremedy.remediate.lifeline import exit_with_engine
 from tcremedy.remediate.planner import HOLD  # a scoped apply keeps the resource but must not act on it
+
+exit_with_engine()  # inside the engine's provider process: do not outlive the engine
 
 ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
 TIMEOUT_ENV = "TCREMEDY_FIX_TIMEOUT"
