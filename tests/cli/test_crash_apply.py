@@ -186,10 +186,11 @@ def test_kill_during_the_update_keeps_the_fixes_the_killed_run_made(tmp_path):
     scenario = tmp_path / "sg-and-acl.yaml"
     scenario.write_text(SG_AND_ACL)
     with start_emulator(scenario=str(scenario), transition_seconds=0.05) as emu:
-        hold = emu.hold("ModifyNetworkAclEntries")
+        hold = emu.hold("ModifyNetworkAclEntries", count=100)  # every ACL write (one per entry)
         proc = run_until_held(emu, tmp_path, hold, until_line="create: sg-rule-")
         orphans = kill_apply(proc, tmp_path)
         emu.release(hold, "drop")
+        emu.control("DELETE", f"holds/{hold}")  # later ACL writes pass
         assert rdp_cidrs(emu) != [] and acl_rdp_cidrs(emu) == []  # half done
         assert orphans == []
         assert_converged(emu, tmp_path)
@@ -261,4 +262,37 @@ def test_kill_during_preview_or_verify_converges(tmp_path, phase):
         emu.release(hold)
         assert orphans == []
         assert_converged(emu, tmp_path)
+        assert rdp_cidrs(emu) == ADMIN
+
+
+def test_an_empty_checkpoint_attribute_file_is_recovered_with_a_note(tmp_path):
+    """A kill while the blob store wrote ``<stack>.json.attrs`` left it empty: every later run
+    failed "failed to load checkpoint: EOF". Apply removes it, says so, and goes on."""
+    with start_emulator(scenario="bandwidth-zero", transition_seconds=0.05) as emu:
+        first = tc(emu, tmp_path, "apply", "--yes")
+        assert first.returncode == 0, first.stdout + first.stderr
+        attrs = list((tmp_path / ".tcremedy" / "state" / ".pulumi" / "stacks").rglob("*.json.attrs"))
+        assert attrs
+        for path in attrs:
+            path.write_bytes(b"")
+        again = tc(emu, tmp_path, "apply", "--yes")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "removed the empty or truncated file" in again.stderr and str(attrs[0]) in again.stderr
+        assert_converged(emu, tmp_path)
+
+
+def test_a_second_apply_during_a_run_names_the_lock_not_pulumi_cancel(tmp_path):
+    with start_emulator(scenario="sg-missing-rdp", transition_seconds=0.05) as emu:
+        hold = emu.hold("CreateSecurityGroupPolicies")
+        first = run_until_held(emu, tmp_path, hold)
+        try:
+            second = tc(emu, tmp_path, "apply", "--yes")
+        finally:
+            emu.release(hold)
+            emu.control("DELETE", f"holds/{hold}")
+        assert second.returncode == 1 and "Traceback" not in second.stderr
+        assert "pulumi cancel" not in second.stdout + second.stderr
+        assert "is being changed by a running process (pid" in second.stderr
+        assert "/.pulumi/locks/" in second.stderr  # the exact file, should that run be dead
+        assert first.wait(timeout=300) == 0
         assert rdp_cidrs(emu) == ADMIN

@@ -94,6 +94,18 @@ def test_skip_and_count_choose_which_requests_are_held_and_drop_before_never_run
     assert cidrs(emulator, group) == before  # never arrived
 
 
+@pytest.mark.emulator(scenario="sg-missing-rdp")
+def test_a_release_can_answer_the_held_request_with_an_api_error(emulator) -> None:
+    group = group_id(emulator)
+    hold = emulator.hold("CreateSecurityGroupPolicies")
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(create_rule, emulator, group)
+        emulator.wait_held(hold)
+        emulator.release(hold, "fail", code="LimitExceeded.SecurityGroupPolicySet", message="full")
+        assert call.result(timeout=30) == "LimitExceeded.SecurityGroupPolicySet"
+    assert "192.0.2.0/24" not in cidrs(emulator, group)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status"),
     [
@@ -102,6 +114,7 @@ def test_skip_and_count_choose_which_requests_are_held_and_drop_before_never_run
         ("POST", "holds", {"action": "StartInstances", "when": "later"}, 400),
         ("POST", "holds", {"action": "StartInstances", "colour": "red"}, 400),
         ("POST", "holds/hold-99/release", {}, 404),
+        ("POST", "holds/hold-99/release", {"outcome": "explode"}, 400),
         ("POST", "holds/hold-99/wait", {"timeout": 1}, 404),
         ("DELETE", "holds/hold-99", None, 404),
     ],

@@ -101,9 +101,13 @@ class RunningEmulator:
         body = {"timeout": timeout, "count": count}
         return self.control("POST", f"holds/{hold_id}/wait", body, timeout=timeout + 10)
 
-    def release(self, hold_id: str, outcome: str = "run") -> dict[str, Any]:
-        """Let the held requests go on (``run``: carried out) or end unanswered (``drop``)."""
-        return self.control("POST", f"holds/{hold_id}/release", {"outcome": outcome}, timeout=40)
+    def release(
+        self, hold_id: str, outcome: str = "run", *, code: str = "", message: str = ""
+    ) -> dict[str, Any]:
+        """Let the held requests go on (``run``: carried out), end unanswered (``drop``) or answer
+        the API error ``code``/``message`` (``fail``)."""
+        body = {"outcome": outcome, "code": code, "message": message}
+        return self.control("POST", f"holds/{hold_id}/release", body, timeout=40)
 
     def advance(self, seconds: float) -> None:
         """Move the emulator clock forward (finishes lifecycle transitions without sleeping)."""

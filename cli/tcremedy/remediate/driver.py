@@ -32,6 +32,7 @@ from pulumi import automation as auto
 
 from tcremedy.errors import EngineError
 from tcremedy.remediate.engine import Engine
+from tcremedy.remediate.engine_messages import TRACEBACK_HEADER, exception_text, is_noise, step_line
 from tcremedy.remediate.guardrails import StepOp
 
 PROJECT = "tcremedy-remediation"
@@ -332,21 +333,21 @@ class Driver:
 
     def preview(self, program: Callable[[], None]) -> Preview:
         ops: list[StepOp] = []
-        diags: list[str] = []
+        diags = _Diagnostics()
 
         def on_event(event: auto.EngineEvent) -> None:
             if event.resource_pre_event is not None:
                 meta = event.resource_pre_event.metadata
                 op = getattr(meta.op, "value", meta.op)
                 ops.append(StepOp(op=str(op), urn=meta.urn, type=meta.type, keys=tuple(meta.keys or ())))
-            _collect_diag(event, diags)
+            diags.see(event)
 
         try:
             result = self.stack.preview(program=program, on_event=on_event, color="never")
         except auto.CommandError as exc:
             raise EngineError(_failure("preview", exc, diags, self._lock_files())) from None
         return Preview(
-            tuple(ops), {str(k): int(v) for k, v in (result.change_summary or {}).items()}, tuple(diags)
+            tuple(ops), {str(k): int(v) for k, v in (result.change_summary or {}).items()}, tuple(diags.lines)
         )
 
     def up(
@@ -361,7 +362,7 @@ class Driver:
         ``staged_outputs``: list-valued outputs the program will export, kept on disk until the
         update succeeds (items with the same ``key`` field replace the older one when merged).
         """
-        diags: list[str] = []
+        diags = _Diagnostics()
         if staged_outputs:
             self._write_staged(staged_outputs)
 
@@ -371,7 +372,7 @@ class Driver:
                 op = str(getattr(meta.op, "value", meta.op))
                 if op != "same" and not meta.type.startswith(("pulumi:pulumi:Stack", "pulumi:providers:")):
                     progress(op, meta.urn.rsplit("::", 1)[-1], meta.type)
-            _collect_diag(event, diags)
+            diags.see(event)
 
         try:
             result = self.stack.up(program=program, on_event=on_event, color="never")
@@ -385,15 +386,32 @@ class Driver:
         )
 
 
-def _collect_diag(event: auto.EngineEvent, into: list[str]) -> None:
-    diag = event.diagnostic_event
-    if diag is not None and diag.severity == "error":
-        name = (diag.urn or "").rsplit("::", 1)[-1]
-        text = " ".join(diag.message.split())
-        into.append(f"{name}: {text}" if name else text)
+class _Diagnostics:
+    """Error diagnostics as one line per failed step: ``<op> <resource>: <why>`` (no traceback)."""
+
+    def __init__(self) -> None:
+        self.ops: dict[str, str] = {}  # urn -> the step's operation, from its pre-event
+        self.lines: list[str] = []
+
+    def see(self, event: auto.EngineEvent) -> None:
+        if event.resource_pre_event is not None:
+            meta = event.resource_pre_event.metadata
+            self.ops[meta.urn] = str(getattr(meta.op, "value", meta.op))
+        diag = event.diagnostic_event
+        if diag is None or diag.severity != "error":
+            return
+        if TRACEBACK_HEADER not in diag.message and is_noise(diag.message):
+            return
+        urn = diag.urn or ""
+        name = urn.rsplit("::", 1)[-1]
+        if "::pulumi:pulumi:Stack::" in urn:
+            name = "the remediation program"
+        line = step_line(self.ops.get(urn, ""), name, diag.message)
+        if line not in self.lines:
+            self.lines.append(line)
 
 
-def _failure(what: str, exc: auto.CommandError, diags: list[str], locks: Sequence[Path] = ()) -> str:
+def _failure(what: str, exc: auto.CommandError, diags: _Diagnostics, locks: Sequence[Path] = ()) -> str:
     if "currently locked" in str(exc) and locks:  # the engine's own text says `pulumi cancel`
         return (
             "the stack is being changed by another tcremedy run; wait for it to finish. If that run "
@@ -401,7 +419,7 @@ def _failure(what: str, exc: auto.CommandError, diags: list[str], locks: Sequenc
             + ", ".join(str(p) for p in locks)
             + ")"
         )
-    useful = [d for d in diags if "update failed" not in d and "preview failed" not in d] or [_tail(exc)]
+    useful = diags.lines or [exception_text(_tail(exc))]
     return f"the Pulumi {what} failed:\n  " + "\n  ".join(useful)
 
 

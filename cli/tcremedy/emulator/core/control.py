@@ -25,7 +25,7 @@ default the configured one):
 * ``GET  /_emulator/holds``                         holds, held requests, every request in flight
 * ``GET  /_emulator/holds/<id>``                    one hold
 * ``POST /_emulator/holds/<id>/wait`` ``{"timeout": S, "count": N}``  block until N are held (408)
-* ``POST /_emulator/holds/<id>/release`` ``{"outcome": "run"|"drop"}``  let the held requests go
+* ``POST /_emulator/holds/<id>/release`` ``{"outcome": "run"|"drop"|"fail", "code", "message"}``
 * ``DELETE /_emulator/holds/<id>`` / ``DELETE /_emulator/holds``  release (run) and remove
 * ``POST /_emulator/reachability`` ``{"instance_id", "source_ip", "port"[, "source_port"]}`` ->
   ``{"reachable", "stopped_at", "rule", "source_port"}``: the emulator's own packet-level judge
@@ -187,7 +187,9 @@ def _holds(emulator: Emulator, method: str, rest: list[str], request: HttpReques
             return holds.wait(hold_id, _number(body, "timeout", 60), count)
         case "POST", [hold_id, "release"]:
             body = _body(request)
-            return holds.release(hold_id, body.get("outcome", "run"), timeout=_number(body, "timeout", 30))
+            error = (body.get("code", ""), body.get("message", ""))
+            outcome = body.get("outcome", "run")
+            return holds.release(hold_id, outcome, timeout=_number(body, "timeout", 30), error=error)
         case "DELETE", [hold_id]:
             return holds.release(hold_id, "run", remove=True)
     raise ControlError(404, f"no control route {method} {CONTROL_PREFIX}/holds/{'/'.join(rest)}")

@@ -9,6 +9,9 @@ of two points:
 * ``after``: the action has been carried out, its answer not yet sent. A client killed now never
   learns the result (the engine keeps a pending operation).
 
+A release may also ``fail`` the held requests with an API error (``code``, ``message``): the
+client gets that error envelope (before: nothing was done; after: it was done all the same).
+
 Held requests wait on their own request thread without the world lock, so the rest of the cloud
 keeps answering. Every API request is also tracked while in flight (``in_flight``). The control
 API exposes this as ``/_emulator/holds`` (see ``control.py`` and the emulator README).
@@ -22,8 +25,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from tcremedy.emulator.core.errors import ApiError
+
 WHEN = ("before", "after")
-OUTCOMES = ("run", "drop")
+OUTCOMES = ("run", "drop", "fail")
 MAX_WAIT_SECONDS = 600.0
 
 
@@ -42,7 +47,8 @@ class Held:
     request_id: str
     action: str
     since: float
-    outcome: str = ""  # set on release: run | drop
+    outcome: str = ""  # set on release: run | drop | fail
+    error: tuple[str, str] = ("", "")  # fail: (code, message)
     done: bool = False  # the request thread has moved on past the hold
 
     def as_data(self) -> dict[str, Any]:
@@ -142,7 +148,13 @@ class Holds:
             return hold.as_data()
 
     def release(
-        self, hold_id: str, outcome: str = "run", *, remove: bool = False, timeout: float = 30
+        self,
+        hold_id: str,
+        outcome: str = "run",
+        *,
+        remove: bool = False,
+        timeout: float = 30,
+        error: tuple[str, str] = ("", ""),
     ) -> dict[str, Any]:
         """Let the held requests go on (``run``) or end them unanswered (``drop``).
 
@@ -151,12 +163,15 @@ class Holds:
         """
         if outcome not in OUTCOMES:
             raise HoldError(400, f"`outcome` must be one of {', '.join(OUTCOMES)}")
+        code, message = error
+        if outcome == "fail" and not (isinstance(code, str) and code and isinstance(message, str)):
+            raise HoldError(400, "`fail` needs `code` (an API error code) and `message` strings")
         deadline = time.monotonic() + timeout
         with self._cond:
             hold = self._hold(hold_id)
             waiting = [h for h in hold.held if not h.outcome]
             for held in waiting:
-                held.outcome = outcome
+                held.outcome, held.error = outcome, (code, message)
             hold.released += len(waiting)
             if remove:
                 hold.remaining = hold.skip = 0
@@ -199,7 +214,8 @@ class Holds:
             self._in_flight.pop(request_id, None)
 
     def checkpoint(self, request_id: str, service: str, action: str, when: str) -> bool:
-        """Called by the request thread at ``when``; blocks while held. False = drop the request."""
+        """Called by the request thread at ``when``; blocks while held. False = drop the request;
+        a ``fail`` release raises its ``ApiError``."""
         with self._cond:
             hold = next((h for h in self._holds.values() if h.matches(service, action, when)), None)
             if hold is None:
@@ -220,4 +236,6 @@ class Holds:
             if flight is not None:
                 flight["state"] = "running"
             self._cond.notify_all()
+            if held.outcome == "fail":
+                raise ApiError(held.error[1], code=held.error[0])
             return held.outcome == "run"

@@ -247,7 +247,7 @@ class Emulator:
             tokens={cfg.secret_id: cfg.session_token} if cfg.session_token else None,
             admit=self.rate_limiter.admit,
         )
-        if outcome.mutated and not outcome.error_code:
+        if outcome.mutated:  # (an `after` hold failed on release: done all the same)
             self.changed()
         if outcome.dropped:
             return Fault.DROP, None
