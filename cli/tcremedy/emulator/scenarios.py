@@ -65,9 +65,7 @@ def load(world: World, ref: str, *, region: str, fleet_size: int = DEFAULT_FLEET
     elif "generator" in doc:
         raise ScenarioError(f"{source}: generator: unknown generator {doc['generator']!r}; expected 'fleet'")
     builder = Builder(world.region(region), source)
-    cvm = world.region(region).cvm
     with world.lock:
-        cvm.network_cache = {}
         try:
             built = builder.build(doc)
         except ScenarioError:
@@ -75,8 +73,6 @@ def load(world: World, ref: str, *, region: str, fleet_size: int = DEFAULT_FLEET
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:  # a shape not checked
             detail = f"{type(exc).__name__}: {exc}"[:200]
             raise ScenarioError(f"{source}: cannot build the scenario ({detail})") from None
-        finally:
-            cvm.network_cache = None
     name = str(doc.get("name") or Path(source).stem)
     expect = expect_block(source, doc.get("expect"), "expect")
     world.meta = {

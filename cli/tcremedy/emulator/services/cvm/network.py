@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from ipaddress import IPv4Network
-from typing import Any
 
 from tcremedy.emulator.core.errors import ApiError, InvalidParameterValue
 from tcremedy.emulator.services.cvm.store import CvmStore
@@ -15,32 +14,26 @@ class NetworkMixin(CvmStore):
     """Network placement rules shared by creation and attribute changes."""
 
     def _check_network(self, vpc_id: str, subnet_id: str, security_group_ids: list[str]) -> str | None:
-        """Validate ids against the VPC service (when present); return the subnet CIDR if known."""
+        """Validate ids against the VPC backend (when present); return the subnet CIDR if known.
+
+        The VPC backend is asked directly (its model objects), never through its wire format."""
         if not self.region.has_service("vpc"):
             return None
         self.check_security_groups(security_group_ids)
-        match = self.network_cache.get(subnet_id) if self.network_cache is not None else None
-        if match is None:
-            try:
-                subnets = self._vpc_call("DescribeSubnets", {"SubnetIds": [subnet_id]}).get("SubnetSet") or []
-            except ApiError:  # the VPC service reports unknown ids as ResourceNotFound
-                subnets = []
-            match = next((s for s in subnets if s.get("SubnetId") == subnet_id), None)
-            if match is not None and self.network_cache is not None:
-                self.network_cache[subnet_id] = match
-        if match is None:
+        subnet = self.region.vpc.subnets.get(subnet_id)
+        if subnet is None:
             raise InvalidParameterValue(
                 f"The subnet `{subnet_id}` does not exist.", code="InvalidParameterValue.SubnetNotExist"
             )
-        if match.get("VpcId") and match["VpcId"] != vpc_id:
+        if subnet.vpc_id != vpc_id:
             raise InvalidParameterValue(
                 f"The subnet `{subnet_id}` does not belong to VPC `{vpc_id}`.",
                 code="InvalidParameterValue.VpcIdNotExist",
             )
-        return match.get("CidrBlock")
+        return str(subnet.cidr_block)
 
     def check_security_groups(self, security_group_ids: list[str]) -> None:
-        """Malformed ids, then ids the VPC service does not know, raise the API's errors."""
+        """Malformed ids, then ids the VPC backend does not know, raise the API's errors."""
         for sg in security_group_ids:
             if not re.match(r"^sg-[a-z0-9]{8}$", sg):
                 raise InvalidParameterValue(
@@ -48,21 +41,12 @@ class NetworkMixin(CvmStore):
                 )
         if not security_group_ids or not self.region.has_service("vpc"):
             return
-        try:
-            found = self._vpc_call("DescribeSecurityGroups", {"SecurityGroupIds": list(security_group_ids)})
-            known = {g.get("SecurityGroupId") for g in found.get("SecurityGroupSet") or []}
-        except ApiError:
-            known = set()
+        known = self.region.vpc.security_groups
         for sg in security_group_ids:
             if sg not in known:
                 raise InvalidParameterValue(
                     f"The security group `{sg}` does not exist.", code="InvalidSecurityGroupId.NotFound"
                 )
-
-    def _vpc_call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        from tcremedy.emulator.core.dispatch import resolve
-
-        return resolve("vpc", "2017-03-12", action)(self.region, params)
 
     def _allocate_private(self, subnet_id: str, cidr: str | None) -> str:
         """The subnet's next free host address."""

@@ -37,9 +37,6 @@ class CvmStore:
         # Instance.to_wire() and its JSON text, dropped on change (``touch``)
         self._wire: dict[str, tuple[dict[str, Any], str]] = {}
         self._order: list[Instance] | None = None
-        # Subnet lookups remembered while a scenario is being built (subnets do not change meanwhile);
-        # None = always ask the VPC service.
-        self.network_cache: dict[str, dict[str, Any]] | None = None
 
     # -- persistence ------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
