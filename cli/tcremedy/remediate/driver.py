@@ -6,10 +6,8 @@ One stack per account+region scope (``stack_name``), an inline program, a file b
 record of earlier fixes, and repairs what an interrupted run left behind: a lock whose process is
 dead, pending operations in the checkpoint, an empty or truncated checkpoint file.
 
-Crash safety of the record: the outputs a program will export (tcremedy's record of fixes) are
-only written by the engine when an update succeeds. ``up(..., staged_outputs=...)`` writes them to
-a staged file first (atomically), and ``outputs()`` merges a staged file left by a killed run, so
-the next run still declares every fix the killed one may have made.
+Crash safety of the record of fixes: ``up(..., staged_outputs=...)`` stages the outputs before the
+update and ``outputs()`` merges what a killed run staged (``stack_files.StagedOutputs``).
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ import os
 import re
 import secrets
 import socket
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +31,7 @@ from tcremedy.errors import EngineError
 from tcremedy.remediate.engine import Engine
 from tcremedy.remediate.engine_messages import TRACEBACK_HEADER, exception_text, is_noise, step_line
 from tcremedy.remediate.guardrails import StepOp
+from tcremedy.remediate.stack_files import StagedOutputs, repair_checkpoint
 
 PROJECT = "tcremedy-remediation"
 DEFAULT_DIR = Path(".tcremedy")
@@ -130,6 +128,7 @@ class Driver:
             project_settings=auto.ProjectSettings(name=PROJECT, runtime="python"),
         )
         self._stack: auto.Stack | None = None
+        self.staged = StagedOutputs(settings.home, settings.name, settings.backend_url)
 
     @property
     def stack(self) -> auto.Stack:
@@ -146,7 +145,7 @@ class Driver:
 
     def recover(self) -> list[str]:
         """Clear a stale lock (its process is dead) and pending operations; say what was done."""
-        done = self._repair_checkpoint_files()
+        done = repair_checkpoint(self.settings.backend_url, PROJECT, self.settings.name)
         done += self._clear_stale_locks()
         try:
             deployment = self.stack.export_stack()
@@ -171,36 +170,6 @@ class Driver:
                 f"cleared {len(pending)} pending operation(s) left by an interrupted run ({kinds}); "
                 "the fixes look at the cloud first, so re-running them makes no duplicates"
             )
-        return done
-
-    def _stack_files(self) -> Path | None:
-        """``<backend>/.pulumi/stacks/<project>/<stack>`` (without suffix) for a file backend."""
-        if not self.settings.backend_url.startswith("file://"):
-            return None
-        root = Path(urlsplit(self.settings.backend_url).path) / ".pulumi" / "stacks" / PROJECT
-        return root / self.settings.name
-
-    def _repair_checkpoint_files(self) -> list[str]:
-        """An interrupted write can leave ``<stack>.json.attrs`` (the blob store's attributes) or
-        ``<stack>.json`` empty or cut short: every later run then fails "failed to load checkpoint:
-        EOF". Remove such an attribute file; restore a broken checkpoint from its ``.bak``."""
-        base = self._stack_files()
-        if base is None:
-            return []
-        done = []
-        for path in sorted(base.parent.glob(f"{base.name}.json*.attrs")) if base.parent.is_dir() else []:
-            if not _valid_json(path):
-                path.unlink()
-                done.append(f"removed the empty or truncated file {path} left by an interrupted run")
-        checkpoint, backup = base.with_name(f"{base.name}.json"), base.with_name(f"{base.name}.json.bak")
-        if checkpoint.exists() and not _valid_json(checkpoint):
-            if not backup.exists() or not _valid_json(backup):
-                raise EngineError(
-                    f"the checkpoint {checkpoint} of stack {self.settings.name} is damaged and has no "
-                    f"readable backup ({backup}); move it away to start the stack afresh"
-                )
-            os.replace(backup, checkpoint)
-            done.append(f"restored the damaged checkpoint {checkpoint} from its backup")
         return done
 
     def _lock_files(self) -> list[Path]:
@@ -294,42 +263,9 @@ class Driver:
             raise EngineError(
                 f"could not read the outputs of stack {self.settings.name}: {_tail(exc)}"
             ) from None
-        for key, items in self._read_staged().items():
-            outs[key] = _union(outs.get(key), items)
+        outs = self.staged.merged_into(outs)
+        self.notes.extend(self.staged.notes)
         return outs
-
-    def staged_path(self) -> Path:
-        scope = hashlib.sha256(self.settings.backend_url.encode()).hexdigest()[:12]
-        return self.settings.home.resolve() / "staged" / f"{self.settings.name}-{scope}.json"
-
-    def _read_staged(self) -> dict[str, list[Any]]:
-        path = self.staged_path()
-        try:
-            data = json.loads(path.read_text())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
-            self.notes.append(f"note: ignored the unreadable staged record {path}")
-            return {}
-        return {k: v for k, v in data.items() if isinstance(v, list)} if isinstance(data, dict) else {}
-
-    def _write_staged(self, outputs: Mapping[str, Sequence[Any]]) -> None:
-        """Write atomically (temporary file, fsync, rename) before the engine changes anything."""
-        path = self.staged_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        merged = {k: _union(v, outputs.get(k, [])) for k, v in self._read_staged().items()}
-        merged.update({k: v for k, v in outputs.items() if k not in merged})
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".staged-")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(merged, fh, sort_keys=True)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
 
     def preview(self, program: Callable[[], None]) -> Preview:
         ops: list[StepOp] = []
@@ -364,7 +300,7 @@ class Driver:
         """
         diags = _Diagnostics()
         if staged_outputs:
-            self._write_staged(staged_outputs)
+            self.staged.write(staged_outputs)
 
         def on_event(event: auto.EngineEvent) -> None:
             if event.res_outputs_event is not None and progress is not None:
@@ -378,7 +314,7 @@ class Driver:
             result = self.stack.up(program=program, on_event=on_event, color="never")
         except auto.CommandError as exc:
             raise EngineError(_failure("update", exc, diags, self._lock_files())) from None
-        self.staged_path().unlink(missing_ok=True)  # the engine has recorded the outputs
+        self.staged.clear()
         return Update(
             result.summary.result,
             {str(k): int(v) for k, v in (result.summary.resource_changes or {}).items()},
@@ -421,26 +357,6 @@ def _failure(what: str, exc: auto.CommandError, diags: _Diagnostics, locks: Sequ
         )
     useful = diags.lines or [exception_text(_tail(exc))]
     return f"the Pulumi {what} failed:\n  " + "\n  ".join(useful)
-
-
-def _valid_json(path: Path) -> bool:
-    try:
-        json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return False
-    return True
-
-
-def _union(old: Any, new: Sequence[Any]) -> list[Any]:
-    """``old`` items, replaced or extended by ``new`` ones (same ``key`` field, or equal)."""
-
-    def ident(item: Any) -> str:
-        key = item.get("key") if isinstance(item, dict) else None
-        return json.dumps(key if key is not None else item, sort_keys=True, default=str)
-
-    merged = {ident(i): i for i in (old if isinstance(old, list) else [])}
-    merged.update({ident(i): i for i in new})
-    return list(merged.values())
 
 
 def _tail(exc: Exception, lines: int = 6) -> str:
