@@ -128,15 +128,19 @@ def run_until_held(emu: RunningEmulator, cwd: Path, hold: str, until_line: str =
     """Start apply; return once it is stopped at ``hold`` (and has printed ``until_line``)."""
     proc = start_apply(emu, cwd)
     assert proc.stdout is not None
-    if until_line:
-        out = []
-        for line in proc.stdout:
-            out.append(line)
-            if until_line in line:
-                break
-        else:
-            raise AssertionError(f"apply ended before printing {until_line!r}:\n{''.join(out)}")
-    emu.wait_held(hold)
+    try:
+        if until_line:
+            out = []
+            for line in proc.stdout:
+                out.append(line)
+                if until_line in line:
+                    break
+            else:
+                raise AssertionError(f"apply ended before printing {until_line!r}:\n{''.join(out)}")
+        emu.wait_held(hold)
+    except BaseException:
+        kill_apply(proc, cwd)  # never leave a run (or its engine) behind
+        raise
     return proc
 
 
