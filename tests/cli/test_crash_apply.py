@@ -9,6 +9,7 @@ No sleeps: every wait is on an event (a held request, an output line, a process 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -116,7 +117,8 @@ def wait_gone(pids: list[int], timeout: float = 30) -> list[int]:
 def kill_apply(proc: subprocess.Popen[str], cwd: Path) -> list[int]:
     """SIGKILL apply's process group; return the engine processes that outlived it (then killed)."""
     before = engine_processes(cwd)
-    os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # already ended
+        os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     orphans = wait_gone(before)
     for pid in orphans:  # the test cleans up after a failure too
