@@ -75,6 +75,8 @@ def is_empty(value: Any) -> bool:
 def plain(value: Any) -> str:
     """A value as a person writes it: lists joined, mappings as key=value, booleans as yes/no."""
     value = to_data(value)
+    if value is None:
+        return "absent"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):

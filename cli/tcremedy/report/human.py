@@ -129,8 +129,7 @@ def header(fleet: FleetDiagnosis, context: ReportContext) -> list[Text]:
             counts[diag.policy] = counts.get(diag.policy, 0) + 1
         shown = ", ".join(f"{name} ({path}, {counts.get(name, 0)})" for name, path in context.policies)
         lines = [Text.assemble(("Policies  ", "bold"), shown)]
-    if context.endpoint:
-        lines.append(Text.assemble(("Endpoint  ", "bold"), context.endpoint))
+    lines.append(Text.assemble(("Endpoint  ", "bold"), context.endpoint or "Tencent Cloud"))
     shown = regions(fleet)
     if shown:
         lines.append(
