@@ -9,6 +9,7 @@ bandwidth samples of saturated instances (the local cloud's load follows the clo
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -102,3 +103,21 @@ def test_demo_fleet_report_is_short_complete_and_matches_the_example(
         "the demo-fleet report changed; if intended, regenerate docs/report-example.txt with "
         "TCREMEDY_UPDATE_EXAMPLES=1 (see this test's docstring) and review the diff"
     )
+
+
+@pytest.mark.emulator(scenario="demo-fleet", fleet_size=14)
+def test_verbose_shows_everything_the_json_holds(emulator: RunningEmulator, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    doc = json.loads(plan(400, "--endpoint", emulator.endpoint, "--save-state", str(state), "--json"))
+    text = plan(1000, "--from-state", str(state), "--verbose")
+    assert doc["endpoint"] in text and doc["policy"]["name"] in text
+    for inst in doc["instances"]:
+        assert f"{inst['instance_id']} {inst['name']}" in text
+        for finding in inst["findings"]:
+            assert finding["code"] in text and finding["message"] in text
+        for drift in inst["drift"]:
+            assert drift["path"] in text
+        for masked in inst["masked"]:
+            assert f"{masked['code']}: {masked['reason']}" in text
+        for fix in inst["fixes"]:
+            assert f"{fix['fix']} for {fix['finding_code']}" in text and fix["description"] in text
