@@ -64,8 +64,21 @@ def test_a_policy_directory_judges_each_instance_by_its_own_policy(
     write_policy(policies, "team-b", f"{{instance_ids: [{others}]}}", "198.51.100.10/32")
     (policies / "notes.txt").write_text("not a policy", encoding="utf-8")
 
-    result = run("check", "--policy", str(policies), "--from-state", str(state), "--json")
+    sarif = tmp_path / "out.sarif"
+    result = run(
+        "check", "--policy", str(policies), "--from-state", str(state), "--json", "--sarif", str(sarif)
+    )
     assert result.exit_code == 2, result.output
+    located = {
+        r["ruleId"]: r["locations"][0]["physicalLocation"]
+        for r in json.loads(sarif.read_text())["runs"][0]["results"]
+    }
+    sg_at = located["SG_BLOCKS_RDP"]  # team-a's own file, at `admin_cidrs:` (line 7, column 3)
+    assert sg_at["artifactLocation"]["uri"].endswith("team-a.yaml") and sg_at["region"]["startLine"] == 7
+    guest_at = located["GUEST_RDP_DISABLED"]  # a setting team-b leaves at its default: its `name:` line
+    assert (
+        guest_at["artifactLocation"]["uri"].endswith("team-b.yaml") and guest_at["region"]["startLine"] == 3
+    )
     doc = json.loads(result.stdout)
     assert [p["name"] for p in doc["policies"]] == ["team-a", "team-b"]
     judged = {i["instance_id"]: i["policy"] for i in doc["instances"]}

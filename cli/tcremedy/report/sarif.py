@@ -58,13 +58,15 @@ DEFAULT_SETTING = "rdp"  # isolation, no public IP, an offline guest: RDP itself
 
 def setting_region(policy_text: str, setting: str) -> dict[str, int]:
     """SARIF region of ``setting`` (dotted) in the policy text: its key, else the nearest enclosing
-    key the file has, else the first line."""
+    key the file has, else the policy's ``name`` (the setting is left at its default)."""
     try:
         node: Located | None = compose(policy_text)
     except YamlInputError:
         node = None
     best: Located | None = None
     name = ""
+    if node is not None and isinstance(node.value, dict) and "name" in node.keys:
+        best, name = node.keys["name"], "name"  # a default the file leaves out: the policy itself
     for part in setting.split("."):
         if node is None or not isinstance(node.value, dict) or part not in node.value:
             break
