@@ -8,8 +8,9 @@ the password is never read (the state keeps the declared one). Its other Read ca
 disks, user data) feed fields tcremedy ignores and are left out. Update, in the provider's order:
 ``password`` -> ``ResetInstancesPassword`` with ``ForceStop`` and no UserName
 (``service_tencentcloud_cvm.go`` ``ModifyPassword``), then ``waitForOperationFinished`` (polls until
-``LatestOperationState`` is no longer OPERATING; FAILED fails; the provider's initial 10 s sleep is
-left out) -- the instance is never started again; ``running_flag`` -> ``switchInstance``
+``LatestOperationState`` is no longer OPERATING; FAILED fails; instead of the provider's initial
+10 s sleep it waits until the instance reports this call's request id) -- the instance is never
+started again; ``running_flag`` -> ``switchInstance``
 (``StartInstances``, then poll until RUNNING; ``StopInstances`` for false);
 ``internet_max_bandwidth_out`` -> refused unless ``internet_charge_type`` is
 TRAFFIC_POSTPAID_BY_HOUR, BANDWIDTH_POSTPAID_BY_HOUR or BANDWIDTH_PACKAGE (~l.2297-2301), else
@@ -72,13 +73,18 @@ def _read_instance(cfg: ProviderConfig, iid: str) -> dict[str, Any] | None:
     return out
 
 
-def _wait_operation(cfg: ProviderConfig, iid: str) -> None:
-    """waitForOperationFinished(..., OPERATING, false)."""
+def _wait_operation(cfg: ProviderConfig, iid: str, request_id: str) -> None:
+    """waitForOperationFinished(..., OPERATING, false): the provider first sleeps 10 s because
+    DescribeInstances shows an operation a moment after it is accepted; the stand-in waits instead
+    until the instance reports this call (``LatestOperationRequestId``), then until it is no longer
+    OPERATING (FAILED fails)."""
 
     def finished() -> bool:
         inst = _describe(cfg, iid)
         if inst is None:
             raise ProviderError(f"{iid} not exists")
+        if inst.get("LatestOperationRequestId") not in (None, "", request_id):
+            return False  # still the previous operation
         state = inst.get("LatestOperationState")
         if state == "FAILED":
             raise ProviderError("failed operation")
@@ -89,12 +95,12 @@ def _wait_operation(cfg: ProviderConfig, iid: str) -> None:
 
 def _update_instance(cfg: ProviderConfig, iid: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
     if news.get("password") and news.get("password") != olds.get("password"):
-        cfg.call(
+        sent = cfg.call(
             "cvm",
             "ResetInstancesPassword",
             {"InstanceIds": [iid], "Password": news["password"], "ForceStop": True},
         )
-        _wait_operation(cfg, iid)
+        _wait_operation(cfg, iid, sent["RequestId"])
     if "runningFlag" in news and bool(news["runningFlag"]) != bool(olds.get("runningFlag")):
         if news["runningFlag"]:
             cfg.call("cvm", "StartInstances", {"InstanceIds": [iid]})
@@ -116,7 +122,7 @@ def _update_instance(cfg: ProviderConfig, iid: str, olds: dict[str, Any], news: 
                 "charge type should be one of `TRAFFIC_POSTPAID_BY_HOUR BANDWIDTH_POSTPAID_BY_HOUR "
                 "BANDWIDTH_PACKAGE` when adjusting internet_max_bandwidth_out"
             )
-        cfg.call(
+        sent = cfg.call(
             "cvm",
             "ResetInstancesInternetMaxBandwidth",
             {
@@ -124,7 +130,7 @@ def _update_instance(cfg: ProviderConfig, iid: str, olds: dict[str, Any], news: 
                 "InternetAccessible": {"InternetChargeType": charge, "InternetMaxBandwidthOut": int(new_bw)},
             },
         )
-        _wait_operation(cfg, iid)
+        _wait_operation(cfg, iid, sent["RequestId"])
 
 
 def create(cfg: ProviderConfig, type_: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
