@@ -9,7 +9,7 @@ disks, user data) feed fields tcremedy ignores and are left out. Update, in the 
 ``password`` -> ``ResetInstancesPassword`` with ``ForceStop`` and no UserName
 (``service_tencentcloud_cvm.go`` ``ModifyPassword``), then ``waitForOperationFinished`` (polls until
 ``LatestOperationState`` is no longer OPERATING; FAILED fails; instead of the provider's initial
-10 s sleep it waits until the instance reports this call's request id) -- the instance is never
+10 s sleep it waits until the instance reports a new operation request id) -- the instance is never
 started again; ``running_flag`` -> ``switchInstance``
 (``StartInstances``, then poll until RUNNING; ``StopInstances`` for false);
 ``internet_max_bandwidth_out`` -> refused unless ``internet_charge_type`` is
@@ -73,17 +73,21 @@ def _read_instance(cfg: ProviderConfig, iid: str) -> dict[str, Any] | None:
     return out
 
 
-def _wait_operation(cfg: ProviderConfig, iid: str, request_id: str) -> None:
+def _operation_id(cfg: ProviderConfig, iid: str) -> str:
+    return str((_describe(cfg, iid) or {}).get("LatestOperationRequestId") or "")
+
+
+def _wait_operation(cfg: ProviderConfig, iid: str, before: str) -> None:
     """waitForOperationFinished(..., OPERATING, false): the provider first sleeps 10 s because
     DescribeInstances shows an operation a moment after it is accepted; the stand-in waits instead
-    until the instance reports this call (``LatestOperationRequestId``), then until it is no longer
-    OPERATING (FAILED fails)."""
+    until the instance reports another operation than ``before`` (its ``LatestOperationRequestId``
+    read just before the call), then until it is no longer OPERATING (FAILED fails)."""
 
     def finished() -> bool:
         inst = _describe(cfg, iid)
         if inst is None:
             raise ProviderError(f"{iid} not exists")
-        if inst.get("LatestOperationRequestId") not in (None, "", request_id):
+        if before and inst.get("LatestOperationRequestId") == before:
             return False  # still the previous operation
         state = inst.get("LatestOperationState")
         if state == "FAILED":
@@ -95,12 +99,13 @@ def _wait_operation(cfg: ProviderConfig, iid: str, request_id: str) -> None:
 
 def _update_instance(cfg: ProviderConfig, iid: str, olds: dict[str, Any], news: dict[str, Any]) -> None:
     if news.get("password") and news.get("password") != olds.get("password"):
-        sent = cfg.call(
+        before = _operation_id(cfg, iid)
+        cfg.call(
             "cvm",
             "ResetInstancesPassword",
             {"InstanceIds": [iid], "Password": news["password"], "ForceStop": True},
         )
-        _wait_operation(cfg, iid, sent["RequestId"])
+        _wait_operation(cfg, iid, before)
     if "runningFlag" in news and bool(news["runningFlag"]) != bool(olds.get("runningFlag")):
         if news["runningFlag"]:
             cfg.call("cvm", "StartInstances", {"InstanceIds": [iid]})
@@ -122,7 +127,8 @@ def _update_instance(cfg: ProviderConfig, iid: str, olds: dict[str, Any], news: 
                 "charge type should be one of `TRAFFIC_POSTPAID_BY_HOUR BANDWIDTH_POSTPAID_BY_HOUR "
                 "BANDWIDTH_PACKAGE` when adjusting internet_max_bandwidth_out"
             )
-        sent = cfg.call(
+        before = _operation_id(cfg, iid)
+        cfg.call(
             "cvm",
             "ResetInstancesInternetMaxBandwidth",
             {
@@ -130,7 +136,7 @@ def _update_instance(cfg: ProviderConfig, iid: str, olds: dict[str, Any], news: 
                 "InternetAccessible": {"InternetChargeType": charge, "InternetMaxBandwidthOut": int(new_bw)},
             },
         )
-        _wait_operation(cfg, iid, sent["RequestId"])
+        _wait_operation(cfg, iid, before)
 
 
 def create(cfg: ProviderConfig, type_: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
