@@ -101,3 +101,13 @@ def test_operator_outside_the_admin_ranges_times_out(
     code, doc = run_verify(emu, "--detailed-exitcode")
     assert doc["instances"][0]["outcome"] == "timeout" and doc["instances"][0]["root_cause"] is None
     assert code == 2
+
+
+def test_option_errors_are_verify_json_and_exit_1() -> None:
+    result = CliRunner().invoke(app, ["verify", "--json", "--timeout", "soon"])
+    doc = json.loads(result.stdout)
+    assert (
+        result.exit_code == 1
+        and doc["format"] == "tcremedy.verify/v1"
+        and "--timeout" in doc["error"]["message"]
+    )

@@ -43,6 +43,8 @@ class TcremedyCommand(TyperCommand):
     rich would cost more start-up time than the whole 250 ms budget of ``tcremedy plan --help``.
     """
 
+    json_format: str = "tcremedy.plan/v1"  # the ``format`` of a --json usage error (report.document)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rich_markup_mode = None
@@ -69,7 +71,7 @@ class TcremedyCommand(TyperCommand):
             self._refuse_swallowed_flags(args)
             return super().parse_args(ctx, args)
         except typer.TyperException as exc:
-            usage_error(ctx, exc.format_message(), wants_json)
+            usage_error(ctx, exc.format_message(), wants_json, self.json_format)
             raise  # unreachable: usage_error exits
 
     def _refuse_swallowed_flags(self, args: list[str]) -> None:
@@ -87,13 +89,14 @@ class TcremedyCommand(TyperCommand):
                 raise typer.TyperException(f"option {token} needs a value, but got the option {args[i + 1]}")
 
 
-def usage_error(ctx: typer.Context, message: str, wants_json: bool = False) -> None:
+def usage_error(
+    ctx: typer.Context, message: str, wants_json: bool = False, kind: str = "tcremedy.plan/v1"
+) -> None:
     """Print a usage error in the command's style and exit 1."""
     if wants_json:
-        from tcremedy.report.document import PLAN_FORMAT
         from tcremedy.report.views import JsonView
 
-        JsonView(kind=PLAN_FORMAT).error(TcremedyError(message))
+        JsonView(kind=kind).error(TcremedyError(message))
     else:
         typer.echo(f"error: {message} (see `{ctx.command_path} --help`)", err=True)
     ctx.exit(1)

@@ -51,9 +51,13 @@ TimeoutOpt = Annotated[
 ]
 
 
+class VerifyCommand(TcremedyCommand):
+    json_format = "tcremedy.verify/v1"  # report.verify.VERIFY_FORMAT (not imported: start-up time)
+
+
 def register(app: typer.Typer) -> None:
     """Add the command to the application."""
-    app.command("verify", cls=TcremedyCommand, help=VERIFY_HELP)(verify)
+    app.command("verify", cls=VerifyCommand, help=VERIFY_HELP)(verify)
 
 
 def verify(
