@@ -49,13 +49,13 @@ def main(endpoint: str, plan_file: str) -> int:
             verdict = ask(endpoint, iid, ip, port)
             ok = verdict["reachable"]
             wrong += not ok
-            said = "connects" if ok else f"REFUSED at {verdict['stopped_at']}"
+            said = "connects" if ok else f"NOT ADMITTED, stopped at {verdict['stopped_at']}"
             print(f"  {iid}  admin   {ip:<16} {said}")
         for ip in outside[:1]:
             verdict = ask(endpoint, iid, ip, port)
             ok = not verdict["reachable"]
             wrong += not ok
-            said = f"refused at {verdict['stopped_at']}" if ok else "CONNECTS"
+            said = f"kept out at {verdict['stopped_at']}" if ok else "CONNECTS"
             print(f"  {iid}  outside {ip:<16} {said}")
     print(f"oracle: {len(repaired)} repaired instance(s), {wrong} unexpected answer(s)")
     return 1 if wrong else 0
