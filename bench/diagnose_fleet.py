@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tcremedy.cloud.api import CloudApi
 from tcremedy.cloud.clients import make_clients, parse_endpoint
-from tcremedy.cloud.collect import CollectRequest, collect, query_for_selector
+from tcremedy.cloud.collect import CollectRequest, collect
 from tcremedy.cloud.credentials import resolve_credential
 from tcremedy.cloud.state import LiveState
 from tcremedy.diagnose.engine import diagnose
@@ -31,7 +31,7 @@ from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.emulator.testing import start_emulator
 from tcremedy.policy.loader import load_policy, packaged_default_policy
 from tcremedy.policy.model import Policy
-from tcremedy.policy.selector import selects
+from tcremedy.policy.selector import query_for_selector, selects
 
 TARGET_MS = 1.0
 

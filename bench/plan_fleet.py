@@ -41,7 +41,7 @@ from typing import Any
 from tcremedy.cloud import collect_guest, collect_monitor
 from tcremedy.cloud.api import DEFAULT_CONCURRENCY, CloudApi, Pacer
 from tcremedy.cloud.clients import make_clients, parse_endpoint
-from tcremedy.cloud.collect import CollectRequest, query_for_selector
+from tcremedy.cloud.collect import CollectRequest
 from tcremedy.cloud.collect_cvm import PAGE
 from tcremedy.cloud.collect_vpc import BATCH as VPC_BATCH
 from tcremedy.cloud.credentials import resolve_credential
@@ -50,7 +50,7 @@ from tcremedy.cloud.state import LiveState
 from tcremedy.diagnose.engine import diagnose
 from tcremedy.planfile import propose_fixes
 from tcremedy.policy.loader import load_policy, packaged_default_policy
-from tcremedy.policy.selector import selects
+from tcremedy.policy.selector import query_for_selector, selects
 from tcremedy.ratelimits import rate_for
 
 TARGETS = {"calls": 1.05, "wall": 1.15, "throttled": 0, "cpu_ms": 1.0, "rss_mb": 250.0}

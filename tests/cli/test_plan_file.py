@@ -48,7 +48,7 @@ def test_a_minimal_valid_file_reads(tmp_path: Path) -> None:
         (json.dumps({k: v for k, v in minimal().items() if k != "fixes"}), "missing field 'fixes'"),
         (json.dumps({**minimal(), "diagnoses": {}}), "field 'diagnoses' must be a JSON array"),
         (json.dumps({**minimal(), "policy": {"path": "p"}}), "missing field 'policy.sha256'"),
-        (json.dumps({**minimal(), "fixes": [{"fix": "x"}]}), "malformed diagnoses or fixes"),
+        (json.dumps({**minimal(), "fixes": [{"fix": "x"}]}), r"missing field 'fixes\[0\]\.instance_id'"),
     ],
 )
 def test_bad_files_are_refused(tmp_path: Path, content: str, message: str) -> None:
@@ -59,3 +59,79 @@ def test_bad_files_are_refused(tmp_path: Path, content: str, message: str) -> No
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PlanFileError, match="plan file not found"):
         read_planfile(tmp_path / "absent.json")
+
+
+def fix(**over: object) -> dict:
+    return {
+        "fix": "sg_allow_rdp",
+        "instance_id": "ins-1",
+        "finding_code": "SG_BLOCKS_RDP",
+        "auto": True,
+        "parameters": {},
+        "resource": {"kind": "sg_rule", "key": "k", "fix": "sg_allow_rdp", "instance_id": "", "params": {}},
+        **over,
+    }
+
+
+def diagnosis(**over: object) -> dict:
+    finding = {"code": "SG_BLOCKS_RDP", "instance_id": "ins-1", "severity": "critical", "message": "m"}
+    return {
+        "instance_id": "ins-1",
+        "name": "n",
+        "region": "ap-guangzhou",
+        "root_cause": None,
+        "findings": [{**finding, **over}],
+        "compliant": False,
+    }
+
+
+def nested(depth: int) -> object:
+    value: object = {}
+    for _ in range(depth):
+        value = {"x": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"fixes": [fix(parameters="x")]}, r"'fixes\[0\]\.parameters' must be a JSON object, not str"),
+        ({"fixes": [fix(parameters=None)]}, r"'fixes\[0\]\.parameters' must be a JSON object, not null"),
+        ({"fixes": [fix(resource=[1])]}, r"'fixes\[0\]\.resource' must be a JSON object, not list"),
+        ({"fixes": [fix(resource={"kind": 3})]}, r"'fixes\[0\]\.resource\.kind' must be a JSON string"),
+        (
+            {"fixes": [fix(resource={"kind": "sg_rule", "key": "k", "fix": "f", "params": "p"})]},
+            r"'fixes\[0\]\.resource\.params' must be a JSON object",
+        ),
+        ({"fixes": [fix(auto="yes")]}, r"'fixes\[0\]\.auto' must be true or false, not str"),
+        ({"fixes": [None]}, r"'fixes\[0\]' must be a JSON object, not null"),
+        (
+            {"diagnoses": [diagnosis(evidence=[])]},
+            r"'diagnoses\[0\]\.findings\[0\]\.evidence' must be a JSON object",
+        ),
+        (
+            {"diagnoses": [diagnosis(status="maybe")]},
+            r"'diagnoses\[0\]\.findings\[0\]\.status' must be one of",
+        ),
+        (
+            {"diagnoses": [diagnosis(code=None)]},
+            r"'diagnoses\[0\]\.findings\[0\]\.code' must be a JSON string",
+        ),
+        ({"affected_instances": [None]}, r"'affected_instances\[0\]' must be a JSON string"),
+        ({"policy": {"path": "p", "sha256": "0", "data": None}}, r"'policy\.data' must be a JSON object"),
+        ({"policy": {"path": 1, "sha256": "0", "data": {}}}, r"'policy\.path' must be a JSON string"),
+        ({"fixes": [fix(parameters=nested(80))]}, "nested deeper than 64 levels"),
+    ],
+)
+def test_wrong_types_anywhere_are_one_line_messages_naming_the_field(tmp_path, change, message) -> None:
+    with pytest.raises(PlanFileError, match=message) as caught:
+        read_planfile(write(tmp_path, json.dumps({**minimal(), **change})))
+    assert "\n" not in str(caught.value)
+
+
+def test_json_nested_beyond_the_parser_and_non_finite_numbers(tmp_path) -> None:
+    deep = '{"format": "tcremedy.planfile/v1", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(PlanFileError, match="nested deeper"):
+        read_planfile(write(tmp_path, deep))
+    with pytest.raises(PlanFileError, match="NaN is not a JSON number"):
+        read_planfile(write(tmp_path, json.dumps({**minimal(), "x": float("nan")})))

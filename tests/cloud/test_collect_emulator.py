@@ -9,14 +9,14 @@ import pytest
 
 from tcremedy.cloud.api import CloudApi
 from tcremedy.cloud.clients import make_clients, parse_endpoint
-from tcremedy.cloud.collect import CollectRequest, collect, query_for_selector
+from tcremedy.cloud.collect import CollectRequest, collect
 from tcremedy.cloud.collect_cvm import InstanceQuery
 from tcremedy.cloud.collect_guest import ProbeSettings
 from tcremedy.cloud.retry import RetryPolicy
 from tcremedy.cloud.state import LiveState
 from tcremedy.emulator.testing import RunningEmulator
 from tcremedy.policy.model import Selector
-from tcremedy.policy.selector import selects
+from tcremedy.policy.selector import query_for_selector, selects
 
 WINDOWS = Selector()  # the default selector: Windows instances in any region
 FAST_RETRY = RetryPolicy(deadline=30.0, base_delay=0.005, max_delay=0.05)

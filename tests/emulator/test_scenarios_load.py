@@ -167,7 +167,7 @@ def test_fleet_is_seeded_sized_and_mixed() -> None:
     [
         ("name: x\ncolour: red\n", "unknown top-level key"),
         ("name: x\nvpcs: [\n", "line"),
-        ("name: x\nexpect: {root_cause: NOT_A_CODE}\n", "unknown finding code"),
+        ("name: x\nexpect: {root_cause: not-a-code}\n", "is not a finding code"),
         (
             "vpcs: [{name: v, cidr: 10.0.0.0/16,\n"
             "        subnets: [{name: s, cidr: 10.0.1.0/24, zone: ap-guangzhou-3}]}]\n"

@@ -11,8 +11,9 @@ from tencentcloud.cvm.v20170312 import models as cm
 from tencentcloud.tat.v20201028 import models as tm
 from tencentcloud.tat.v20201028 import tat_client
 
+from tcremedy.cloud.probe_output import parse_probe_output
 from tcremedy.guest.fixes import fix_script
-from tcremedy.guest.probe import parse_probe_output, probe_script
+from tcremedy.guest.probe import probe_script
 
 
 def only_instance_id(emulator) -> str:

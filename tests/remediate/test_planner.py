@@ -13,6 +13,7 @@ from tcremedy.cloud.state import (
     SecurityGroupRule,
     Subnet,
 )
+from tcremedy.diagnose.checks import CHECKS
 from tcremedy.diagnose.engine import diagnose
 from tcremedy.diagnose.findings import Finding, Severity, Status
 from tcremedy.diagnose.model import FleetDiagnosis, FleetSummary, InstanceDiagnosis
@@ -46,7 +47,9 @@ def _fleet(*findings: Finding, iid: str = IID) -> FleetDiagnosis:
 
 
 def _finding(code: str, **evidence) -> Finding:
-    return Finding(code, IID, Severity.CRITICAL, f"{code} message", evidence=evidence)
+    """A FAIL finding with the fix its check chooses (the planner follows the check)."""
+    fix = CHECKS.get(code).fix
+    return Finding(code, IID, Severity.CRITICAL, f"{code} message", evidence=evidence, fix=fix)
 
 
 def test_sg_fix_opens_exactly_each_missing_admin_cidr_in_the_first_group_at_index_0():
@@ -100,7 +103,7 @@ def test_bandwidth_is_raised_to_the_policy_minimum_and_saturation_is_capped():
     huge = replace(STATE, instances={IID: replace(INST, internet_max_bandwidth_out=80)})
     plan = plan_fixes(POLICY, huge, _fleet(_finding("BANDWIDTH_SATURATED", max_mbps=80, ceiling_percent=90)))
     assert plan.automatic[0].resource.params["target_mbps"] == BANDWIDTH_CAP_MBPS
-    assert "capped" in plan.automatic[0].reason
+    assert "capped" in plan.automatic[0].description
 
 
 def test_reboot_and_password_only_when_the_policy_allows_and_the_env_var_is_set():
@@ -237,7 +240,7 @@ def test_acl_fix_adds_only_the_missing_entries_for_exactly_each_admin_cidr():
         assert res.params["network_acl_id"] == ACL_ID
         assert (res.params["protocol"], res.params["action"]) == ("TCP", "ACCEPT")
         assert res.params["description"].startswith("tcremedy:") and "allow_public" not in res.params
-    assert all(s.automatic and s.fix == "acl_allow_rdp" for s in plan.steps)  # a default automatic fix
+    assert all(s.auto and s.fix == "acl_allow_rdp" for s in plan.steps)  # a default automatic fix
 
 
 def test_acl_fix_is_one_resource_per_entry_for_a_whole_subnet_and_nothing_when_the_acl_passes():

@@ -7,8 +7,6 @@ exactly what the engine would receive for each resource: type, inputs and option
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -17,11 +15,11 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 
 from tcremedy.cloud.state import Instance, LiveState, NetworkAcl, NetworkAclEntry, SecurityGroup, Subnet
+from tcremedy.policy.model import FIX_NAMES
+from tcremedy.remediate.limits import Limits
 from tcremedy.remediate.planner import FixResource
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "stacks"))
-from remediation.program import build_program
-from remediation.provider_backend import MANAGED, TencentCloudProviderBackend
+from tcremedy.remediate.program.declare import build_program
+from tcremedy.remediate.program.provider_backend import MANAGED, TencentCloudProviderBackend
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
@@ -144,6 +142,10 @@ RESOURCES = (
     ),
 )
 
+LIMITS = Limits(
+    admin_cidrs=("203.0.113.0/24",), port=3389, allow_public_rdp=False, auto=FIX_NAMES, password_env="NEW_PW"
+)
+
 
 @pytest.fixture(scope="module")
 def registered() -> dict[str, Any]:
@@ -153,7 +155,7 @@ def registered() -> dict[str, Any]:
         mocks, project="tcremedy-remediation", stack="test", preview=False, monitor=monitor
     )
     backend = TencentCloudProviderBackend(STATE, "ap-guangzhou", passwords={IID: "N3w-Secret-Passw0rd!"})
-    program = build_program(RESOURCES, backend)
+    program = build_program(RESOURCES, backend, LIMITS)
 
     @pulumi.runtime.test
     def run() -> None:
@@ -259,3 +261,16 @@ def test_a_rule_is_replaced_deleting_first_when_seen_blocked_again(registered):
     req = registered["sg-rule-sg-first-203-0-113-0-24-tcp-3389"]
     assert req.deleteBeforeReplace is True
     assert req.replacement_trigger.string_value == "SG@t1"
+
+
+def test_the_program_refuses_to_declare_a_fix_beyond_the_policy() -> None:
+    from dataclasses import replace
+
+    from tcremedy.errors import GuardrailViolation
+
+    wide = replace(
+        RESOURCES[0], params={**RESOURCES[0].params, "cidr_block": "0.0.0.0/0", "allow_public": True}
+    )
+    backend = TencentCloudProviderBackend(STATE, "ap-guangzhou")
+    with pytest.raises(GuardrailViolation, match=r"0\.0\.0\.0/0 is not one of the policy's admin CIDRs"):
+        build_program((wide, *RESOURCES[1:]), backend, LIMITS)

@@ -12,6 +12,7 @@ import pytest
 from tencentcloud.vpc.v20170312 import models as vpc_models
 from tencentcloud.vpc.v20170312 import vpc_client
 
+from tcremedy.remediate.limits import LIMITS_ENV, Limits
 from tcremedy.remediate.sdk_providers import AclRdpEntryProvider
 
 pytestmark = pytest.mark.emulator(scenario="acl-blocks-rdp")
@@ -105,7 +106,7 @@ def test_the_admins_own_entry_under_the_drop_is_adopted_moved_up_and_never_delet
     assert entries() == after  # adopted: forgotten, never deleted
 
 
-def test_egress_entries_and_public_cidrs(acl_env):
+def test_egress_entries_and_public_cidrs(acl_env, monkeypatch):
     props, entries, _ = acl_env
     provider = AclRdpEntryProvider()
     replies = {**props, "direction": "egress", "port": "49152-65535", "description": "tcremedy: replies"}
@@ -118,4 +119,8 @@ def test_egress_entries_and_public_cidrs(acl_env):
     assert entries() == ingress
     check = provider.check({}, {**props, "cidr_block": "0.0.0.0/0"})
     assert check.failures and "allow_public_rdp" in check.failures[0].reason
-    assert not provider.check({}, {**props, "cidr_block": "0.0.0.0/0", "allow_public": True}).failures
+    public = {**props, "cidr_block": "0.0.0.0/0", "allow_public": True}
+    assert provider.check({}, public).failures  # no policy limits in the environment: refused
+    limits = Limits(("0.0.0.0/0",), 3389, allow_public_rdp=True, auto=("acl_allow_rdp",))
+    monkeypatch.setenv(LIMITS_ENV, limits.to_env())
+    assert not provider.check({}, public).failures

@@ -17,7 +17,7 @@ from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
-from tcremedy.emulator.defaults import DEFAULT_REGION
+from tcremedy.defaults import DEFAULT_REGION
 from tcremedy.errors import CollectionError
 from tcremedy.sdk_models import VERSIONS
 

@@ -26,10 +26,8 @@ from tcremedy.cloud.api import CloudApi
 from tcremedy.cloud.collect_cvm import InstanceQuery, describe_instances, distinct
 from tcremedy.cloud.collect_guest import ProbeSettings
 from tcremedy.cloud.state import CollectionGap, GuestProbe, Instance, LiveState
-from tcremedy.policy.model import Selector
 
 Selects = Callable[[Instance], bool]
-GLOB_CHARS = frozenset("*?[")
 
 
 @dataclass(frozen=True)
@@ -43,19 +41,6 @@ class CollectRequest:
     metrics: tuple[str, ...] = collect_monitor.METRICS
     probe: ProbeSettings = field(default_factory=ProbeSettings)
     endpoint: str = ""
-
-
-def query_for_selector(selector: Selector, extra_ids: Sequence[str] = ()) -> InstanceQuery:
-    """Push down what DescribeInstances can filter on: ids (exclusive with filters in the API), else
-    tags and a single glob-free name. ``extra_ids`` (``--instance``) narrow the policy's ids."""
-    ids = tuple(selector.instance_ids)
-    if extra_ids:
-        ids = tuple(i for i in extra_ids if not ids or i in ids) or tuple(extra_ids)
-    if ids:
-        return InstanceQuery(instance_ids=ids)
-    names = tuple(selector.names)
-    exact = names[0] if len(names) == 1 and not GLOB_CHARS & set(names[0]) else ""
-    return InstanceQuery(tags=dict(selector.tags), name=exact)
 
 
 def collect(api: CloudApi, request: CollectRequest, now: datetime | None = None) -> LiveState:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from tcremedy.cloud.api import ApiError, CloudApi, chunks, split_batches
+from tcremedy.cloud.probe_output import parse_probe_output
 from tcremedy.cloud.state import GuestProbe
-from tcremedy.guest.probe import PROBE_COMMAND_NAME, parse_probe_output, probe_script
+from tcremedy.guest.probe import PROBE_COMMAND_NAME, probe_script
 
 STATUS_BATCH = 100
 RUN_BATCH = 200

@@ -31,7 +31,7 @@ from tencentcloud.common import credential as sdk_credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from tcremedy.cloud.clients import is_loopback
-from tcremedy.emulator.defaults import LOCAL_SECRET_ID, LOCAL_SECRET_KEY
+from tcremedy.defaults import LOCAL_SECRET_ID, LOCAL_SECRET_KEY
 from tcremedy.errors import CollectionError
 
 METADATA_HOST = "metadata.tencentyun.com"

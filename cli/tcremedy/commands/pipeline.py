@@ -16,7 +16,7 @@ import typer
 
 from tcremedy.cloud.api import DEFAULT_CONCURRENCY, CloudApi
 from tcremedy.cloud.clients import make_clients, resolve_endpoint, resolve_region
-from tcremedy.cloud.collect import CollectRequest, collect, query_for_selector
+from tcremedy.cloud.collect import CollectRequest, collect
 from tcremedy.cloud.collect_guest import ProbeSettings
 from tcremedy.cloud.credentials import resolve_credential
 from tcremedy.cloud.retry import CallStats
@@ -29,7 +29,7 @@ from tcremedy.planfile import ProposedFix, propose_fixes
 from tcremedy.policy.loader import resolve_policy_path
 from tcremedy.policy.model import Policy, Selector
 from tcremedy.policy.policyset import PolicySet, load_policy_set
-from tcremedy.policy.selector import selects
+from tcremedy.policy.selector import query_for_selector, selects
 from tcremedy.report.document import dumps
 from tcremedy.report.markdown import markdown_summary, write_markdown
 from tcremedy.report.progress import progress_for

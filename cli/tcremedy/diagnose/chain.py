@@ -11,23 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tcremedy.diagnose.findings import CODE_TITLES, Finding, Status
+from tcremedy.diagnose.codes import CODE_TITLES, GUEST_CODES, METRIC_CODES
+from tcremedy.diagnose.findings import Finding, Status
 from tcremedy.diagnose.model import MaskedCheck
-
-GUEST_CODES = frozenset(
-    {
-        "GUEST_RDP_DISABLED",
-        "GUEST_TERMSERVICE_STOPPED",
-        "GUEST_RDP_NOT_LISTENING",
-        "GUEST_RDP_PORT_CHANGED",
-        "GUEST_FIREWALL_BLOCKS_RDP",
-        "CREDSSP_MISMATCH",
-        "GUEST_SECURITY_SOFTWARE",
-        "GUEST_CREDSSP_UNPATCHED",
-        "GUEST_NLA_MISMATCH",
-    }
-)
-METRIC_CODES = frozenset({"BANDWIDTH_SATURATED", "CPU_SATURATED", "MEMORY_SATURATED"})
 
 # masking code -> codes whose UNKNOWN findings it explains (a stopped instance has no guest
 # to probe and reports no metrics; an unreachable guest leaves every guest check unmade).

@@ -1,12 +1,12 @@
 """Documented defaults of the local Tencent Cloud (the embedded emulator).
 
-These credentials are for the loopback emulator only; they are not secrets. Real Tencent Cloud
-credentials are never defaulted.
+The region and the local credentials are shared with the client side: they live in the neutral
+``tcremedy.defaults`` (re-exported here).
 """
 
-LOCAL_SECRET_ID = "AKIDtcremedyLOCAL0000000000000000000"
-LOCAL_SECRET_KEY = "tcremedy-local-emulator-secret-key"
-DEFAULT_REGION = "ap-guangzhou"
+from tcremedy.defaults import DEFAULT_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY
+
+__all__ = ["DEFAULT_REGION", "LOCAL_SECRET_ID", "LOCAL_SECRET_KEY"]
 DEFAULT_HOST = "127.0.0.1"
 CONTROL_PREFIX = "/_emulator"  # control API for conditions no public API can set
 DEFAULT_PORT = 0  # 0 = any free port; `emulator serve` prints the endpoint as its first stdout line

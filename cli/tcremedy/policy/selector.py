@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
+from tcremedy.cloud.collect_cvm import InstanceQuery
 from tcremedy.cloud.state import Instance
 from tcremedy.policy.model import Selector
+
+GLOB_CHARS = frozenset("*?[")  # a name with these is matched client-side
 
 
 def is_windows(instance: Instance) -> bool:
@@ -24,3 +28,16 @@ def selects(selector: Selector, instance: Instance) -> bool:
     if any(instance.tags.get(k) != v for k, v in selector.tags.items()):
         return False
     return selector.os == "any" or is_windows(instance)
+
+
+def query_for_selector(selector: Selector, extra_ids: Sequence[str] = ()) -> InstanceQuery:
+    """Push down what DescribeInstances can filter on: ids (exclusive with filters in the API), else
+    tags and a single glob-free name. ``extra_ids`` (``--instance``) narrow the policy's ids."""
+    ids = tuple(selector.instance_ids)
+    if extra_ids:
+        ids = tuple(i for i in extra_ids if not ids or i in ids) or tuple(extra_ids)
+    if ids:
+        return InstanceQuery(instance_ids=ids)
+    names = tuple(selector.names)
+    exact = names[0] if len(names) == 1 and not GLOB_CHARS & set(names[0]) else ""
+    return InstanceQuery(tags=dict(selector.tags), name=exact)

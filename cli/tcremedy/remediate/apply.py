@@ -21,12 +21,12 @@ from tcremedy.cloud.credentials import resolve_credential
 from tcremedy.cloud.state import LiveState
 from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.errors import GuardrailViolation, PlanFileError, TcremedyError
-from tcremedy.planfile import PlanFile, read_planfile, sha256_text
 from tcremedy.policy.model import Policy
 from tcremedy.remediate import console
 from tcremedy.remediate.effects import await_effects, cloud_api
 from tcremedy.remediate.engine import locate_engine
 from tcremedy.remediate.guardrails import StepOp, changes, violations
+from tcremedy.remediate.limits import Limits
 from tcremedy.remediate.paths import (
     PATH_CHOICES,
     PROVIDER_PATH,
@@ -35,12 +35,11 @@ from tcremedy.remediate.paths import (
     choose_path,
     engine_env,
     find_tencentcloud_plugin,
-    load_remediation,
 )
+from tcremedy.remediate.planfile import read_planfile
 from tcremedy.remediate.planner import FixPlan, FixResource, FixStep, plan_fixes, program_resources
 from tcremedy.remediate.provider_config import provider_config
 from tcremedy.remediate.provider_passes import more_passes, reset_again
-from tcremedy.serde import from_data
 from tcremedy.verify.outcome import VerifyReport, verify_fleet
 
 OP_SYMBOLS = {
@@ -167,23 +166,10 @@ def _collect(policy: Policy, opts: ApplyOptions, ui: Ui, **over: Any) -> tuple[L
     return state, diagnose(policy, state)
 
 
-def steps_from_planfile(pf: PlanFile) -> tuple[FixStep, ...]:
-    return tuple(
-        FixStep(
-            fix=f.fix,
-            instance_id=f.instance_id,
-            finding_code=f.finding_code,
-            automatic=f.auto,
-            reason=f.description,
-            params=dict(f.parameters),
-            manual=f.manual,
-            resource=from_data(FixResource, f.resource) if f.resource else None,
-        )
-        for f in pf.fixes
-    )
-
-
 def _from_planfile(opts: ApplyOptions, ui: Ui) -> Context:
+    """The plan file's reviewed steps, each re-derived from the policy on disk and the live cloud."""
+    from tcremedy.remediate.plan_check import check_shape, policy_for_plan, rederive
+
     assert opts.plan_file is not None
     pf = read_planfile(opts.plan_file)
     source = str(opts.plan_file)
@@ -195,27 +181,19 @@ def _from_planfile(opts: ApplyOptions, ui: Ui) -> Context:
             f"{source}: the plan was made against {pf.endpoint or 'Tencent Cloud'}, "
             f"not {endpoint.url or 'Tencent Cloud'}"
         )
-    policy_file = Path(pf.policy_path)
-    if policy_file.is_file() and sha256_text(policy_file.read_bytes()) != pf.policy_sha256:
-        raise PlanFileError(
-            f"{source}: STALE plan: the policy {policy_file} changed since the plan was made; "
-            "run `tcremedy plan --out` again"
-        )
-    try:
-        policy = pf.policy()
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanFileError(f"{source}: malformed field 'policy.data' ({exc})") from None
+    policy, _, _ = policy_for_plan(pf, source, opts.policy)
+    affected = check_shape(pf, policy, source)
     state, fleet = _collect(policy, opts, ui, region=pf.region, endpoint=pf.endpoint or None)
-    live = state.fingerprint(pf.affected_instances)
+    live = state.fingerprint(affected)
     if live != pf.state_fingerprint:
         raise PlanFileError(
             f"{source}: STALE plan: the cloud changed since {pf.created_at} for instance(s) "
-            f"{', '.join(pf.affected_instances)} (fingerprint {live[:19]}... != plan's "
+            f"{', '.join(affected) or '(none)'} (fingerprint {live[:19]}... != plan's "
             f"{pf.state_fingerprint[:19]}...); run `tcremedy plan --out` again"
         )
     steps = [
         s
-        for s in steps_from_planfile(pf)
+        for s in rederive(pf, policy, state, source)
         if (not opts.only or s.finding_code in opts.only)
         and (not opts.instances or s.instance_id in opts.instances)
     ]
@@ -254,11 +232,11 @@ def _show_plan(ui: Ui, ctx: Context, links: dict[str, str]) -> None:
     auto, manual = ctx.plan.automatic, ctx.plan.manual
     ui.say(f"Fixes to apply ({len(auto)}):" if auto else "No fix to apply as code.")
     for step in auto:
-        ui.say(f"  {step.instance_id} {step.finding_code}: {step.fix} - {step.reason}")
+        ui.say(f"  {step.instance_id} {step.finding_code}: {step.fix} - {step.description}")
     if manual:
         ui.say(f"Needs a human ({len(manual)}):")
         for step in manual:
-            ui.say(f"  {step.instance_id} {step.finding_code}: {step.manual or step.reason}")
+            ui.say(f"  {step.instance_id} {step.finding_code}: {step.manual or step.description}")
         for iid, link in sorted(links.items()):
             ui.say(f"  VNC console for {iid}: {link}")
 
@@ -366,7 +344,13 @@ def run_apply(
         name=stack_name(ctx.endpoint_url, ctx.region, str(getattr(cred.credential, "secret_id", ""))),
         backend_url=opts.backend_url or default_backend_url(home),
         home=home,
-        engine_env=engine_env(choice.path, cred.credential, ctx.region, ctx.endpoint_url),
+        engine_env=engine_env(
+            choice.path,
+            cred.credential,
+            ctx.region,
+            ctx.endpoint_url,
+            limits=Limits.from_policy(ctx.policy).to_env(),  # the SDK providers' last guard
+        ),
     )
     driver = Driver(engine, settings)
     for note in driver.notes:
@@ -377,7 +361,8 @@ def run_apply(
     for done in driver.recover():
         ui.note(f"note: {done}")
 
-    program_mod = load_remediation("program")
+    from tcremedy.remediate.program import declare as program_mod
+
     previous = program_mod.record_from_outputs(driver.outputs())
     scoped = bool(opts.only or opts.instances)  # a partial view: earlier fixes are held, not judged
     resources = program_resources(ctx.plan, previous, ctx.policy, ctx.state, scoped=scoped)
@@ -388,7 +373,7 @@ def run_apply(
     passwords = _passwords(ctx.policy, resources)
     in_state = driver.resource_inputs() if choice.path == PROVIDER_PATH else {}
     backend = backend_for(choice.path, ctx.state, ctx.region, passwords, api, in_state)
-    program = program_mod.build_program(resources, backend)
+    program = program_mod.build_program(resources, backend, Limits.from_policy(ctx.policy))
     if choice.path == PROVIDER_PATH:  # a password reset seen needed again: the same value must be set again
         for res in reset_again(previous, resources):
             driver.forget_inputs(f"instance-{res.instance_id}", ("password",))

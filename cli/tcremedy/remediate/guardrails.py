@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tcremedy.remediate.fixes import FIXES
+
 REPLACE_OPS = frozenset(
     {
         "replace",
@@ -32,38 +34,11 @@ DELETE_OPS = frozenset({"delete", "discard"})
 
 PROVIDER_INSTANCE = "tencentcloud:Instance/instance:Instance"
 PROVIDER_ACL = "tencentcloud:Vpc/acl:Acl"  # adopted: its entry lists may change, the ACL never goes
-DYNAMIC = "pulumi-python:dynamic/tcremedy:"
 
-# Types whose resources tcremedy creates and therefore owns.
-OWNED_TYPES = frozenset(
-    {
-        "tencentcloud:Security/groupRule:GroupRule",
-        "tencentcloud:Cvm/rebootInstance:RebootInstance",
-        "tencentcloud:Tat/invocationCommandAttachment:InvocationCommandAttachment",
-        *(
-            DYNAMIC + n
-            for n in (
-                "SecurityGroupIngressRule",
-                "AclRdpEntry",
-                "InstanceBandwidth",
-                "InstanceRunning",
-                "InstanceReboot",
-                "InstancePassword",
-                "GuestFix",
-            )
-        ),
-    }
-)
-# Types that stand for (or act on) one instance: never replaced.
-INSTANCE_TYPES = frozenset(
-    {
-        PROVIDER_INSTANCE,
-        *(
-            DYNAMIC + n
-            for n in ("InstanceBandwidth", "InstanceRunning", "InstanceReboot", "InstancePassword")
-        ),
-    }
-)
+# Types whose resources tcremedy creates and therefore owns; types that stand for (or act on) one
+# instance, never replaced. Both come from the fix registry (each fix declares its two backends' types).
+OWNED_TYPES = FIXES.owned_types()
+INSTANCE_TYPES = FIXES.instance_types()
 # Engine bookkeeping, not cloud resources.
 IGNORED_TYPE_PREFIXES = ("pulumi:pulumi:Stack", "pulumi:providers:")
 

@@ -1,4 +1,4 @@
-"""Which remediation path runs, and where the remediation program lives.
+"""Which remediation path runs.
 
 * ``tencentcloud-provider``: the pulumi-tencentcloud resources (the production path). Needs the
   ``pulumi-resource-tencentcloud`` plugin (on PATH, next to the engine, or in the plugin cache)
@@ -9,22 +9,19 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from tcremedy.errors import EngineError
 from tcremedy.remediate.engine import TENCENTCLOUD_PLUGIN, Engine
+from tcremedy.remediate.limits import LIMITS_ENV
 from tcremedy.remediate.provider_config import provider_env
 
 PROVIDER_PATH = "tencentcloud-provider"
 SDK_PATH = "sdk-dynamic"
-STACKS_ENV = "TCREMEDY_STACKS_DIR"
 # Why the plugin is missing on this machine (see docs and engine/tencentcloud/go.mod); said once.
 PLUGIN_BUILD_BLOCKER = "it cannot be built here: the Go module proxy refuses its modules (403)"
 PATH_CHOICES = ("auto", "provider", "sdk-dynamic")
@@ -93,31 +90,16 @@ def choose_path(
     return PathChoice(PROVIDER_PATH, f"pulumi-tencentcloud resources through {plugin}", plugin)
 
 
-def stacks_dir() -> Path:
-    """``$TCREMEDY_STACKS_DIR``, else ``stacks/`` of the checkout this package runs from."""
-    explicit = os.environ.get(STACKS_ENV)
-    return Path(explicit) if explicit else Path(__file__).resolve().parents[3] / "stacks"
-
-
-def load_remediation(module: str = "program") -> ModuleType:
-    """Import ``remediation.<module>`` from the stacks directory (the remediation program)."""
-    root = stacks_dir()
-    if not (root / "remediation" / "program.py").is_file():
-        raise EngineError(
-            f"the remediation program is missing: expected {root / 'remediation' / 'program.py'} "
-            f"(set {STACKS_ENV} to the directory holding remediation/)"
-        )
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    return importlib.import_module(f"remediation.{module}")
-
-
-def engine_env(path: str, credential: Any, region: str, endpoint_url: str) -> dict[str, str]:
+def engine_env(
+    path: str, credential: Any, region: str, endpoint_url: str, limits: str = ""
+) -> dict[str, str]:
     """The engine's environment. The SDK path's dynamic providers read credentials from it; the
-    provider path gets them through the provider's own configuration (``provider_config``)."""
+    provider path gets them through the provider's own configuration (``provider_config``).
+    ``limits``: the policy's limits (``limits.Limits.to_env``), the SDK providers' last guard."""
     if path == PROVIDER_PATH:
         return {"NO_PROXY": "127.0.0.1,localhost", **provider_env(endpoint_url)}
     env = {
+        LIMITS_ENV: limits,
         "TENCENTCLOUD_SECRET_ID": credential.secret_id,
         "TENCENTCLOUD_SECRET_KEY": credential.secret_key,
         "TENCENTCLOUD_REGION": region,
@@ -142,12 +124,15 @@ def backend_for(
     instance being ready (``effects.instance_ready``) and knows what the stack holds."""
     if path == PROVIDER_PATH:
         from tcremedy.remediate.effects import instance_ready
+        from tcremedy.remediate.program.provider_backend import TencentCloudProviderBackend
 
-        return load_remediation("provider_backend").TencentCloudProviderBackend(
+        return TencentCloudProviderBackend(
             state,
             region=region,
             passwords=passwords,
             ready=lambda iid, step: instance_ready(api, iid, step, agent=True),
             in_state=in_state,
         )
-    return load_remediation("dynamic_backend").SdkDynamicBackend(passwords=passwords)
+    from tcremedy.remediate.program.dynamic_backend import SdkDynamicBackend
+
+    return SdkDynamicBackend(passwords=passwords)

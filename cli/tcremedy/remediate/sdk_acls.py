@@ -25,7 +25,14 @@ from tcremedy.remediate.acl_entries import (
     identical,
     without_owned,
 )
-from tcremedy.remediate.sdk_common import FixError, api_for, call, diff, public_cidr_failures
+from tcremedy.remediate.sdk_common import (
+    FixError,
+    api_for,
+    call,
+    diff,
+    limit_failures,
+    public_cidr_failures,
+)
 
 ATTEMPTS = 8
 WIRE = {"ingress": ("Ingress", "IngressEntries"), "egress": ("Egress", "EgressEntries")}
@@ -76,11 +83,11 @@ class AclRdpEntryProvider(dyn.ResourceProvider):
 
     KEYS = ("network_acl_id", "direction", "cidr_block", "protocol", "port", "action", "region")
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
         failures: list[dyn.CheckFailure] = []
         if news.get("direction") not in DIRECTIONS:
             failures.append(dyn.CheckFailure("direction", "expected ingress or egress"))
-        failures += public_cidr_failures(news)
+        failures += public_cidr_failures(news) or limit_failures("acl_entry", olds, news)
         return dyn.CheckResult(news, failures)
 
     def _ensure(self, props: dict[str, Any]) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from typing import Any
 import pulumi.dynamic as dyn
 
 from tcremedy.policy.model import is_public_cidr
+from tcremedy.remediate.fixes import HOLD, fix_for, resource_violations  # HOLD: kept, not acted on
 from tcremedy.remediate.lifeline import exit_with_engine
-from tcremedy.remediate.planner import HOLD  # a scoped apply keeps the resource but must not act on it
+from tcremedy.remediate.limits import LIMITS_ENV, Limits
 
 exit_with_engine()  # inside the engine's provider process: do not outlive the engine
 
@@ -82,6 +83,31 @@ def diff(
     if any(olds.get(k) != news.get(k) for k in update_keys):
         return dyn.DiffResult(changes=True)
     return dyn.DiffResult(changes=False if news.get(HOLD) else drifted())
+
+
+def limit_failures(kind: str, olds: dict[str, Any], news: dict[str, Any]) -> list[dyn.CheckFailure]:
+    """The last guard: the inputs against the policy's limits apply put in the engine's environment.
+
+    Refused without those limits (a run not started by ``tcremedy apply``). An earlier fix kept as it
+    is (held, and already in the stack: ``olds``) is not re-judged: keeping it widens nothing.
+    """
+    if news.get(HOLD) and olds:
+        return []
+    limits = Limits.from_env()
+    if limits is None:
+        why = f"no policy limits in the engine environment ({LIMITS_ENV}): run it through `tcremedy apply`"
+        return [dyn.CheckFailure("", why)]
+    found = resource_violations(kind, fix_for(kind, news), news, limits)
+    return [dyn.CheckFailure("", f"refused by the policy: {why}") for why in found]
+
+
+class GuardedProvider(dyn.ResourceProvider):
+    """A provider whose ``check`` refuses inputs beyond the policy's limits (``limit_failures``)."""
+
+    KIND = ""  # the fix resource kind it makes
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
+        return dyn.CheckResult(news, limit_failures(self.KIND, olds, news))
 
 
 def public_cidr_failures(news: dict[str, Any]) -> list[dyn.CheckFailure]:

@@ -8,7 +8,7 @@ import pulumi.dynamic as dyn
 
 from tcremedy.guest.fixes import COMMAND_NAME_PREFIX, RUN_AS, WORKING_DIRECTORY, encoded_script
 from tcremedy.remediate.effects import task_failure
-from tcremedy.remediate.sdk_common import FixError, api_for, call, diff, wait
+from tcremedy.remediate.sdk_common import FixError, GuardedProvider, api_for, call, diff, wait
 
 TERMINAL_TASK_STATES = frozenset(
     {
@@ -24,8 +24,10 @@ TERMINAL_TASK_STATES = frozenset(
 )
 
 
-class GuestFixProvider(dyn.ResourceProvider):
+class GuestFixProvider(GuardedProvider):
     """Run one guest fix script through TAT and wait for SUCCESS, once per ``trigger``/script."""
+
+    KIND = "guest_fix"
 
     def _run(self, props: dict[str, Any]) -> dict[str, Any]:
         api, iid, name = api_for(props["region"]), props["instance_id"], props["script"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-from tcremedy.remediate.sdk_common import FixError, api_for, call, diff, wait
+from tcremedy.remediate.sdk_common import FixError, GuardedProvider, api_for, call, diff, wait
 
 
 def _instance(api: Any, instance_id: str) -> dict[str, Any]:
@@ -35,8 +35,10 @@ def _wait_running(api: Any, instance_id: str) -> None:
     )
 
 
-class InstanceBandwidthProvider(dyn.ResourceProvider):
+class InstanceBandwidthProvider(GuardedProvider):
     """Public outbound bandwidth of one instance is at least ``target_mbps``. Delete only forgets."""
+
+    KIND = "bandwidth"
 
     def _ensure(self, props: dict[str, Any]) -> dict[str, Any]:
         api, iid, target = api_for(props["region"]), props["instance_id"], int(props["target_mbps"])
@@ -75,8 +77,10 @@ class InstanceBandwidthProvider(dyn.ResourceProvider):
         return diff(olds, news, ("instance_id", "region"), ("target_mbps",), drifted)
 
 
-class InstanceRunningProvider(dyn.ResourceProvider):
+class InstanceRunningProvider(GuardedProvider):
     """The instance is RUNNING (StartInstances when STOPPED). Delete only forgets."""
+
+    KIND = "running"
 
     def _ensure(self, props: dict[str, Any]) -> dict[str, Any]:
         api, iid = api_for(props["region"]), props["instance_id"]
@@ -99,8 +103,10 @@ class InstanceRunningProvider(dyn.ResourceProvider):
         return diff(olds, news, ("instance_id", "region"), (), drifted)
 
 
-class InstanceRebootProvider(dyn.ResourceProvider):
+class InstanceRebootProvider(GuardedProvider):
     """Reboot once per ``trigger`` (a new trigger = the saturation was seen again)."""
+
+    KIND = "reboot"
 
     def _run(self, props: dict[str, Any]) -> dict[str, Any]:
         api, iid = api_for(props["region"]), props["instance_id"]
@@ -119,9 +125,11 @@ class InstanceRebootProvider(dyn.ResourceProvider):
         return diff(olds, news, ("instance_id", "region"), ("trigger",), lambda: False)
 
 
-class InstancePasswordProvider(dyn.ResourceProvider):
+class InstancePasswordProvider(GuardedProvider):
     """ResetInstancesPassword once per ``trigger``; the password input is a Pulumi secret and is
     never returned as an output."""
+
+    KIND = "password"
 
     def _run(self, props: dict[str, Any]) -> dict[str, Any]:
         api, iid = api_for(props["region"]), props["instance_id"]

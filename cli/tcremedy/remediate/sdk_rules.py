@@ -21,7 +21,14 @@ from tcremedy.remediate.rule_match import (
     rule_drops,
     uses_templates,
 )
-from tcremedy.remediate.sdk_common import FixError, api_for, call, diff, public_cidr_failures
+from tcremedy.remediate.sdk_common import (
+    FixError,
+    api_for,
+    call,
+    diff,
+    limit_failures,
+    public_cidr_failures,
+)
 
 __all__ = ["OWNED_DESCRIPTION_PREFIX", "SecurityGroupIngressRuleProvider"]
 ATTEMPTS = 8  # each change is made at the group's Version; a concurrent change means: look again
@@ -132,8 +139,8 @@ class SecurityGroupIngressRuleProvider(dyn.ResourceProvider):
 
     KEYS = ("security_group_id", "cidr_block", "protocol", "port", "action", "region")
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
-        failures = public_cidr_failures(news)
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
+        failures = public_cidr_failures(news) or limit_failures("sg_rule", olds, news)
         return dyn.CheckResult(news, failures)
 
     def _ensure(self, props: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 from tcremedy.cloud.state import CollectionGap
 from tcremedy.diagnose.findings import CODE_TITLES, Finding
 from tcremedy.diagnose.model import FleetDiagnosis, InstanceDiagnosis, WaivedFinding
-from tcremedy.planfile import ProposedFix
+from tcremedy.remediate.fixes import FixStep as ProposedFix
 from tcremedy.serde import to_data
 
 PLAN_FORMAT = "tcremedy.plan/v1"

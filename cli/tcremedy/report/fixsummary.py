@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tcremedy.planfile import ProposedFix
+from tcremedy.remediate.fixes import FIXES
+from tcremedy.remediate.fixes import FixStep as ProposedFix
 
-# Resource kinds (remediate.planner.FixResource.kind) that change the instance itself.
-INSTANCE_KINDS = frozenset({"bandwidth", "running", "reboot", "password"})
+# Resource kinds that change the instance itself (bandwidth, running, reboot, password): from the registry.
+INSTANCE_KINDS = frozenset(f.kind for f in FIXES.automatic() if f.stands_for_instance)
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -66,11 +67,10 @@ def fix_summary(fixes: Sequence[ProposedFix] | Iterable[ProposedFix]) -> FixSumm
     for fix in fixes:
         if not is_automatic(fix) or fix.resource is None:
             continue
-        resource = fix.resource or {}
-        kind = str(resource.get("kind", ""))
-        keys.setdefault(kind, set()).add(str(resource.get("key", "")))
+        kind = fix.resource.kind
+        keys.setdefault(kind, set()).add(fix.resource.key)
         if kind in INSTANCE_KINDS:
-            changed.add(str(resource.get("instance_id") or fix.instance_id))
+            changed.add(fix.resource.instance_id or fix.instance_id)
     return FixSummary(
         instances=len({f.instance_id for f in fixes}),
         sg_rules=len(keys.get("sg_rule", ())),

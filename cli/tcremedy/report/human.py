@@ -20,7 +20,7 @@ from rich.text import Text
 
 from tcremedy.diagnose.findings import CODE_TITLES, Finding, Status
 from tcremedy.diagnose.model import FleetDiagnosis, InstanceDiagnosis
-from tcremedy.planfile import ProposedFix
+from tcremedy.remediate.fixes import FixStep as ProposedFix
 from tcremedy.report.evidence import EvidenceView, evidence_view, facts_view, plain
 from tcremedy.report.fixsummary import fix_summary
 from tcremedy.report.fleetview import (

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.errors import TcremedyError
-from tcremedy.planfile import ProposedFix
+from tcremedy.remediate.fixes import FixStep as ProposedFix
 from tcremedy.report.document import PLAN_FORMAT, dumps, error_document, plan_document
 from tcremedy.report.human import ReportContext, render_plan
 

@@ -8,21 +8,29 @@ from tcremedy.diagnose.findings import Finding, Severity
 from tcremedy.diagnose.readings import gap_reason
 from tcremedy.policy.model import Policy
 
+# DescribeInstances' documented values (tencentcloud-sdk-python cvm/v20170312/models.py, ``Instance``):
+# RestrictState NORMAL | EXPIRED | PROTECTIVELY_ISOLATED; IsolatedSource ARREAR | EXPIRE | MANMADE |
+# NOTISOLATED. InstanceState (``InstanceStatus``): only STOPPED can be started (StartInstances).
+ISOLATED_SOURCES = frozenset({"ARREAR", "EXPIRE", "MANMADE"})
+STARTABLE_STATE = "STOPPED"
+
 
 @CHECKS.register("INSTANCE_ISOLATED")
 class InstanceIsolated(Check):
-    """RestrictState must be NORMAL; isolation (arrears, expiry, security) blocks public access."""
+    """RestrictState must be NORMAL and IsolatedSource not an isolation: isolation (arrears, expiry,
+    return, security) blocks public access. Never fixed as code (``renew_instance`` says what to do)."""
 
     severity = Severity.CRITICAL
 
     def evaluate(self, policy: Policy, instance: Instance, state: LiveState) -> list[Finding]:
-        if instance.restrict_state in ("", "NORMAL"):
+        restricted = instance.restrict_state not in ("", "NORMAL")
+        if not restricted and instance.isolated_source not in ISOLATED_SOURCES:
             return []
         source = f" ({instance.isolated_source})" if instance.isolated_source else ""
         return [
             self.fail(
                 instance,
-                f"Instance is restricted: RestrictState={instance.restrict_state}{source}; "
+                f"Instance is restricted: RestrictState={instance.restrict_state or 'NORMAL'}{source}; "
                 "settle arrears/renew or lift the isolation by ticket",
                 {"restrict_state": instance.restrict_state, "isolated_source": instance.isolated_source},
             )
@@ -42,7 +50,9 @@ class InstanceNotRunning(Check):
         if not instance.state:
             reason = gap_reason(state, "instance", instance.instance_id, "InstanceState was not reported")
             return [self.unknown(instance, reason)]
-        fix = "start_instance" if instance.state == "STOPPED" else None  # transitional states: wait
+        # The check decides: only a STOPPED instance can be started; in any other state (transitional,
+        # failed launch, awaiting destruction, rescue mode) the planner says what to do by hand.
+        fix = self.fix if instance.state == STARTABLE_STATE else None
         evidence = {
             "instance_state": instance.state,
             "latest_operation": instance.latest_operation,

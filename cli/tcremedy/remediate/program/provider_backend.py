@@ -44,7 +44,7 @@ import tencentcloud_iac_pulumi as tencentcloud
 from tcremedy.cloud.state import Instance, LiveState, NetworkAclEntry, SecurityGroupRule
 from tcremedy.guest.fixes import COMMAND_NAME_PREFIX, RUN_AS, WORKING_DIRECTORY, encoded_script, script_digest
 from tcremedy.remediate.acl_entries import WantedEntry, declared, identical
-from tcremedy.remediate.planner import FixResource
+from tcremedy.remediate.fixes import FixResource
 from tcremedy.remediate.rule_match import drops, owned, port_range
 
 PATH = "tencentcloud-provider"

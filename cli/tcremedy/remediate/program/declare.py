@@ -44,12 +44,14 @@ from typing import Protocol
 
 import pulumi
 
-from tcremedy.remediate.planner import FixResource
+from tcremedy.errors import GuardrailViolation
+from tcremedy.remediate.fixes import FIXES, HOLD, FixResource, resource_violations
+from tcremedy.remediate.limits import Limits
 from tcremedy.serde import to_data
 
 RECORD_OUTPUT = "tcremedyFixes"
 PATH_OUTPUT = "remediationPath"
-INSTANCE_KINDS = ("bandwidth", "running", "reboot", "password", "guest_fix")
+INSTANCE_KINDS = FIXES.kinds("instance")  # resources acting on one instance, declared together
 
 
 class ResourceBackend(Protocol):
@@ -81,22 +83,38 @@ def group_by_instance(resources: Sequence[FixResource]) -> dict[str, list[FixRes
 def group_by_acl(resources: Sequence[FixResource]) -> dict[str, list[FixResource]]:
     groups: dict[str, list[FixResource]] = {}
     for res in resources:
-        if res.kind == "acl_entry":
+        if res.kind in FIXES.kinds("network_acl"):
             groups.setdefault(res.params["network_acl_id"], []).append(res)
     return groups
 
 
-def build_program(resources: Sequence[FixResource], backend: ResourceBackend) -> Callable[[], None]:
-    """The inline Pulumi program for these fixes."""
+def build_program(
+    resources: Sequence[FixResource], backend: ResourceBackend, limits: Limits
+) -> Callable[[], None]:
+    """The inline Pulumi program for these fixes; refuses any beyond the policy's ``limits``.
+
+    An earlier fix kept as it is (``hold``) is not re-judged: it is already in the stack, and its
+    provider refuses it if it is not (``sdk_common.limit_failures``).
+    """
     resources = tuple(sorted(resources, key=lambda r: r.key))
-    unknown = sorted({r.kind for r in resources} - {"sg_rule", "acl_entry", *INSTANCE_KINDS})
+    unknown = sorted({r.kind for r in resources} - set(FIXES.kinds()))
     if unknown:
         raise ValueError(f"unknown fix resource kinds: {', '.join(unknown)}")
+    refused = [
+        f"{r.key}: {why}"
+        for r in resources
+        if not r.params.get(HOLD)
+        for why in resource_violations(r.kind, r.fix, r.params, limits)
+    ]
+    if refused:
+        raise GuardrailViolation(
+            "refusing to declare fixes beyond the policy; nothing was changed:\n  " + "\n  ".join(refused)
+        )
 
     def program() -> None:
         last_in_group: dict[str, pulumi.Resource] = {}  # each insert reads and bumps the group's Version
         for res in resources:
-            if res.kind == "sg_rule":
+            if res.kind in FIXES.kinds("security_group"):
                 group = res.params["security_group_id"]
                 last_in_group[group] = backend.security_group_rule(res, last_in_group.get(group))
         for acl_id, entries in sorted(group_by_acl(resources).items()):

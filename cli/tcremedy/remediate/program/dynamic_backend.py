@@ -15,7 +15,7 @@ import pulumi.dynamic as dyn
 
 from tcremedy.guest.fixes import script_digest
 from tcremedy.remediate import sdk_providers as sp
-from tcremedy.remediate.planner import FixResource
+from tcremedy.remediate.fixes import FIXES, FixResource
 
 PATH = "sdk-dynamic"
 
@@ -55,12 +55,20 @@ class GuestFix(dyn.Resource, module="tcremedy", name="GuestFix"):
         super().__init__(sp.GuestFixProvider(), name, {**props, "invocation_id": None}, opts)
 
 
+CLASSES: dict[str, type[dyn.Resource]] = {  # dynamic type name (``Fix.dynamic_type``) -> class
+    c.__name__: c
+    for c in (
+        SecurityGroupIngressRule,
+        AclRdpEntry,
+        InstanceBandwidth,
+        InstanceRunning,
+        InstanceReboot,
+        InstancePassword,
+        GuestFix,
+    )
+}
 INSTANCE_CLASSES: dict[str, type[dyn.Resource]] = {
-    "bandwidth": InstanceBandwidth,
-    "running": InstanceRunning,
-    "reboot": InstanceReboot,
-    "password": InstancePassword,
-    "guest_fix": GuestFix,
+    kind: CLASSES[fix.dynamic_type] for kind in FIXES.kinds("instance") if (fix := FIXES.for_kind(kind))
 }
 
 

@@ -1,0 +1,102 @@
+"""The fix registry: one module per fix, registered by name (``base.FIXES``).
+
+Importing this package registers every fix. Adding one: a module with a ``Fix`` subclass decorated
+``@FIXES.register`` (name, the codes it closes, opt-in, resource kind, both backends' types,
+``steps``, ``still_wanted``, ``violations``), imported below, and its test. The check that finds the
+cause names the fix (``Check.fix``); the policy's ``FIX_NAMES`` lists the automatic ones.
+Manual fixes (no resource kind) only say what to do by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tcremedy.remediate.fixes import (
+    acl_allow_rdp,
+    bind_public_ip,
+    check_guest_agent,
+    guest_align_rdp_port,
+    guest_allow_rdp_firewall,
+    guest_credssp_mitigated,
+    guest_enable_rdp,
+    guest_set_nla,
+    guest_start_termservice,
+    raise_bandwidth,
+    reboot_instance,
+    renew_instance,
+    reset_password,
+    sg_allow_rdp,
+    start_instance,
+)
+from tcremedy.remediate.fixes.base import (
+    DYNAMIC,
+    FIXES,
+    HOLD,
+    MANUAL,
+    Fix,
+    FixResource,
+    FixStep,
+    StepInput,
+    hand_step,
+    manual_step,
+)
+from tcremedy.remediate.fixes.guest_common import GuestFix
+from tcremedy.remediate.limits import Limits
+
+__all__ = [
+    "DYNAMIC",
+    "FIXES",
+    "HOLD",
+    "MANUAL",
+    "Fix",
+    "FixResource",
+    "FixStep",
+    "StepInput",
+    "acl_allow_rdp",
+    "bind_public_ip",
+    "check_guest_agent",
+    "fix_for",
+    "guest_align_rdp_port",
+    "guest_allow_rdp_firewall",
+    "guest_credssp_mitigated",
+    "guest_enable_rdp",
+    "guest_set_nla",
+    "guest_start_termservice",
+    "hand_step",
+    "manual_step",
+    "raise_bandwidth",
+    "reboot_instance",
+    "renew_instance",
+    "reset_password",
+    "resource_violations",
+    "sg_allow_rdp",
+    "start_instance",
+]
+
+
+def fix_for(kind: str, params: Mapping[str, Any]) -> str:
+    """The fix a provider's resource of ``kind`` stands for (guest fixes: by their script)."""
+    names = FIXES.kind_fixes(kind)
+    if kind != "guest_fix":
+        return names[0] if names else ""
+    for name in names:
+        fix = FIXES.get(name)
+        if isinstance(fix, GuestFix) and params.get("script") in fix.scripts():
+            return name
+    return ""
+
+
+def resource_violations(kind: str, fix: str, params: Mapping[str, Any], limits: Limits) -> list[str]:
+    """Why a fix resource of ``kind`` with ``params`` goes beyond the policy; [] when it does not."""
+    if kind not in FIXES.kinds():
+        return [f"unknown fix resource kind {kind!r}"]
+    if not fix:
+        return [f"no tcremedy fix makes this {kind} resource"]
+    found: list[str] = []
+    made = FIXES.get(fix)
+    if made is None or made.kind != kind:
+        return [f"fix {fix!r} does not make a {kind} resource"]
+    if fix not in limits.auto:
+        found.append(f"fix {fix!r} is not listed in the policy's fixes.auto")
+    return found + made.violations(params, limits)

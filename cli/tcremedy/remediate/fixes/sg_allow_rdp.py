@@ -1,0 +1,123 @@
+"""``sg_allow_rdp``: the security-group rule that admits an admin CIDR on the RDP port.
+
+The planner's security-group logic lives here, in one place: which admin CIDRs need a rule (the
+finding's ``not_admitted``, else every admin CIDR not verified as admitted), and the rule: ACCEPT
+TCP/port from exactly that CIDR, inserted at the top (index 0) of the first group bound to the
+instance so no DROP above it shadows it. ``0.0.0.0/0`` / ``::/0`` only with ``allow_public_rdp``.
+Resource keys are stable (``sg-rule-<sg>-<cidr>-tcp-<port>``): planned twice = one Pulumi resource.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+
+from tcremedy.cloud.state import LiveState
+from tcremedy.policy.model import Policy, is_public_cidr
+from tcremedy.remediate.fixes.base import FIXES, Fix, FixResource, FixStep, StepInput, manual_step
+from tcremedy.remediate.fixes.rules import rule_violations, slug
+from tcremedy.remediate.limits import Limits, whole
+
+
+@FIXES.register
+class SgAllowRdp(Fix):
+    name = "sg_allow_rdp"
+    closes = ("SG_BLOCKS_RDP",)
+    kind = "sg_rule"
+    scope = "security_group"
+    provider_type = "tencentcloud:Security/groupRule:GroupRule"
+    dynamic_type = "SecurityGroupIngressRule"
+    noun = ("security-group rule", "security-group rules")
+    verb = "to add"
+
+    def steps(self, given: StepInput) -> list[FixStep]:
+        policy, inst, f = given.policy, given.instance, given.finding
+        port = policy.rdp.port
+        if not inst.security_group_ids:
+            return [
+                manual_step(f, "The instance has no security group; bind one that admits the admin CIDRs.")
+            ]
+        group = inst.security_group_ids[0]
+        steps = []
+        for cidr in missing_cidrs(policy, f.evidence):
+            if is_public_cidr(cidr) and not policy.rdp.allow_public_rdp:
+                steps.append(
+                    manual_step(
+                        f,
+                        f"{cidr} would open RDP to the internet; the policy does not set "
+                        "allow_public_rdp, so no rule is made.",
+                    )
+                )
+                continue
+            params: dict[str, Any] = {
+                "security_group_id": group,
+                "cidr_block": cidr,
+                "protocol": "TCP",
+                "port": str(port),
+                "action": "ACCEPT",
+                "policy_index": 0,
+                "region": inst.region,
+                "description": f"tcremedy: RDP from {cidr}",
+                "trigger": given.trigger,  # new each time seen blocked: the provider path re-inserts it
+            }
+            if is_public_cidr(cidr):
+                params["allow_public"] = True  # the provider refuses a public CIDR without it
+            res = FixResource(self.kind, f"sg-rule-{group}-{slug(cidr)}-tcp-{port}", self.name, "", params)
+            steps.append(
+                self.auto(
+                    given,
+                    res,
+                    f"Insert ACCEPT TCP/{port} from {cidr} at the top (index 0) of {group}, the first "
+                    "group bound to the instance, so it is matched before any DROP.",
+                )
+            )
+        return steps
+
+    def still_wanted(self, res: FixResource, policy: Policy, state: LiveState) -> bool:
+        cidr = res.params.get("cidr_block")
+        public_ok = not is_public_cidr(cidr) or policy.rdp.allow_public_rdp
+        return (
+            cidr in policy.rdp.admin_cidrs
+            and public_ok
+            and res.params.get("port") == str(policy.rdp.port)
+            and res.params.get("security_group_id") in state.security_groups
+        )
+
+    def violations(self, params: Mapping[str, Any], limits: Limits) -> list[str]:
+        found = rule_violations(params, limits, str(limits.port))
+        if whole(params.get("policy_index", 0)) != 0:
+            found.append("the rule is not inserted at the top (policy_index 0)")
+        return found
+
+
+def missing_cidrs(policy: Policy, evidence: Mapping[str, Any]) -> list[str]:
+    """Every admin CIDR the groups do not admit in full: denied, partly admitted or unknown.
+
+    Judged per admin CIDR from its verdict (``coverage`` "all" or not), so a range admitted only in
+    part (203.0.113.0/24 behind an ACCEPT of its /25) gets its whole-CIDR rule in the same apply as a
+    range not admitted at all; ``not_admitted`` lists the denied pieces, which need not equal an
+    admin CIDR. Without verdicts, every admin CIDR holding a denied piece; failing that, all of them.
+    """
+    admin = list(dict.fromkeys(policy.rdp.admin_cidrs))
+    verdicts = evidence.get("verdicts") or []
+    if verdicts:
+        coverage = {_network(str(v.get("source", ""))): v.get("coverage") for v in verdicts}
+        return [c for c in admin if coverage.get(_network(c)) != "all"]
+    denied = [_network(str(c)) for c in evidence.get("not_admitted") or []]
+    hit = [c for c in admin if any(_within(d, _network(c)) for d in denied)]
+    return hit or admin
+
+
+def _network(text: str) -> Any:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return text
+
+
+def _within(piece: Any, cidr: Any) -> bool:
+    try:
+        return bool(piece.version == cidr.version and piece.subnet_of(cidr))
+    except AttributeError:  # text that is not a network
+        return piece == cidr
