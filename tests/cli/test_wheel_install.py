@@ -102,7 +102,8 @@ def test_the_installed_wheel_serves_plans_and_applies_from_an_empty_directory(in
         endpoint = server.stdout.readline().strip()
         assert endpoint.startswith("http://127.0.0.1:"), endpoint
         plan = run([tcremedy, "plan", "-q", "--endpoint", endpoint, "--out", "fix.plan"], cwd=work, env=env)
-        assert "SG_BLOCKS_RDP" in plan.stdout and "2 security-group rules to add (1 instance)" in plan.stdout
+        assert "SG_BLOCKS_RDP" in plan.stdout
+        assert "1 instance needs fixes: 2 security-group rules to add." in plan.stdout
         applied = run([tcremedy, "apply", "fix.plan", "--yes", "--endpoint", endpoint], cwd=work, env=env)
         assert "closed" in applied.stdout
         vpc = vpc_client.VpcClient(

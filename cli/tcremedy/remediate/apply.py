@@ -409,7 +409,7 @@ def run_apply(
         def rebuild() -> Callable[[], None]:
             in_state = driver.resource_inputs()
             again = backend_for(choice.path, ctx.state, ctx.region, passwords, api, in_state)
-            return program_mod.build_program(resources, again)
+            return program_mod.build_program(resources, again, Limits.from_policy(ctx.policy))
 
         update = more_passes(driver, rebuild, backend, api, done, ui, progress) or update
     await_effects(api, done, update.outputs.get("guestInvocations") or {})
