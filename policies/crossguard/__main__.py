@@ -1,7 +1,7 @@
 """CrossGuard pack: the tcremedy policy applied to what a Pulumi program is about to deploy.
 
 The tcremedy policy file comes from $TCREMEDY_POLICY, else ../windows-rdp.yaml beside this pack.
-Every check lives in ``tcremedy.policy.guard``; this file only wires it into pulumi_policy.
+Every check lives in ``tcremedy.remediate.crossguard``; this file only wires it into pulumi_policy.
 
 One stack policy: a rule whose source is an address template is judged by the addresses of the
 template resources it depends on (``property_dependencies``), which a per-resource policy cannot
@@ -16,7 +16,7 @@ from pathlib import Path
 from pulumi_policy import EnforcementLevel, PolicyPack, StackValidationPolicy
 from pulumi_policy import proxy as policy_proxy
 
-from tcremedy.policy import guard
+from tcremedy.remediate import crossguard as guard
 from tcremedy.policy.loader import load_policy
 
 POLICY_FILE = os.environ.get("TCREMEDY_POLICY") or Path(__file__).parent.parent / "windows-rdp.yaml"

@@ -53,10 +53,11 @@ def test_pack_reads_the_policy_named_by_tcremedy_policy(engine_stack, tmp_path):
 # tcremedy's own dynamic resources, declared with the classes apply declares (real type tokens
 # pulumi-python:dynamic/tcremedy:*); preview only, so their providers never call a cloud.
 def _own_resources(cidr: str, mbps: int):
-    import sys
-
-    sys.path.insert(0, str(REPO / "stacks" / "remediation"))
-    from dynamic_backend import AclRdpEntry, InstanceBandwidth, SecurityGroupIngressRule
+    from tcremedy.remediate.program.dynamic_backend import (
+        AclRdpEntry,
+        InstanceBandwidth,
+        SecurityGroupIngressRule,
+    )
 
     def program() -> None:
         rule = {"cidr_block": cidr, "protocol": "TCP", "port": "3389", "action": "ACCEPT"}
@@ -66,12 +67,21 @@ def _own_resources(cidr: str, mbps: int):
     return program
 
 
+def _limits(cidr: str) -> dict[str, str]:
+    """The providers' own last guard (``TCREMEDY_LIMITS``, which apply sets) admitting ``cidr``, so that
+    what is judged here is the pack, not the providers' check."""
+    from tcremedy.policy.model import FIX_NAMES
+    from tcremedy.remediate.limits import LIMITS_ENV, Limits
+
+    return {LIMITS_ENV: Limits((cidr,), 3389, allow_public_rdp=False, auto=FIX_NAMES).to_env()}
+
+
 def test_tcremedy_own_types_by_their_real_tokens_one_compliant_one_not(engine_stack):
-    ok = engine_stack("guard-own-ok", _own_resources("203.0.113.0/24", 10)).preview(
-        policy_packs=[PACK], color="never")
+    ok_stack = engine_stack("guard-own-ok", _own_resources("203.0.113.0/24", 10), **_limits("203.0.113.0/24"))
+    ok = ok_stack.preview(policy_packs=[PACK], color="never")
     assert ok.change_summary.get("create") == 4
     with pytest.raises(CommandError) as failure:
-        bad = engine_stack("guard-own-bad", _own_resources("10.0.0.0/8", 1))
+        bad = engine_stack("guard-own-bad", _own_resources("10.0.0.0/8", 1), **_limits("10.0.0.0/8"))
         bad.preview(policy_packs=[PACK], color="never")
     text = str(failure.value)
     for token in ("SecurityGroupIngressRule", "AclRdpEntry", "InstanceBandwidth"):

@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from tcremedy.policy.guard import (
+from tcremedy.policy.loader import load_policy, packaged_default_policy
+from tcremedy.remediate.crossguard import (
     DYNAMIC,
     GROUP_LITE_RULE,
     GROUP_RULE,
@@ -15,7 +16,6 @@ from tcremedy.policy.guard import (
     NETWORK_ACL,
     declared_violations,
 )
-from tcremedy.policy.loader import load_policy, packaged_default_policy
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tcremedy.policy import guard
 from tcremedy.policy.loader import load_policy, packaged_default_policy
+from tcremedy.remediate import crossguard as guard
 
 ADMIN = "203.0.113.0/24"  # inside the default policy's admin CIDRs
 OUTSIDE = "10.0.0.0/8"

@@ -238,8 +238,8 @@ def test_acl_is_adopted_protected_and_only_its_entry_lists_are_declared(register
         "ACCEPT#203.0.113.0/24#49152-65535#TCP#TCREMEDY: EGRESS 203.0.113.0/24",
         "DROP#0.0.0.0/0#49152-65535#TCP",
     ]
-    from tcremedy.policy.guard import declared_violations
     from tcremedy.policy.loader import load_policy, packaged_default_policy
+    from tcremedy.remediate.crossguard import declared_violations
 
     assert declared_violations(load_policy(packaged_default_policy()), req.type, inputs) == []
 

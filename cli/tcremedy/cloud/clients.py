@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -121,3 +122,21 @@ def _no_per_request_environment(client: Any) -> None:
     session = getattr(getattr(getattr(client, "request", None), "conn", None), "_session", None)
     if session is not None:
         session.trust_env = False
+
+
+def ensure_reachable(url: str, label: str = "--endpoint") -> None:
+    """Fail fast, in one line, when nothing listens at an explicit endpoint (before any retrying).
+
+    Skipped for Tencent Cloud's own hosts (``url == ""``) and when a proxy is configured.
+    """
+    if not url or any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")):
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=5):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise CollectionError(f"{label} {url}: cannot connect ({reason}); is the endpoint running?") from None

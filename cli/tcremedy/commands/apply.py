@@ -41,7 +41,7 @@ class _TerminalUi:
             typer.echo(text, err=True)
 
     def confirm(self, question: str) -> bool | None:
-        from tcremedy.remediate.apply import stdin_is_terminal
+        from tcremedy.usecase.apply import stdin_is_terminal
 
         if not stdin_is_terminal():
             return None
@@ -126,7 +126,7 @@ def apply(
     ] = "auto",
 ) -> None:
     """Repair the causes found by `tcremedy plan` as code, through Pulumi, then verify."""
-    from tcremedy.remediate.apply import ApplyOptions, run_apply
+    from tcremedy.usecase.apply import ApplyOptions, run_apply
 
     ui = _TerminalUi(quiet)
     opts = ApplyOptions(

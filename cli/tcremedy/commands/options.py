@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import os
-import socket
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 import typer
 from typer.core import TyperCommand
 
+from tcremedy.cloud.clients import ensure_reachable  # noqa: F401  (its home is the client side)
 from tcremedy.errors import CollectionError, TcremedyError
 
 ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
@@ -175,24 +175,6 @@ def check_text(ctx: typer.Context, param: Any, value: Any) -> Any:
         if isinstance(item, str) and (len(item) > 255 or any(ord(c) < 32 or ord(c) == 127 for c in item)):
             raise _bad(ctx, param, f"{item[:40]!r}: expected plain text of at most 255 characters")
     return value
-
-
-def ensure_reachable(url: str, label: str = "--endpoint") -> None:
-    """Fail fast, in one line, when nothing listens at an explicit endpoint (before any retrying).
-
-    Skipped for Tencent Cloud's own hosts (``url == ""``) and when a proxy is configured.
-    """
-    if not url or any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")):
-        return
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((host, port), timeout=5):
-            pass
-    except OSError as exc:
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        raise CollectionError(f"{label} {url}: cannot connect ({reason}); is the endpoint running?") from None
 
 
 # ---------------------------------------------------------------- options of plan, check and apply

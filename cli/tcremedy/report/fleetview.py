@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from tcremedy.diagnose.findings import CAUSAL_ORDER, CODE_TITLES, Finding, Severity, Status
 from tcremedy.diagnose.model import FleetDiagnosis, InstanceDiagnosis
-from tcremedy.planfile import ProposedFix
+from tcremedy.remediate.fixes import FixStep as ProposedFix
 from tcremedy.report.evidence import EvidenceView, evidence_view
 from tcremedy.report.fixsummary import fix_summary, is_automatic
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.errors import TcremedyError
-from tcremedy.planfile import ProposedFix
+from tcremedy.remediate.fixes import FixStep as ProposedFix
 from tcremedy.report.fixsummary import fix_summary
 from tcremedy.report.fleetview import cause_groups, lead_finding, regions, waived_groups
 

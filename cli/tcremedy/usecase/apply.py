@@ -128,7 +128,7 @@ class Context:
 
 
 def _pipeline_options(opts: ApplyOptions, **over: Any) -> Any:
-    from tcremedy.commands.plan import PipelineOptions
+    from tcremedy.usecase.pipeline import PipelineOptions
 
     base = {
         "policy": opts.policy,
@@ -142,7 +142,7 @@ def _pipeline_options(opts: ApplyOptions, **over: Any) -> Any:
 
 
 def _plan_now(opts: ApplyOptions, ui: Ui) -> Context:
-    from tcremedy.commands.plan import run_pipeline
+    from tcremedy.usecase.pipeline import run_pipeline
 
     result = run_pipeline(_pipeline_options(opts))
     plan = plan_fixes(
@@ -159,8 +159,8 @@ def _plan_now(opts: ApplyOptions, ui: Ui) -> Context:
 
 
 def _collect(policy: Policy, opts: ApplyOptions, ui: Ui, **over: Any) -> tuple[LiveState, FleetDiagnosis]:
-    from tcremedy.commands.plan import collect_live
     from tcremedy.diagnose.engine import diagnose
+    from tcremedy.usecase.pipeline import collect_live
 
     state, _ = collect_live(policy, _pipeline_options(opts, **over))
     return state, diagnose(policy, state)
