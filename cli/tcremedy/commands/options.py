@@ -169,6 +169,13 @@ def check_finite(ctx: typer.Context, param: Any, value: float | None) -> float |
     return value
 
 
+def check_concurrency(ctx: typer.Context, param: Any, value: int | None) -> int | None:
+    """1-64 (a callback, not min/max: typer's ranges import pydantic, too slow for `plan --help`)."""
+    if value is not None and not 1 <= value <= 64:
+        raise _bad(ctx, param, f"{value} is not in the range 1-64")
+    return value
+
+
 def check_text(ctx: typer.Context, param: Any, value: Any) -> Any:
     """Plain one-line text: no control characters, at most 255 characters."""
     for item in value if isinstance(value, (list, tuple)) else [value]:
@@ -279,9 +286,8 @@ ConcurrencyOpt = Annotated[
         "--concurrency",
         metavar="N",
         rich_help_panel=CLOUD,
-        help="API requests in flight at most (default: 32, the collector's DEFAULT_CONCURRENCY).",
-        min=1,
-        max=64,
+        help="API requests in flight at most, 1-64 (default: 32, the collector's DEFAULT_CONCURRENCY).",
+        callback=check_concurrency,
     ),
 ]
 NoProbeOpt = Annotated[
