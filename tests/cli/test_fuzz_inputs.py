@@ -80,9 +80,18 @@ HOSTILE_YAML = [
 ]
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("fuzz")
+@pytest.fixture(scope="module", autouse=True)
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every case runs inside its own temporary directory: fuzzed output paths (`--sarif nan`,
+    `--sarif ../x`) are written there, never into the checkout."""
+    path = tmp_path_factory.mktemp("fuzz")
+    (path / "cwd").mkdir()
+    before = Path.cwd()
+    os.chdir(path / "cwd")
+    try:
+        yield path
+    finally:
+        os.chdir(before)
 
 
 @pytest.fixture(scope="module")
@@ -260,6 +269,8 @@ SERVE_FLAGS = [
 @FUZZ
 @given(flag=st.sampled_from(PLAN_FLAGS), value=FLAG_VALUES, command=st.sampled_from(["plan", "check"]))
 def test_fuzzed_flag_values(saved_state: Path, flag: str, value: str, command: str) -> None:
+    if flag == "--sarif" and value.startswith("/") and value != "/dev/null":
+        value = value.lstrip("/") or "root"  # an output path: never write outside the case's directory
     args = [command, flag, value, "-q"]
     if flag != "--from-state":
         args += ["--from-state", str(saved_state)]
