@@ -282,3 +282,36 @@ def with_tags(match: Callable[[T, str, list[str]], bool]) -> Callable[[T, str, l
 def ensure(condition: bool, error: ApiError) -> None:
     if not condition:
         raise error
+
+
+def template_members(plain: list[str] | None, extra: list[dict[str, Any]] | None, plain_name: str,
+                     extra_name: str, key: str, check: Callable[[str, str], str]) -> list[tuple[str, str]]:
+    """A new template's members, (value, description): plain values or ``{key, Description}`` items,
+    never both (CreateAddressTemplate / CreateServiceTemplate take ``X`` or ``XExtra``)."""
+    if plain and extra:
+        raise coexist(plain_name, extra_name)
+    members = [(check(value, f"{plain_name}.{i}"), "") for i, value in enumerate(plain or [])]
+    for i, item in enumerate(extra or []):
+        value = item.get(key)
+        if not isinstance(value, str) or not value:
+            raise MissingParameter(f"{extra_name}.{i}.{key}")
+        desc = item.get("Description") or ""
+        if not isinstance(desc, str):
+            raise InvalidParameter(f"`{extra_name}.{i}.Description` must be a string.")
+        members.append((check(value, f"{extra_name}.{i}.{key}"), desc))
+    if not members:
+        raise MissingParameter(plain_name)
+    return members
+
+
+def template_group_members(name: str, name_field: str, template_ids: list[str], ids_field: str,
+                           get: Callable[[str, str], object]) -> list[str]:
+    """A new template group's member ids, each an existing template, duplicates folded."""
+    if not name:
+        raise MissingParameter(name_field)
+    check_name(name, name_field, 60)
+    if not template_ids:
+        raise MissingParameter(ids_field)
+    for i, tid in enumerate(template_ids):
+        get(tid, f"{ids_field}.{i}")
+    return list(dict.fromkeys(template_ids))

@@ -12,8 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tcremedy.emulator.core.errors import InvalidParameter, MissingParameter
-from tcremedy.emulator.services.vpc.models.common import check_name, coexist, lookup, malformed, port_spec
+from tcremedy.emulator.core.errors import MissingParameter
+from tcremedy.emulator.services.vpc.models.common import (
+    check_name,
+    lookup,
+    malformed,
+    port_spec,
+    template_group_members,
+    template_members,
+)
 
 if TYPE_CHECKING:
     from tcremedy.emulator.core.world import RegionState
@@ -72,22 +79,11 @@ class ServiceTemplateMixin:
         if not name:
             raise MissingParameter("ServiceTemplateName")
         check_name(name, "ServiceTemplateName", 60)
-        if services and services_extra:
-            raise coexist("Services", "ServicesExtra")
-        entries = [ServiceEntry(check_service(s, f"Services.{i}")) for i, s in enumerate(services or [])]
-        for i, item in enumerate(services_extra or []):
-            service = item.get("Service")
-            if not isinstance(service, str) or not service:
-                raise MissingParameter(f"ServicesExtra.{i}.Service")
-            desc = item.get("Description") or ""
-            if not isinstance(desc, str):
-                raise InvalidParameter(f"`ServicesExtra.{i}.Description` must be a string.")
-            entries.append(ServiceEntry(check_service(service, f"ServicesExtra.{i}.Service"), desc))
-        if not entries:
-            raise MissingParameter("Services")
+        members = template_members(services, services_extra, "Services", "ServicesExtra", "Service",
+                                   check_service)
         now = self.region.now
         tpl = ServiceTemplate(template_id=self.region.new_id("ppm"), name=name, created=now, updated=now,
-                              services=entries, tags=list(tags or []))
+                              services=[ServiceEntry(v, d) for v, d in members], tags=list(tags or []))
         self.service_templates[tpl.template_id] = tpl
         return tpl
 
@@ -96,16 +92,11 @@ class ServiceTemplateMixin:
 
     def create_service_template_group(self, name: str, template_ids: list[str],
                                       tags: list[dict[str, str]] | None = None) -> ServiceTemplateGroup:
-        if not name:
-            raise MissingParameter("ServiceTemplateGroupName")
-        check_name(name, "ServiceTemplateGroupName", 60)
-        if not template_ids:
-            raise MissingParameter("ServiceTemplateIds")
-        for i, tid in enumerate(template_ids):
-            self.get_service_template(tid, f"ServiceTemplateIds.{i}")
+        ids = template_group_members(name, "ServiceTemplateGroupName", template_ids, "ServiceTemplateIds",
+                                     self.get_service_template)
         now = self.region.now
         group = ServiceTemplateGroup(group_id=self.region.new_id("ppmg"), name=name, created=now, updated=now,
-                                     template_ids=list(dict.fromkeys(template_ids)), tags=list(tags or []))
+                                     template_ids=ids, tags=list(tags or []))
         self.service_template_groups[group.group_id] = group
         return group
 

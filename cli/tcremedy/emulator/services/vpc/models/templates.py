@@ -10,12 +10,13 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tcremedy.emulator.core.errors import InvalidParameter, MissingParameter
+from tcremedy.emulator.core.errors import MissingParameter
 from tcremedy.emulator.services.vpc.models.common import (
     check_name,
-    coexist,
     lookup,
     malformed,
+    template_group_members,
+    template_members,
 )
 
 if TYPE_CHECKING:
@@ -73,24 +74,11 @@ class AddressTemplateMixin:
         if not name:
             raise MissingParameter("AddressTemplateName")
         check_name(name, "AddressTemplateName", 60)
-        if addresses and addresses_extra:
-            raise coexist("Addresses", "AddressesExtra")
-        entries: list[AddressEntry] = []
-        for i, addr in enumerate(addresses or []):
-            entries.append(AddressEntry(check_address(addr, f"Addresses.{i}")))
-        for i, item in enumerate(addresses_extra or []):
-            addr = item.get("Address")
-            if not isinstance(addr, str) or not addr:
-                raise MissingParameter(f"AddressesExtra.{i}.Address")
-            desc = item.get("Description") or ""
-            if not isinstance(desc, str):
-                raise InvalidParameter(f"`AddressesExtra.{i}.Description` must be a string.")
-            entries.append(AddressEntry(check_address(addr, f"AddressesExtra.{i}.Address"), desc))
-        if not entries:
-            raise MissingParameter("Addresses")
+        members = template_members(addresses, addresses_extra, "Addresses", "AddressesExtra", "Address",
+                                   check_address)
         now = self.region.now
         tpl = AddressTemplate(template_id=self.region.new_id("ipm"), name=name, created=now, updated=now,
-                              addresses=entries, tags=list(tags or []))
+                              addresses=[AddressEntry(a, d) for a, d in members], tags=list(tags or []))
         self.address_templates[tpl.template_id] = tpl
         return tpl
 
@@ -99,16 +87,11 @@ class AddressTemplateMixin:
 
     def create_address_template_group(self, name: str, template_ids: list[str],
                                       tags: list[dict[str, str]] | None = None) -> AddressTemplateGroup:
-        if not name:
-            raise MissingParameter("AddressTemplateGroupName")
-        check_name(name, "AddressTemplateGroupName", 60)
-        if not template_ids:
-            raise MissingParameter("AddressTemplateIds")
-        for i, tid in enumerate(template_ids):
-            self.get_address_template(tid, f"AddressTemplateIds.{i}")
+        ids = template_group_members(name, "AddressTemplateGroupName", template_ids, "AddressTemplateIds",
+                                     self.get_address_template)
         now = self.region.now
         group = AddressTemplateGroup(group_id=self.region.new_id("ipmg"), name=name, created=now, updated=now,
-                                     template_ids=list(dict.fromkeys(template_ids)), tags=list(tags or []))
+                                     template_ids=ids, tags=list(tags or []))
         self.address_template_groups[group.group_id] = group
         return group
 
