@@ -40,6 +40,7 @@ from tcremedy.remediate.planfile import read_planfile
 from tcremedy.remediate.planner import FixPlan, FixResource, FixStep, plan_fixes, program_resources
 from tcremedy.remediate.provider_config import provider_config
 from tcremedy.remediate.provider_passes import more_passes, reset_again
+from tcremedy.report.fixsummary import fix_summary
 from tcremedy.verify.outcome import VerifyReport, verify_fleet
 
 OP_SYMBOLS = {
@@ -230,9 +231,20 @@ def _passwords(policy: Policy, resources: Sequence[FixResource]) -> dict[str, st
 
 def _show_plan(ui: Ui, ctx: Context, links: dict[str, str]) -> None:
     auto, manual = ctx.plan.automatic, ctx.plan.manual
-    ui.say(f"Fixes to apply ({len(auto)}):" if auto else "No fix to apply as code.")
-    for step in auto:
-        ui.say(f"  {step.instance_id} {step.finding_code}: {step.fix} - {step.description}")
+    if auto:
+        # At resource level, terraform-style: 54 steps that write the same two rules are two lines.
+        ui.say(f"Fixes to apply: {fix_summary(auto).changes}")
+        by_resource: dict[tuple[str, str], list[FixStep]] = {}
+        for step in auto:
+            key = step.resource.key if step.resource else f"{step.instance_id}-{step.finding_code}"
+            by_resource.setdefault((step.fix, key), []).append(step)
+        for (fix, key), steps in by_resource.items():
+            ids = sorted({s.instance_id for s in steps})
+            codes = ", ".join(sorted({s.finding_code for s in steps}))
+            shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+            ui.say(f"  {fix} {key}: {codes} on {shown}")
+    else:
+        ui.say("No fix to apply as code.")
     if manual:
         ui.say(f"Needs a human ({len(manual)}):")
         for step in manual:
