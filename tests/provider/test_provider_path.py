@@ -59,7 +59,8 @@ def test_every_fixable_cause_converges_on_the_provider_path(tmp_path):
 
 def test_the_other_fixable_causes_converge_on_the_provider_path(tmp_path):
     """What demo-fleet lacks: a second bound group dropping RDP, TermService stopped, RDP not
-    listening, NLA off -- plan -> apply -> plan clean -> no changes."""
+    listening, NLA off, a DROP written with templates above the admin's own ACCEPT rules (adopted,
+    then moved above it) -- plan -> apply -> plan clean -> no changes."""
     with start_emulator(
         scenario=str(Path(__file__).with_name("more-fixable.yaml")), transition_seconds=0.05
     ) as emu:

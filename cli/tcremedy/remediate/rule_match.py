@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
+from tcremedy.cloud.state import LiveState, SecurityGroupRule
 from tcremedy.diagnose.reachability import parse_ports
 
 OWNED_DESCRIPTION_PREFIX = "tcremedy:"
@@ -124,3 +125,33 @@ def rule_drops(rule: dict[str, Any], cidr: str, ports: tuple[int, int], template
     return any(
         drops("DROP", proto, port, peer, cidr, ports) for (proto, port), peer in product(services, peers)
     )
+
+
+def state_templates(state: LiveState) -> Templates:
+    """The templates a collected state holds, for ``live_rule_drops``."""
+    return Templates(
+        services=state.service_templates,
+        service_groups=state.service_template_groups,
+        addresses=state.address_templates,
+        address_groups=state.address_template_groups,
+    )
+
+
+def live_rule_drops(rule: SecurityGroupRule, cidr: str, ports: tuple[int, int], templates: Templates) -> bool:
+    """``rule_drops`` for a rule of a collected state (a DROP written with templates counts too)."""
+    api = {
+        "Action": rule.action,
+        "Protocol": rule.protocol,
+        "Port": rule.port,
+        "CidrBlock": rule.cidr_block,
+        "Ipv6CidrBlock": rule.ipv6_cidr_block,
+        "ServiceTemplate": {
+            "ServiceId": rule.service_template_id,
+            "ServiceGroupId": rule.service_template_group_id,
+        },
+        "AddressTemplate": {
+            "AddressId": rule.address_template_id,
+            "AddressGroupId": rule.address_template_group_id,
+        },
+    }
+    return rule_drops(api, cidr, ports, templates)

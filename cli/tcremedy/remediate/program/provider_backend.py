@@ -45,7 +45,7 @@ from tcremedy.cloud.state import Instance, LiveState, NetworkAclEntry, SecurityG
 from tcremedy.guest.fixes import COMMAND_NAME_PREFIX, RUN_AS, WORKING_DIRECTORY, encoded_script, script_digest
 from tcremedy.remediate.acl_entries import WantedEntry, declared, identical
 from tcremedy.remediate.fixes import FixResource
-from tcremedy.remediate.rule_match import drops, owned, port_range
+from tcremedy.remediate.rule_match import live_rule_drops, owned, port_range, state_templates
 
 PATH = "tencentcloud-provider"
 INVOCATIONS_OUTPUT = "guestInvocations"  # guest fix key -> "<invocation id>#<instance id>"
@@ -149,17 +149,9 @@ class TencentCloudProviderBackend:
                 and rule.cidr_block == p["cidr_block"]
                 and rule.action.upper() == str(p["action"]).upper()
             ):
-                shadowed = any(
-                    drops(
-                        r.action,
-                        r.protocol,
-                        r.port,
-                        r.cidr_block or r.ipv6_cidr_block,
-                        p["cidr_block"],
-                        port_range(str(p["port"])),
-                    )
-                    for r in rules[:i]
-                )
+                templates = state_templates(self._state)  # a DROP written with templates shadows too
+                ports = port_range(str(p["port"]))
+                shadowed = any(live_rule_drops(r, p["cidr_block"], ports, templates) for r in rules[:i])
                 return rule, shadowed
         return None, False
 
