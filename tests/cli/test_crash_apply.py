@@ -298,7 +298,8 @@ def test_a_second_apply_during_a_run_names_the_lock_not_pulumi_cancel(tmp_path):
             emu.control("DELETE", f"holds/{hold}")
         assert second.returncode == 1 and "Traceback" not in second.stderr
         assert "pulumi cancel" not in second.stdout + second.stderr
-        assert "is being changed by a running process (pid" in second.stderr
+        assert "is being changed by a running tcremedy apply (pid" in second.stderr
+        assert "tcremedy apply --unlock" in second.stderr
         assert "/.pulumi/locks/" in second.stderr  # the exact file, should that run be dead
         assert first.wait(timeout=300) == 0
         assert rdp_cidrs(emu) == ADMIN

@@ -57,6 +57,23 @@ def _check_path(ctx: typer.Context, param: Any, value: str) -> str:
     return value
 
 
+def _unlock(
+    plan_file: Path | None, endpoint: str | None, region: str | None, profile: str | None, backend: str | None
+) -> None:
+    from tcremedy.usecase.unlock import run_unlock
+
+    try:
+        done = run_unlock(
+            plan_file=plan_file, endpoint=endpoint, region=region, profile=profile, backend_url=backend
+        )
+    except TcremedyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=exc.exit_code) from None
+    for line in done:
+        typer.echo(line)
+    raise typer.Exit(code=0)
+
+
 def register(app: typer.Typer) -> None:
     """Add the command to the application."""
     app.command("apply", cls=TcremedyCommand)(apply)
@@ -124,11 +141,22 @@ def apply(
             "provider (force the pulumi-tencentcloud resources; fails without the plugin), sdk-dynamic.",
         ),
     ] = "auto",
+    unlock: Annotated[
+        bool,
+        typer.Option(
+            "--unlock",
+            rich_help_panel=APPLY,
+            help="Only release the stack's lock left by a killed apply (refused while that apply still "
+            "runs); nothing is applied.",
+        ),
+    ] = False,
 ) -> None:
     """Repair the causes found by `tcremedy plan` as code, through Pulumi, then verify."""
     from tcremedy.usecase.apply import ApplyOptions, run_apply
 
     ui = _TerminalUi(quiet)
+    if unlock:
+        _unlock(plan_file, endpoint, region, profile, backend_url)
     opts = ApplyOptions(
         plan_file=plan_file,
         yes=yes,

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import re
 import secrets
-import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +26,7 @@ from urllib.parse import urlsplit
 from pulumi import automation as auto
 
 from tcremedy.errors import EngineError
+from tcremedy.remediate import stack_lock
 from tcremedy.remediate.engine import Engine
 from tcremedy.remediate.engine_messages import TRACEBACK_HEADER, exception_text, is_noise, step_line
 from tcremedy.remediate.guardrails import StepOp
@@ -173,36 +172,15 @@ class Driver:
         return done
 
     def _lock_files(self) -> list[Path]:
-        if not self.settings.backend_url.startswith("file://"):
-            return []
-        root = Path(urlsplit(self.settings.backend_url).path) / ".pulumi" / "locks"
-        return [
-            p
-            for p in root.rglob("*.json")
-            if p.parent.name == self.settings.name and p.parent.parent.name == PROJECT
-        ]
+        return stack_lock.lock_files(self.settings.backend_url, PROJECT, self.settings.name)
 
     def _clear_stale_locks(self) -> list[str]:
-        locks = self._lock_files()
-        if not locks:
+        found = stack_lock.locks(self.settings.backend_url, PROJECT, self.settings.name)
+        if not found:
             return []
-        for path in locks:
-            try:
-                info = json.loads(path.read_text())
-            except (OSError, ValueError):
-                continue
-            pid, host = int(info.get("pid") or 0), info.get("hostname", "")
-            if host and host != socket.gethostname():
-                raise EngineError(
-                    f"stack {self.settings.name} is locked by pid {pid} on {host}; "
-                    f"if that run is dead, remove {path}"
-                )
-            if _alive(pid):
-                raise EngineError(
-                    f"stack {self.settings.name} is being changed by a running process (pid {pid}, "
-                    f"since {info.get('timestamp', '?')}); wait for it to finish (its lock is {path}; "
-                    "the next tcremedy apply removes it by itself once that process is gone)"
-                )
+        for lock in found:
+            if lock.readable and (not lock.here or lock.live):
+                raise EngineError(stack_lock.busy_message(self.settings.name, lock))
         self.stack.cancel()  # the DIY backend's cancel deletes the stack's lock files
         return [f"removed a stale lock of stack {self.settings.name} (its process is gone)"]
 
@@ -351,7 +329,7 @@ def _failure(what: str, exc: auto.CommandError, diags: _Diagnostics, locks: Sequ
     if "currently locked" in str(exc) and locks:  # the engine's own text says `pulumi cancel`
         return (
             "the stack is being changed by another tcremedy run; wait for it to finish. If that run "
-            "is dead, the next tcremedy apply removes its lock by itself (or remove "
+            f"is dead, release its lock with `{stack_lock.UNLOCK_HINT}` (lock: "
             + ", ".join(str(p) for p in locks)
             + ")"
         )
@@ -362,18 +340,3 @@ def _failure(what: str, exc: auto.CommandError, diags: _Diagnostics, locks: Sequ
 def _tail(exc: Exception, lines: int = 6) -> str:
     text = str(getattr(exc, "stderr", "") or exc).strip().splitlines()
     return " | ".join(line.strip() for line in text[-lines:] if line.strip())
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError):  # a zombie (killed, not yet reaped) is not alive
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    return True
