@@ -74,7 +74,8 @@ def test_unlock_releases_stale_and_foreign_locks_and_keeps_a_live_one(tmp_path, 
     run = invoke("apply", "--unlock", "--endpoint", ENDPOINT)
     assert run.code == 1 and "held by a running tcremedy apply (pid 1" in run.err and live.exists()
     live.unlink()
-    stale, foreign = write_lock(tmp_path, dead_pid(), socket.gethostname()), write_lock(tmp_path, 1, "elsewhere")
+    stale = write_lock(tmp_path, dead_pid(), socket.gethostname())
+    foreign = write_lock(tmp_path, 1, "elsewhere")
     run = invoke("apply", "--unlock", "--endpoint", ENDPOINT)
     assert run.code == 0, run
     assert "its process is gone" in run.out and "written on elsewhere, not checked" in run.out

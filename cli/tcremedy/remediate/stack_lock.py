@@ -79,11 +79,12 @@ def busy_message(stack: str, lock: Lock) -> str:
     if not lock.here:
         return (
             f"stack {stack} is locked by a run on {lock.host} (pid {lock.pid}, since {lock.since or '?'}); "
-            f"wait for it to finish, or if that run is dead release the lock with `{UNLOCK_HINT}`"
+            f"wait for it to finish, or if that run is dead release the lock ({lock.path}) "
+            f"with `{UNLOCK_HINT}`"
         )
     return (
         f"stack {stack} is being changed by a running tcremedy apply ({lock.holder()}); wait for it "
-        f"to finish (if it is killed, the next apply or `{UNLOCK_HINT}` releases its lock)"
+        f"to finish (if it is killed, the next apply or `{UNLOCK_HINT}` releases its lock {lock.path})"
     )
 
 
