@@ -18,6 +18,7 @@ from tcremedy.commands import plan as plan_cmd
 from tcremedy.commands import policy as policy_cmd
 from tcremedy.commands import shards as shards_cmd
 from tcremedy.commands import verify as verify_cmd
+from tcremedy.commands.options import TcremedyGroup
 from tcremedy.errors import TcremedyError
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: rich's import alone costs more than the start-up budget
+    cls=TcremedyGroup,  # --help not given is False: no pydantic coercion of it on every start
 )
 
 plan_cmd.register(app)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from tcremedy.commands.options import TcremedyCommand, check_finite, check_text
+from tcremedy.commands.options import TcremedyCommand, TcremedyGroup, check_finite, check_text
 from tcremedy.emulator.defaults import (
     DEFAULT_FLEET_SIZE,
     DEFAULT_HOST,
@@ -29,7 +29,9 @@ class RateLimitMode(StrEnum):
     off = "off"
 
 
-app = typer.Typer(help="The local Tencent Cloud emulator.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="The local Tencent Cloud emulator.", no_args_is_help=True, rich_markup_mode=None, cls=TcremedyGroup
+)
 
 
 def _fail(message: str) -> typer.Exit:

@@ -18,9 +18,8 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
-from tcremedy.cloud.clients import ensure_reachable  # noqa: F401  (its home is the client side)
 from tcremedy.errors import CollectionError, TcremedyError
 
 ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
@@ -34,6 +33,22 @@ CLOUD = "Cloud"
 OUTPUT = "Output"
 APPLY = "Apply"
 SERVE = "Emulator"
+
+
+class TcremedyGroup(TyperGroup):
+    """A command group whose ``--help`` is a plain bool when not given.
+
+    typer coerces a parameter whose value is not already a bool through a pydantic TypeAdapter,
+    built on first use (typer/core.py ``_TyperParameter.process_value``). A group's help flag
+    defaults to None, so `tcremedy plan --help` imported pydantic (~100 ms) for the root's
+    unused ``--help``; a False default skips that coercion.
+    """
+
+    def get_help_option(self, ctx: typer.Context) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.default = False
+        return option
 
 
 class TcremedyCommand(TyperCommand):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from tcremedy.commands.options import TcremedyCommand
+from tcremedy.commands.options import TcremedyCommand, TcremedyGroup
 
-app = typer.Typer(help="Policy files: their JSON Schema.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Policy files: their JSON Schema.", no_args_is_help=True, rich_markup_mode=None, cls=TcremedyGroup
+)
 
 
 @app.command("schema", cls=TcremedyCommand)

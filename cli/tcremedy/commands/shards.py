@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tcremedy.commands.options import CLOUD, EndpointOpt, TcremedyCommand, check_text, ensure_reachable
+from tcremedy.commands.options import CLOUD, EndpointOpt, TcremedyCommand, check_text
 from tcremedy.errors import TcremedyError
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def shards(
     endpoint: EndpointOpt = None,
 ) -> None:
     """Print the shard matrix."""
-    from tcremedy.cloud.clients import resolve_endpoint, resolve_region
+    from tcremedy.cloud.clients import ensure_reachable, resolve_endpoint, resolve_region
     from tcremedy.cloud.shards import DEFAULT_ACCOUNT, shard_matrix
 
     try:

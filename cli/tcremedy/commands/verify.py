@@ -27,7 +27,7 @@ from tcremedy.commands.options import (
     check_finite,
 )
 from tcremedy.errors import TcremedyError
-from tcremedy.verify.probe import DEFAULT_TIMEOUT
+from tcremedy.verify import DEFAULT_TIMEOUT
 
 VERIFY_HELP = (
     "Connect to each selected instance's public IP on the policy's RDP port and run the RDP negotiation "

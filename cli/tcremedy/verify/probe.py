@@ -14,9 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tcremedy.verify import rdp
+from tcremedy.verify import DEFAULT_TIMEOUT, rdp
 
-DEFAULT_TIMEOUT = 5.0
 MAX_PARALLEL = 32
 
 
