@@ -116,3 +116,15 @@ def test_manual_fixes_say_what_to_do_by_hand() -> None:
     _, steps = plan_for(no_ip, policy)
     step = next(s for s in steps if s.finding_code == "NO_PUBLIC_IP")
     assert step.fix == "manual" and "EIP" in step.manual and not step.auto
+
+
+def test_every_automatic_fix_declares_itself_on_the_provider_path() -> None:
+    """A fix's pulumi-tencentcloud declaration lives in its own module (the program only dispatches):
+    each automatic fix overrides one of the base class's provider hooks, for its resource's scope."""
+    from tcremedy.remediate.fixes.base import Fix
+
+    hooks = {"instance": ("provider_inputs", "provider_resource"), "security_group": ("provider_resource",)}
+    for fix in FIXES.automatic():
+        scope_hooks = hooks.get(fix.scope, ("provider_group",))
+        own = [h for h in scope_hooks if getattr(type(fix), h) is not getattr(Fix, h)]
+        assert own, f"{fix.name}: no provider-path declaration for its {fix.scope} resource"

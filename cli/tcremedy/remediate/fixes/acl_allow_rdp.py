@@ -4,21 +4,40 @@ The ACL is stateless: per admin CIDR it does not pass, an inbound ACCEPT TCP/por
 outbound ACCEPT TCP 49152-65535 (the RDP clients' ports) to it, on top of that direction's entries;
 the ACL's other entries stay as they are. Only ever the ACL the instance's subnet is bound to now.
 Keys: ``acl-entry-<acl>-<direction>-<cidr>-tcp-<ports>``.
+
+Provider path: the subnet's ``tencentcloud.vpc.Acl`` ADOPTED with ``import_`` (``protect``,
+``retain_on_delete``, name/VPC/tags ignored): only its ``ingresses``/``egresses`` lists are managed,
+declared exactly as the provider's Read renders them (``acl_read_text``: each whole entry string
+upper-cased, default entries left out) with tcremedy's on top; entries tcremedy made that the policy
+no longer wants are left out, every other entry stays.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from tcremedy.cloud.state import LiveState
+from tcremedy.cloud.state import LiveState, NetworkAclEntry
 from tcremedy.diagnose.reachability import EPHEMERAL_PORTS
 from tcremedy.policy.model import Policy, is_public_cidr
-from tcremedy.remediate.acl_entries import provider_cannot_write
-from tcremedy.remediate.fixes.base import FIXES, Fix, FixResource, FixStep, StepInput, hand_step, manual_step
+from tcremedy.remediate.acl_entries import WantedEntry, declared, identical, provider_cannot_write
+from tcremedy.remediate.fixes.base import (
+    FIXES,
+    Fix,
+    FixResource,
+    FixStep,
+    ProviderProgram,
+    StepInput,
+    hand_step,
+    manual_step,
+)
 from tcremedy.remediate.fixes.rules import rule_violations, slug
 from tcremedy.remediate.limits import Limits
+from tcremedy.remediate.rule_match import owned
+
+if TYPE_CHECKING:
+    import pulumi
 
 REPLY_PORTS = f"{EPHEMERAL_PORTS[0]}-{EPHEMERAL_PORTS[1]}"  # the RDP clients' ports: the replies go there
 # ACL direction -> (the finding's evidence key for its verdicts, the words of the entry's description).
@@ -128,6 +147,62 @@ class AclAllowRdp(Fix):
         if direction not in ACL_DIRECTIONS:
             return [f"direction {direction!r} is not ingress or egress"]
         return rule_violations(params, limits, acl_port(str(direction), limits.port))
+
+    def provider_group(
+        self, program: ProviderProgram, group_id: str, resources: Sequence[FixResource]
+    ) -> list[pulumi.Resource]:
+        import pulumi
+        import tencentcloud_iac_pulumi as tencentcloud
+
+        acl = program.state.network_acls[group_id]
+        lists: dict[str, list[str]] = {}
+        for direction, live in (("ingress", acl.ingress), ("egress", acl.egress)):
+            wanted = [  # Read upper-cases descriptions: ownership ignores case
+                WantedEntry.from_params(
+                    {**r.params, "description": str(r.params.get("description", "")).upper()}
+                )
+                for r in sorted(resources, key=lambda r: r.key)
+                if r.params["direction"] == direction
+            ]
+            kept = [e for e in live if not owned(e.description) or any(identical(e, w) for w in wanted)]
+            lists[direction] = [acl_read_text(e) for e in declared(kept, wanted) if not read_drops(e)]
+        adopted = tencentcloud.vpc.Acl(
+            f"network-acl-{group_id}",
+            vpc_id=acl.vpc_id,
+            name=acl.name,
+            ingresses=lists["ingress"],
+            egresses=lists["egress"],
+            opts=pulumi.ResourceOptions(
+                import_=group_id,
+                protect=True,
+                retain_on_delete=True,
+                ignore_changes=["vpc_id", "name", "tags"],
+            ),
+        )
+        return [adopted]
+
+
+def read_drops(entry: NetworkAclEntry) -> bool:
+    """The provider's Read leaves out what ``CheckIfDefaultRule`` calls default (vpc/resource_tc_vpc_acl.go
+    ~l.406-421): all/0.0.0.0/0/DROP and all/::/0/ACCEPT (the API's "all"/"Drop"/"Accept", here
+    upper-cased by collection) -- an admin's explicit deny-all too."""
+    everything = entry.protocol.upper() == "ALL"
+    ipv4_drop = entry.cidr_block == "0.0.0.0/0" and entry.action.upper() == "DROP"
+    ipv6_accept = entry.ipv6_cidr_block == "::/0" and entry.action.upper() == "ACCEPT"
+    return everything and (ipv4_drop or ipv6_accept)
+
+
+def acl_read_text(entry: NetworkAclEntry) -> str:
+    """The entry exactly as the provider's Read renders it (resource_tc_vpc_acl.go ~l.160-270):
+    ``ACTION#CIDR#PORT#PROTOCOL[#DESCRIPTION]``, an empty port as ALL, the whole string upper-cased.
+    Entries it cannot round-trip (IPv6: Read gives an empty CIDR; a '#' in the description) are
+    manual steps (``tcremedy.remediate.acl_entries.provider_cannot_write``), never declared."""
+    if entry.ipv6_cidr_block or "#" in entry.description:
+        raise ValueError(f"ACL entry {entry} cannot be written through the provider's entry format")
+    fields = [entry.action, entry.cidr_block, entry.port or "ALL", entry.protocol]
+    if entry.description:
+        fields.append(entry.description)
+    return "#".join(fields).upper()
 
 
 def _network(text: str) -> Any:

@@ -12,9 +12,9 @@ A fix without a resource kind is a manual step: it only says what to do by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from tcremedy.cloud.state import Instance, LiveState
 from tcremedy.diagnose.codes import manual_text
@@ -22,6 +22,8 @@ from tcremedy.diagnose.findings import Finding
 from tcremedy.policy.model import Policy
 
 if TYPE_CHECKING:
+    import pulumi
+
     from tcremedy.remediate.limits import Limits
 
 DYNAMIC = "pulumi-python:dynamic/tcremedy:"  # the sdk-dynamic path's type tokens
@@ -98,6 +100,21 @@ class StepInput:
         return f"{self.finding.code}@{self.state.collected_at}"
 
 
+class ProviderProgram(Protocol):
+    """What a fix's pulumi-tencentcloud declaration reads from the program
+    (``remediate.program.provider_backend.TencentCloudProviderBackend``, which dispatches to the fix)."""
+
+    state: LiveState  # the live state the plan was made from
+    in_state: Mapping[str, Mapping[str, Any]]  # the recorded inputs of each resource the stack holds
+    passwords: Mapping[str, str]  # instance id -> new password
+    adopting: list[str]  # shadowed rules adopted this run: a second pass moves them up
+    exports: dict[str, Any]  # stack outputs the program exports
+
+    def gate(self, instance_id: str, step: str, before: Sequence[pulumi.Resource]) -> pulumi.Output[str]:
+        """The instance id, once ``before`` are done and the guest can take a fix."""
+        ...
+
+
 class Fix:
     """Base class. Subclasses set the declarations and implement ``steps`` (and the others as needed)."""
 
@@ -128,6 +145,33 @@ class Fix:
     def violations(self, params: Mapping[str, Any], limits: Limits) -> list[str]:
         """Why ``params`` go beyond the policy's limits (the fix's own inputs); [] when they do not."""
         return []
+
+    # -- the provider path (pulumi-tencentcloud): what the fix declares. Import pulumi inside these
+    # methods only: planning imports every fix, and must not pay for the Pulumi SDK.
+
+    provider_order: ClassVar[int] = 1  # among one instance's own resources (reboots first)
+    provider_outputs: ClassVar[tuple[str, ...]] = ()  # stack outputs (dicts) it fills in ``exports``
+
+    def provider_inputs(self, program: ProviderProgram, res: FixResource, inst: Instance) -> dict[str, Any]:
+        """Instance scope: the adopted instance's inputs this fix sets (all other inputs are ignored)."""
+        return {}
+
+    def provider_resource(
+        self, program: ProviderProgram, res: FixResource, depends_on: Sequence[pulumi.Resource]
+    ) -> pulumi.Resource | None:
+        """The resource this fix declares on its own, after ``depends_on`` (security-group scope: the
+        group's previous rule; instance scope: the adopted instance and its earlier resources)."""
+        return None
+
+    def provider_group(
+        self, program: ProviderProgram, group_id: str, resources: Sequence[FixResource]
+    ) -> list[pulumi.Resource]:
+        """Network-ACL scope: everything declared for one ACL from all of its fix resources at once."""
+        return []
+
+    def provider_trigger(self, res: FixResource) -> str:
+        """A new value re-runs a one-shot action (a new occurrence of the finding)."""
+        return f"{res.params.get('trigger', '')}/"
 
     # -- helpers for subclasses
 

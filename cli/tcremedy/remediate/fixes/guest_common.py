@@ -3,18 +3,37 @@
 Each guest fix is its own module declaring its name, the codes it closes and its script; scripts
 that act on a port get the policy's RDP port. The script runs once per ``trigger`` (a new occurrence
 of the finding) and again when the script itself changes.
+
+Provider path: ``tencentcloud.tat.InvocationCommandAttachment`` running the script in the Windows
+working directory as System (both declared, so the provider's Read, which sets them, finds nothing
+to replace), only once the instance is RUNNING with its agent Online after the instance's other
+steps (``ProviderProgram.gate``); its invocation id is exported (``INVOCATIONS_OUTPUT``) so ``apply``
+waits for the tasks and fails the step with the script's output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tcremedy.cloud.state import LiveState
-from tcremedy.guest.fixes import PORT_FIXES, REVERTIBLE
+from tcremedy.guest.fixes import (
+    COMMAND_NAME_PREFIX,
+    PORT_FIXES,
+    REVERTIBLE,
+    RUN_AS,
+    WORKING_DIRECTORY,
+    encoded_script,
+    script_digest,
+)
 from tcremedy.policy.model import Policy
-from tcremedy.remediate.fixes.base import Fix, FixResource, FixStep, StepInput
+from tcremedy.remediate.fixes.base import Fix, FixResource, FixStep, ProviderProgram, StepInput
 from tcremedy.remediate.limits import Limits, whole
+
+if TYPE_CHECKING:
+    import pulumi
+
+INVOCATIONS_OUTPUT = "guestInvocations"  # stack output: guest fix key -> its invocation id
 
 
 class GuestFix(Fix):
@@ -23,6 +42,7 @@ class GuestFix(Fix):
     scope = "instance"
     provider_type = "tencentcloud:Tat/invocationCommandAttachment:InvocationCommandAttachment"
     dynamic_type = "GuestFix"
+    provider_outputs = (INVOCATIONS_OUTPUT,)
     noun = ("guest fix", "guest fixes")
     verb = "to run"
 
@@ -62,3 +82,31 @@ class GuestFix(Fix):
         if "port" in params and whole(params.get("port")) != limits.port:
             found.append(f"port {params.get('port')!r} is not the policy's RDP port {limits.port}")
         return found
+
+    def provider_trigger(self, res: FixResource) -> str:
+        """Also a changed script re-runs it."""
+        p = res.params
+        return f"{p.get('trigger', '')}/{script_digest(p['script'], p.get('port'), p.get('revert_minutes'))}"
+
+    def provider_resource(
+        self, program: ProviderProgram, res: FixResource, depends_on: Sequence[pulumi.Resource]
+    ) -> pulumi.Resource:
+        import pulumi
+        import tencentcloud_iac_pulumi as tencentcloud
+
+        name, port = res.params["script"], res.params.get("port")
+        fix = tencentcloud.tat.InvocationCommandAttachment(
+            res.key,
+            instance_id=program.gate(res.instance_id, res.key, depends_on),
+            content=encoded_script(name, port, res.params.get("revert_minutes")),
+            command_type="POWERSHELL",
+            command_name=f"{COMMAND_NAME_PREFIX}{name}",
+            working_directory=WORKING_DIRECTORY,
+            username=RUN_AS,
+            timeout=120,
+            opts=pulumi.ResourceOptions(
+                depends_on=list(depends_on), replacement_trigger=self.provider_trigger(res)
+            ),
+        )
+        program.exports[INVOCATIONS_OUTPUT][res.key] = fix.id
+        return fix

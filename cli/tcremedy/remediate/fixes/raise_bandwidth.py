@@ -3,6 +3,8 @@
 Saturation fixes never go beyond ``BANDWIDTH_CAP_MBPS`` without a human (cost; per-type caps), and
 bandwidth billed in advance (BANDWIDTH_PREPAID) is left to a human: changing it needs dates and
 charges the account.
+
+Provider path: the adopted instance's ``internet_max_bandwidth_out`` (never lowered).
 """
 
 from __future__ import annotations
@@ -11,7 +13,16 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from tcremedy.remediate.fixes.base import FIXES, Fix, FixResource, FixStep, StepInput, not_automatic
+from tcremedy.cloud.state import Instance
+from tcremedy.remediate.fixes.base import (
+    FIXES,
+    Fix,
+    FixResource,
+    FixStep,
+    ProviderProgram,
+    StepInput,
+    not_automatic,
+)
 from tcremedy.remediate.limits import BANDWIDTH_CAP_MBPS, Limits, whole
 
 PREPAID_BANDWIDTH = "BANDWIDTH_PREPAID"
@@ -89,3 +100,7 @@ class RaiseBandwidth(Fix):
         if target is None or not 0 < target <= limits.bandwidth_cap:
             return [f"target_mbps {params.get('target_mbps')!r} is not between 1 and {limits.bandwidth_cap}"]
         return []
+
+    def provider_inputs(self, program: ProviderProgram, res: FixResource, inst: Instance) -> dict[str, Any]:
+        target = int(res.params["target_mbps"])
+        return {"internet_max_bandwidth_out": max(target, inst.internet_max_bandwidth_out)}  # never lowered

@@ -1,15 +1,29 @@
 """``reset_password`` (opt-in): reset the Administrator password from the environment variable the
 policy names (``fixes.password_env``); the value is a Pulumi secret, never stored in plain text.
-The instance is force-stopped and started again."""
+The instance is force-stopped and started again.
+
+Provider path: the adopted instance's ``password`` input, as a Pulumi secret, with ``running_flag``
+true: the provider leaves the instance stopped after its ForceStop reset, apply's next pass starts it
+through ``running_flag`` (``remediate.provider_passes``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from tcremedy.cloud.state import LiveState
+from tcremedy.cloud.state import Instance, LiveState
 from tcremedy.diagnose.codes import manual_text
 from tcremedy.policy.model import Policy
-from tcremedy.remediate.fixes.base import FIXES, Fix, FixResource, FixStep, StepInput, not_automatic
+from tcremedy.remediate.fixes.base import (
+    FIXES,
+    Fix,
+    FixResource,
+    FixStep,
+    ProviderProgram,
+    StepInput,
+    not_automatic,
+)
 
 
 @FIXES.register
@@ -63,3 +77,13 @@ class ResetPassword(Fix):
         if not limits.password_env or params.get("password_env") != limits.password_env:
             return ["password_env is not the policy's fixes.password_env"]
         return []
+
+    def provider_inputs(self, program: ProviderProgram, res: FixResource, inst: Instance) -> dict[str, Any]:
+        password = program.passwords.get(res.instance_id)
+        if not password:  # a kept fix with no value this run: nothing to set
+            return {}
+        import pulumi
+
+        # the provider resets with ForceStop and never starts the instance: running_flag does, in
+        # apply's next pass, once Read has seen it stopped (as the SDK path ends)
+        return {"password": pulumi.Output.secret(password), "running_flag": True}

@@ -5,19 +5,41 @@ finding's ``not_admitted``, else every admin CIDR not verified as admitted), and
 TCP/port from exactly that CIDR, inserted at the top (index 0) of the first group bound to the
 instance so no DROP above it shadows it. ``0.0.0.0/0`` / ``::/0`` only with ``allow_public_rdp``.
 Resource keys are stable (``sg-rule-<sg>-<cidr>-tcp-<port>``): planned twice = one Pulumi resource.
+
+Provider path: a ``tencentcloud.security.GroupRule`` at ``policy_index`` 0 (above any DROP) for
+exactly the policy's CIDR and port. Every field is ForceNew and the provider's Read matches the rule
+by fields, never by position, so a DROP added later above it is no drift to the provider: the rule's
+``trigger`` (a new one each time diagnosis sees the rule blocked) replaces it, deleting first
+(``delete_before_replace``: the API refuses a duplicate).
 """
 
 from __future__ import annotations
 
+import base64
 import ipaddress
-from collections.abc import Mapping
-from typing import Any
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from tcremedy.cloud.state import LiveState
+from tcremedy.cloud.state import LiveState, SecurityGroupRule
 from tcremedy.policy.model import Policy, is_public_cidr
-from tcremedy.remediate.fixes.base import FIXES, Fix, FixResource, FixStep, StepInput, manual_step
+from tcremedy.remediate.fixes.base import (
+    FIXES,
+    Fix,
+    FixResource,
+    FixStep,
+    ProviderProgram,
+    StepInput,
+    manual_step,
+)
 from tcremedy.remediate.fixes.rules import rule_violations, slug
 from tcremedy.remediate.limits import Limits, whole
+from tcremedy.remediate.rule_match import live_rule_drops, owned, port_range, state_templates
+
+if TYPE_CHECKING:
+    import pulumi
+
+ADOPTED_TRIGGER = "adopted"  # the replacement trigger of a rule adopted under a DROP, until moved
 
 
 @FIXES.register
@@ -89,6 +111,86 @@ class SgAllowRdp(Fix):
         if whole(params.get("policy_index", 0)) != 0:
             found.append("the rule is not inserted at the top (policy_index 0)")
         return found
+
+    def provider_resource(
+        self, program: ProviderProgram, res: FixResource, depends_on: Sequence[pulumi.Resource]
+    ) -> pulumi.Resource:
+        import pulumi
+        import tencentcloud_iac_pulumi as tencentcloud
+
+        p = res.params
+        live, shadowed = live_rule(program.state, p)
+        opts: dict[str, Any] = {
+            "depends_on": list(depends_on),
+            "delete_before_replace": True,  # every field is ForceNew and the API refuses a duplicate
+            "replacement_trigger": str(p.get("trigger", "")),
+        }
+        recorded = program.in_state.get(res.key) or {}
+        if (
+            live is not None
+            and not shadowed
+            and recorded.get("ipProtocol") == "ALL" != str(p["protocol"]).upper()
+        ):
+            opts["ignore_changes"] = ["ip_protocol"]  # adopted by import (see below): nothing to move
+        if live is not None and res.key not in program.in_state:
+            # The rule is there but not in the stack (the admin's, or ours from a run killed before it
+            # saved): creating it again would be refused as a duplicate, so it is adopted as it is.
+            opts["import_"] = group_rule_id(p, live.description)
+            # Read keeps ip_protocol as declared and so gives "ALL" on an import (no declaration yet):
+            # ignored for the import only; the next declaration sets it (a replace, wanted when moving).
+            opts["ignore_changes"] = ["ip_protocol"]
+            opts["replacement_trigger"] = ADOPTED_TRIGGER if shadowed else opts["replacement_trigger"]
+            if shadowed:
+                program.adopting.append(res.key)
+        if live is not None and not owned(live.description) and not shadowed:
+            opts["retain_on_delete"] = True  # the admin's rule: removing the fix only forgets it
+        return tencentcloud.security.GroupRule(
+            res.key,
+            security_group_id=p["security_group_id"],
+            type="ingress",
+            cidr_ip=p["cidr_block"],
+            ip_protocol=p["protocol"],
+            port_range=str(p["port"]),
+            policy=p["action"],
+            policy_index=int(p.get("policy_index", 0)),
+            description=live.description if live is not None else p.get("description"),
+            opts=pulumi.ResourceOptions(**opts),
+        )
+
+
+def live_rule(state: LiveState, p: Mapping[str, Any]) -> tuple[SecurityGroupRule | None, bool]:
+    """The group's rule with exactly these fields (the provider's Read would find it), and whether a
+    DROP above it shadows it."""
+    group = state.security_groups.get(p["security_group_id"])
+    rules = list(group.ingress) if group is not None else []
+    for i, rule in enumerate(rules):
+        if (
+            rule.protocol.upper() == str(p["protocol"]).upper()
+            and rule.port == str(p["port"])
+            and rule.cidr_block == p["cidr_block"]
+            and rule.action.upper() == str(p["action"]).upper()
+        ):
+            templates = state_templates(state)  # a DROP written with templates shadows too
+            ports = port_range(str(p["port"]))
+            shadowed = any(live_rule_drops(r, p["cidr_block"], ports, templates) for r in rules[:i])
+            return rule, shadowed
+    return None, False
+
+
+def group_rule_id(p: Mapping[str, Any], description: str) -> str:
+    """The provider's ID of a security group rule (``buildSecurityGroupRuleId``,
+    vpc/service_tencentcloud_vpc.go): base64 of the JSON of its fields, in the struct's order."""
+    info = {
+        "sg_id": p["security_group_id"],
+        "policy_type": "ingress",
+        "cidr_ip": p["cidr_block"],
+        "protocol": p["protocol"],
+        "port_range": str(p["port"]),
+        "action": p["action"],
+        "source_sg_id": "",
+        "description": description,
+    }
+    return base64.b64encode(json.dumps(info, separators=(",", ":")).encode()).decode()
 
 
 def missing_cidrs(policy: Policy, evidence: Mapping[str, Any]) -> list[str]:

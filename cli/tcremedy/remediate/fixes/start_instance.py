@@ -4,13 +4,25 @@ The check decides (``diagnose/checks/instance.py``): only STOPPED gets this fix;
 accepts nothing else. For the other states DescribeInstances documents (InstanceState in the SDK's
 ``cvm/v20170312/models.py``, ``InstanceStatus``) the step says what to do by hand: transitional
 states are waited for, a failed launch or an instance awaiting destruction cannot be started.
+
+Provider path: the adopted instance's ``running_flag``.
 """
 
 from __future__ import annotations
 
-from tcremedy.cloud.state import LiveState
+from typing import Any
+
+from tcremedy.cloud.state import Instance, LiveState
 from tcremedy.policy.model import Policy
-from tcremedy.remediate.fixes.base import FIXES, Fix, FixResource, FixStep, StepInput, manual_step
+from tcremedy.remediate.fixes.base import (
+    FIXES,
+    Fix,
+    FixResource,
+    FixStep,
+    ProviderProgram,
+    StepInput,
+    manual_step,
+)
 
 # InstanceState -> what to do by hand (the states StartInstances refuses).
 STATE_TEXT: dict[str, str] = {
@@ -63,3 +75,6 @@ class StartInstance(Fix):
 
     def still_wanted(self, res: FixResource, policy: Policy, state: LiveState) -> bool:
         return res.instance_id in state.instances and policy.instance.must_be_running
+
+    def provider_inputs(self, program: ProviderProgram, res: FixResource, inst: Instance) -> dict[str, Any]:
+        return {"running_flag": True}
