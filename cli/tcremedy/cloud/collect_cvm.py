@@ -92,7 +92,11 @@ def describe_instances(
         found = {i.instance_id for i in instances}
         gaps = [
             CollectionGap(
-                "instance", iid, "InvalidInstanceId.NotFound", f"instance {iid} was not found in {region}"
+                "instance",
+                iid,
+                "InvalidInstanceId.NotFound",
+                f"instance {iid} was not found in {region}",
+                "DescribeInstances",
             )
             for iid in ids
             if iid not in found

@@ -44,11 +44,11 @@ class ProbeSettings:
 _FAILED = re.compile(r"^(\w+) failed: ([\w.]+): (.*)$", re.S)
 
 
-def failed_call(text: str) -> tuple[str, str] | None:
-    """(code, message) when a guest error says an API call failed for good ("<Action> failed: code: ..."),
-    so collection can list it in the gaps; None for what the guest itself reported."""
+def failed_call(text: str) -> tuple[str, str, str] | None:
+    """(code, message, action) when a guest error says an API call failed for good ("<Action> failed:
+    code: ..."), so collection can list it in the gaps; None for what the guest itself reported."""
     match = _FAILED.match(text or "")
-    return (match.group(2), text) if match else None
+    return (match.group(2), text, match.group(1)) if match else None
 
 
 def agent_status(api: CloudApi, instance_ids: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -75,8 +75,9 @@ def agent_status(api: CloudApi, instance_ids: Sequence[str]) -> tuple[dict[str, 
 
 def _run(
     api: CloudApi, instance_ids: Sequence[str], settings: ProbeSettings
-) -> tuple[list[str], dict[str, str]]:
-    """RunCommand in batches; returns invocation ids and instance id -> error for failed batches."""
+) -> tuple[dict[str, Sequence[str]], dict[str, str]]:
+    """RunCommand in batches; returns invocation id -> its instance ids, and instance id -> error for
+    the instances that failed even alone (a failed batch is retried one instance at a time)."""
     content = base64.b64encode(probe_script().encode("utf-8")).decode("ascii")
     api.progress.phase("guest probe")
 
@@ -94,33 +95,55 @@ def _run(
 
     done, failed = split_batches(api, list(instance_ids), RUN_BATCH, call)
     errors = {iid: f"RunCommand failed: {exc.code}: {exc.message}" for iid, exc in failed}
-    return [invocation for _batch, invocation in done], errors
+    return {invocation: batch for batch, invocation in done}, errors
 
 
-def _tasks_by_invocation(api: CloudApi, invocation_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """Every task of the invocations, 100 per page, up to 5 invocation ids per filter."""
+def _tasks_by_invocation(
+    api: CloudApi, invocation_ids: Sequence[str]
+) -> tuple[list[dict[str, Any]], dict[str, ApiError]]:
+    """Every task of the invocations, 100 per page, up to 5 invocation ids per filter; and
+    invocation id -> error for the invocations whose tasks could not be read."""
 
-    def page(job: tuple[Sequence[str], int]) -> dict[str, Any]:
+    def page(job: tuple[Sequence[str], int]) -> dict[str, Any] | ApiError:
         group, offset = job
-        return api.call(
-            "tat",
-            "DescribeInvocationTasks",
-            {
-                "Filters": [{"Name": "invocation-id", "Values": list(group)}],
-                "HideOutput": False,
-                "Limit": TASK_PAGE,
-                "Offset": offset,
-            },
-        )
+        try:
+            return api.call(
+                "tat",
+                "DescribeInvocationTasks",
+                {
+                    "Filters": [{"Name": "invocation-id", "Values": list(group)}],
+                    "HideOutput": False,
+                    "Limit": TASK_PAGE,
+                    "Offset": offset,
+                },
+            )
+        except ApiError as exc:
+            return exc
 
     groups = chunks(list(invocation_ids), INVOCATION_FILTER_VALUES)
-    firsts = api.map(page, [(g, 0) for g in groups])
-    more = [
+    jobs = [(g, 0) for g in groups]
+    firsts = api.map(page, jobs)
+    jobs += [
         (g, off)
         for g, first in zip(groups, firsts, strict=True)
+        if not isinstance(first, ApiError)
         for off in range(TASK_PAGE, int(first.get("TotalCount") or 0), TASK_PAGE)
     ]
-    return [t for p in (*firsts, *api.map(page, more)) for t in p.get("InvocationTaskSet") or ()]
+    pages = [*firsts, *api.map(page, jobs[len(groups) :])]
+    failed = {
+        inv: p
+        for (group, _off), p in zip(jobs, pages, strict=True)
+        if isinstance(p, ApiError)
+        for inv in group
+    }
+    tasks = [
+        t
+        for p in pages
+        if not isinstance(p, ApiError)
+        for t in p.get("InvocationTaskSet") or ()
+        if t.get("InvocationId") not in failed  # a group with a failed page is unread as a whole
+    ]
+    return tasks, failed
 
 
 def _all_finished(api: CloudApi, invocation_ids: Sequence[str]) -> bool:
@@ -176,26 +199,30 @@ def probe(
     deadline = clock() + settings.deadline
     invocations, run_errors = _run(api, instance_ids, settings)
     result = {iid: GuestProbe("Online", "", err) for iid, err in run_errors.items()}
-    wanted = [iid for iid in instance_ids if iid not in run_errors]
     if not invocations:
         return result
     api.progress.phase("guest probe results")
     delay = settings.first_poll
-    try:
-        while True:
-            sleep(min(delay, max(0.0, deadline - clock())))
-            if _all_finished(api, invocations) or clock() >= deadline:
-                break
-            delay = min(delay * 2, settings.poll_interval)
-        tasks = {t.get("InstanceId"): t for t in _tasks_by_invocation(api, invocations)}
-    except ApiError as exc:
-        error = f"{exc.action} failed: {exc.code}: {exc.message}"
-        return {**result, **{iid: GuestProbe("Online", "", error) for iid in wanted}}
-    for iid in wanted:
-        task = tasks.get(iid)
-        result[iid] = (
-            probe_from_task(task) if task else GuestProbe("Online", "", "no probe task was reported")
-        )
+    while True:
+        sleep(min(delay, max(0.0, deadline - clock())))
+        try:
+            finished = _all_finished(api, list(invocations))
+        except ApiError:  # the status poll failed for good: read the tasks as they are
+            finished = True
+        if finished or clock() >= deadline:
+            break
+        delay = min(delay * 2, settings.poll_interval)
+    found, failed = _tasks_by_invocation(api, list(invocations))
+    tasks = {t.get("InstanceId"): t for t in found}
+    for invocation, batch in invocations.items():
+        exc = failed.get(invocation)
+        for iid in batch:
+            if exc is not None:  # its tasks could not be read: said so, with the call and the error
+                result[iid] = GuestProbe("Online", "", f"{exc.action} failed: {exc.code}: {exc.message}")
+            elif (task := tasks.get(iid)) is not None:
+                result[iid] = probe_from_task(task)
+            else:
+                result[iid] = GuestProbe("Online", "", "no probe task was reported")
     return result
 
 

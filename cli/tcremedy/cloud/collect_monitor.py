@@ -74,7 +74,9 @@ def metrics(
     outcomes = api.map(lambda name: split_batches(api, list(instance_ids), BATCH, fetch(name)), names)
     for name, (done, failed) in zip(names, outcomes, strict=True):
         gaps.extend(
-            CollectionGap("metrics", iid, exc.code, f"GetMonitorData {name} failed: {exc.message}")
+            CollectionGap(
+                "metrics", iid, exc.code, f"GetMonitorData {name} failed: {exc.message}", "GetMonitorData"
+            )
             for iid, exc in failed
         )
         for _batch, out in done:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from tcremedy.cloud.api import ApiError, CloudApi, all_pages, chunks
+from tcremedy.cloud.api import ApiError, CloudApi, all_pages, split_batches
 from tcremedy.cloud.state import (
     CollectionGap,
     NetworkAcl,
@@ -129,7 +129,7 @@ def subnet_from_api(item: dict[str, Any]) -> Subnet:
 
 
 def _gap(scope: str, resource_id: str, exc: ApiError) -> CollectionGap:
-    return CollectionGap(scope, resource_id, exc.code, f"{exc.action} failed: {exc.message}")
+    return CollectionGap(scope, resource_id, exc.code, f"{exc.action} failed: {exc.message}", exc.action)
 
 
 def security_groups(
@@ -153,27 +153,19 @@ def security_groups(
 def _by_ids(
     api: CloudApi, action: str, id_param: str, set_key: str, ids: Sequence[str], scope: str, phase: str
 ) -> tuple[list[dict[str, Any]], list[CollectionGap]]:
-    """Fetch resources by id, ``BATCH`` ids per request; missing or failed ids become gaps."""
+    """Fetch resources by id, ``BATCH`` ids per request; a failed batch is retried one id at a time
+    (``split_batches``) and only the ids that still fail become gaps."""
     api.progress.phase(phase)
 
-    def one(batch: Sequence[str]) -> list[dict[str, Any]] | tuple[Sequence[str], ApiError]:
-        try:
-            # Offset/Limit types come from the SDK model: str for DescribeSubnets, int for
-            # DescribeNetworkAcls (CloudApi.call conforms them; tcremedy.sdk_models)
-            resp = api.call("vpc", action, {id_param: list(batch), "Offset": 0, "Limit": BATCH})
-        except ApiError as exc:
-            return batch, exc
+    def one(batch: Sequence[str]) -> list[dict[str, Any]]:
+        # Offset/Limit types come from the SDK model: str for DescribeSubnets, int for
+        # DescribeNetworkAcls (CloudApi.call conforms them; tcremedy.sdk_models)
+        resp = api.call("vpc", action, {id_param: list(batch), "Offset": 0, "Limit": BATCH})
         return list(resp.get(set_key) or ())
 
-    items: list[dict[str, Any]] = []
-    gaps: list[CollectionGap] = []
-    for result in api.map(one, chunks(list(ids), BATCH)):
-        if isinstance(result, tuple):
-            batch, exc = result
-            gaps.extend(_gap(scope, rid, exc) for rid in batch)
-        else:
-            items.extend(result)
-    return items, gaps
+    done, failed = split_batches(api, list(ids), BATCH, one)
+    items = [item for _batch, found in done for item in found]
+    return items, [_gap(scope, rid, exc) for rid, exc in failed]
 
 
 def subnets(api: CloudApi, subnet_ids: Sequence[str]) -> tuple[dict[str, Subnet], list[CollectionGap]]:
@@ -204,7 +196,7 @@ def _not_returned(
     """Gaps for the ids a by-id Describe silently left out (neither found nor already a gap)."""
     known = set(found) | {g.resource_id for g in gaps}
     return [
-        CollectionGap(scope, rid, "ResourceNotFound", f"{kind} {rid} was not returned by {action}")
+        CollectionGap(scope, rid, "ResourceNotFound", f"{kind} {rid} was not returned by {action}", action)
         for rid in wanted
         if rid not in known
     ]
@@ -247,12 +239,22 @@ def address_templates(
         )
     for tid in sorted(wanted_templates - templates.keys()):
         gaps.append(
-            CollectionGap("address_template", tid, "ResourceNotFound", f"address template {tid} not found")
+            CollectionGap(
+                "address_template",
+                tid,
+                "ResourceNotFound",
+                f"address template {tid} not found",
+                "DescribeAddressTemplates",
+            )
         )
     for gid in sorted(wanted_groups - groups.keys()):
         gaps.append(
             CollectionGap(
-                "address_template", gid, "ResourceNotFound", f"address template group {gid} not found"
+                "address_template",
+                gid,
+                "ResourceNotFound",
+                f"address template group {gid} not found",
+                "DescribeAddressTemplateGroups",
             )
         )
     keep_templates = wanted_templates | {t for g in wanted_groups for t in groups.get(g, ())}
@@ -285,7 +287,13 @@ def service_templates(
     except ApiError as exc:
         return {}, {}, [_gap("service_template", t, exc) for t in sorted(wanted_templates | wanted_groups)]
     gaps = [
-        CollectionGap("service_template", t, "ResourceNotFound", f"service template (group) {t} not found")
+        CollectionGap(
+            "service_template",
+            t,
+            "ResourceNotFound",
+            f"service template (group) {t} not found",
+            "DescribeServiceTemplates" if t in wanted_templates else "DescribeServiceTemplateGroups",
+        )
         for t in sorted((wanted_templates - templates.keys()) | (wanted_groups - groups.keys()))
     ]
     keep = wanted_templates | {t for g in wanted_groups for t in groups.get(g, ())}

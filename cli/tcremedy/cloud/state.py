@@ -180,6 +180,7 @@ class CollectionGap:
     resource_id: str  # the id whose data is missing
     code: str  # API error code, or "Timeout", ...
     message: str
+    call: str = ""  # the API action that failed or did not return it (DescribeSubnets, RunCommand, ...)
 
 
 @dataclass(frozen=True)

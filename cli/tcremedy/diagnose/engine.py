@@ -12,7 +12,13 @@ from tcremedy.diagnose.checks import CHECKS
 from tcremedy.diagnose.context import Context
 from tcremedy.diagnose.drift import drift
 from tcremedy.diagnose.findings import CAUSAL_ORDER, Finding, Status
-from tcremedy.diagnose.model import FleetDiagnosis, FleetSummary, InstanceDiagnosis, WaivedFinding
+from tcremedy.diagnose.model import (
+    FleetDiagnosis,
+    FleetGap,
+    FleetSummary,
+    InstanceDiagnosis,
+    WaivedFinding,
+)
 from tcremedy.policy.model import Policy
 from tcremedy.policy.selector import selects
 from tcremedy.policy.waivers import is_expired, label, waiver_for
@@ -100,6 +106,7 @@ def diagnose(policy: Policy, state: LiveState) -> FleetDiagnosis:
         skipped=len(state.instances) - len(selected),
         summary=summary,
         unattributed_gaps=_unattributed(state, selected),
+        gaps=_affected(state, selected),
         expired_waivers=tuple(
             f"{label(policy, i)} has expired: its findings fail again; renew or remove it"
             for i, w in enumerate(policy.waivers)
@@ -113,6 +120,25 @@ def _in_causal_order(counts: Counter) -> dict[str, int]:
     return {k: counts[k] for k in sorted(counts, key=lambda c: (rank.get(c, len(rank)), c))}
 
 
+def _related(state: LiveState, inst: Instance) -> set[str]:
+    """The ids whose data an instance's checks read: itself, its subnet and ACL, its security
+    groups and the templates their rules reference."""
+    related = {inst.instance_id, inst.subnet_id, *inst.security_group_ids}
+    subnet = state.subnets.get(inst.subnet_id)
+    if subnet and subnet.network_acl_id:
+        related.add(subnet.network_acl_id)
+    for sg_id in inst.security_group_ids:
+        sg = state.security_groups.get(sg_id)
+        for rule in (*sg.ingress, *sg.egress) if sg else ():
+            related |= {
+                rule.address_template_id,
+                rule.address_template_group_id,
+                rule.service_template_id,
+                rule.service_template_group_id,
+            }
+    return related - {""}
+
+
 def _unattributed(state: LiveState, selected: list[Instance]) -> tuple[CollectionGap, ...]:
     """Gaps that no selected instance's checks could have reported."""
     related: set[str] = set()
@@ -122,6 +148,23 @@ def _unattributed(state: LiveState, selected: list[Instance]) -> tuple[Collectio
         if subnet and subnet.network_acl_id:
             related.add(subnet.network_acl_id)
     return tuple(g for g in state.gaps if g.resource_id not in related)
+
+
+def _affected(state: LiveState, selected: list[Instance]) -> tuple[FleetGap, ...]:
+    """Every gap with the selected instances whose diagnosis it leaves unknown (issue 14: every
+    instance left unknown is listed with the call and the error), in a stable order."""
+    by_id: dict[str, list[str]] = {}
+    for inst in selected:
+        for rid in _related(state, inst):
+            by_id.setdefault(rid, []).append(inst.instance_id)
+    return tuple(
+        FleetGap(g, tuple(sorted(by_id.get(g.resource_id, ()))))
+        for g in sorted(set(state.gaps), key=_gap_order)
+    )
+
+
+def _gap_order(gap: CollectionGap) -> tuple[str, ...]:
+    return (gap.scope, gap.resource_id, gap.call, gap.code, gap.message)
 
 
 def merge(parts: Sequence[FleetDiagnosis], total: int) -> FleetDiagnosis:
@@ -148,5 +191,20 @@ def merge(parts: Sequence[FleetDiagnosis], total: int) -> FleetDiagnosis:
             waived=sum(p.summary.waived for p in parts),
         ),
         unattributed_gaps=tuple(g for p in parts[:1] for g in p.unattributed_gaps if g in unattributed),
+        gaps=_merge_gaps(parts, unattributed),
         expired_waivers=tuple(m for p in parts for m in p.expired_waivers),
+    )
+
+
+def _merge_gaps(parts: Sequence[FleetDiagnosis], unattributed: set[CollectionGap]) -> tuple[FleetGap, ...]:
+    """Each gap once, with the instances of every policy it affects; a gap no policy's instances
+    relate to is kept only when it belongs to none of them (as ``unattributed_gaps``)."""
+    affected: dict[CollectionGap, set[str]] = {}
+    for part in parts:
+        for fg in part.gaps:
+            affected.setdefault(fg.gap, set()).update(fg.instance_ids)
+    return tuple(
+        FleetGap(g, tuple(sorted(ids)))
+        for g, ids in sorted(affected.items(), key=lambda kv: _gap_order(kv[0]))
+        if ids or g in unattributed
     )

@@ -157,6 +157,15 @@ class FleetSummary:
 
 
 @dataclass(frozen=True)
+class FleetGap:
+    """A collection gap and the selected instances it leaves (partly) unknown (none: it belongs to
+    no selected instance)."""
+
+    gap: CollectionGap
+    instance_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FleetDiagnosis:
     policy_name: str
     region: str
@@ -164,6 +173,7 @@ class FleetDiagnosis:
     skipped: int  # instances in the state that the policy's selector did not select
     summary: FleetSummary
     unattributed_gaps: tuple[CollectionGap, ...] = ()  # gaps not tied to a selected instance's resources
+    gaps: tuple[FleetGap, ...] = ()  # every gap, with the selected instances it affects
     expired_waivers: tuple[str, ...] = ()  # one message per waiver past its date: the gate fails
 
     @property

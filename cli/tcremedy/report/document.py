@@ -116,7 +116,7 @@ def plan_document(
         },
         "expired_waivers": list(fleet.expired_waivers),
         "skipped": fleet.skipped,
-        "gaps": [gap_data(g) for g in fleet.unattributed_gaps],
+        "gaps": [{**gap_data(fg.gap), "instance_ids": list(fg.instance_ids)} for fg in fleet.gaps],
     }
 
 

@@ -1,0 +1,121 @@
+"""Faults never change the answer (issue 14 item 6), over real HTTP against the local cloud.
+
+A batch that fails for good is split and retried one instance at a time before anything is called
+unknown; what still fails alone is listed in the report's top-level ``gaps`` with the instances it
+leaves unknown, the call and the error. Failures are placed with holds (``/_emulator/holds``):
+the held request is answered with an API error, or the world changes while it is held.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tcremedy.cloud.api import CloudApi
+from tcremedy.cloud.clients import make_clients, parse_endpoint
+from tcremedy.cloud.collect import CollectRequest, collect
+from tcremedy.cloud.collect_guest import ProbeSettings
+from tcremedy.cloud.retry import CallStats, RetryPolicy
+from tcremedy.emulator.testing import RunningEmulator
+from tcremedy.policy.model import Selector
+from tcremedy.policy.selector import selects
+
+TCREMEDY = str(Path(sys.executable).parent / "tcremedy")
+POLICY = Path(__file__).resolve().parents[2] / "policies" / "windows-rdp.yaml"
+WINDOWS = Selector()
+NOW = datetime(2026, 3, 2, 8, 30, 15, tzinfo=UTC)  # one collection timestamp for every run
+
+
+def collect_at(emu: RunningEmulator, stats: CallStats):  # type: ignore[no-untyped-def]
+    clients = make_clients(emu.credential(), emu.region, parse_endpoint(emu.endpoint), timeout=10)
+    api = CloudApi(clients, stats=stats, retry=RetryPolicy(deadline=30.0, base_delay=0.005, max_delay=0.05))
+    request = CollectRequest(
+        region=emu.region,
+        selects=lambda inst: selects(WINDOWS, inst),
+        probe=ProbeSettings(first_poll=0.05, poll_interval=0.2, deadline=10),
+        endpoint=emu.endpoint,
+    )
+    return collect(api, request, now=NOW)
+
+
+def probed(emu: RunningEmulator) -> list[str]:
+    """Running Windows instances whose TAT agent is online (the ones the probe runs on)."""
+    with emu.world.lock:
+        cvm = emu.world.region(emu.region).cvm
+        return sorted(
+            iid
+            for iid, inst in cvm.instances.items()
+            if inst.is_windows and inst.state == "RUNNING" and inst.guest.agent == "Online"
+        )
+
+
+@pytest.mark.emulator(scenario="fleet", fleet_size=12, rdp_listeners=False)
+def test_a_failed_batch_is_retried_per_instance_and_reads_the_same_state(emulator: RunningEmulator) -> None:
+    clean = collect_at(emulator, CallStats())
+    hold = emulator.hold("GetMonitorData")  # the first batch of one metric fails for good
+    stats = CallStats()
+    with ThreadPoolExecutor(1) as pool:
+        run = pool.submit(collect_at, emulator, stats)
+        emulator.wait_held(hold)
+        emulator.release(hold, "fail", code="FailedOperation.DataQueryFailed", message="query failed")
+        state = run.result(timeout=120)
+    selected = [i for i in state.instances.values() if selects(WINDOWS, i)]
+    assert state.gaps == () and stats.codes["FailedOperation.DataQueryFailed"] == 1
+    assert stats.calls["GetMonitorData"] == 4 + len(selected)  # a batch per metric; the failed one, one each
+    assert state.instances == clean.instances  # every series read, the same samples (one timestamp)
+
+
+@pytest.mark.emulator(scenario="fleet", fleet_size=12, rdp_listeners=False)
+def test_every_instance_left_unknown_is_in_the_gaps_with_the_call_and_the_error(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    online = probed(emulator)
+    assert len(online) >= 2
+    lost_guest = online[0]
+    sg_hold, run_hold = emulator.hold("DescribeSecurityGroupPolicies"), emulator.hold("RunCommand")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TENCENTCLOUD_", "TCCLI_", "TCREMEDY_"))}
+    proc = subprocess.Popen(
+        [TCREMEDY, "plan", "--json", "--policy", str(POLICY), "--endpoint", emulator.endpoint],
+        cwd=tmp_path,
+        env={**env, "HOME": str(tmp_path), "NO_PROXY": "127.0.0.1,localhost"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        group = emulator.wait_held(sg_hold)["held"][0]
+        assert group["action"] == "DescribeSecurityGroupPolicies"
+        emulator.release(sg_hold, "fail", code="ResourceNotFound", message="The group does not exist.")
+        emulator.wait_held(run_hold)  # the probe's RunCommand is on the wire when one agent goes offline
+        emulator.control("POST", f"instances/{lost_guest}/guest", {"AgentStatus": "Offline"})
+        emulator.release(run_hold)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    doc = json.loads(out)
+    gaps = doc["gaps"]
+    listed = {iid for gap in gaps for iid in gap["instance_ids"]}
+    unknown = {
+        d["instance_id"] for d in doc["instances"] if any(f["status"] == "unknown" for f in d["findings"])
+    }
+    assert lost_guest in unknown and unknown <= listed  # nothing is left unknown silently
+    (guest,) = [g for g in gaps if g["call"] == "RunCommand"]  # the others were retried alone and read
+    assert guest["instance_ids"] == [lost_guest]
+    assert guest["code"] == "ResourceUnavailable.AgentStatusNotOnline"
+    assert "TAT Agent is offline" in guest["message"]
+    (sg,) = [g for g in gaps if g["call"] == "DescribeSecurityGroupPolicies"]
+    assert sg["code"] == "ResourceNotFound" and sg["scope"] == "security_group"
+    in_group = {d["instance_id"] for d in doc["instances"]} & {
+        iid for iid, inst in emulator.world.region(emulator.region).cvm.instances.items()
+        if sg["resource_id"] in inst.security_group_ids
+    }
+    assert in_group and set(sg["instance_ids"]) == in_group
