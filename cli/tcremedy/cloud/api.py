@@ -123,12 +123,13 @@ class CloudApi:
         kwargs = {"sleep": self._sleep} if self._sleep else {}
 
         def send() -> Any:
-            # A request slot first, then the action's next departure time (a reservation in its
-            # bucket): requests leave at their paced times instead of bunching behind busy slots.
-            self._slots.acquire()
+            # The action's next departure time first (a reservation in its bucket), then a request
+            # slot: a slot is held only while the request is on the wire, never while it waits for
+            # its paced time, so a slowly paced action (20/s) cannot starve a fast one of slots.
             gate = self.pacer.gate(service, action)
             if gate is not None and (wait := gate[1].reserve()) > 0:
                 time.sleep(wait)
+            self._slots.acquire()
             try:
                 return client.call_json(action, request)
             finally:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests.adapters
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
@@ -27,6 +28,7 @@ REGION_ENV = "TENCENTCLOUD_REGION"
 
 # The services tcremedy calls; each gets one CommonClient (``call_json``: plain dicts both ways).
 SERVICES: tuple[str, ...] = ("cvm", "vpc", "monitor", "tat")
+POOL_SIZE = 32  # kept-alive connections per service: cloud.api.DEFAULT_CONCURRENCY requests in flight
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,11 @@ def _no_per_request_environment(client: Any) -> None:
     session = getattr(getattr(getattr(client, "request", None), "conn", None), "_session", None)
     if session is not None:
         session.trust_env = False
+        # requests keeps 10 connections per host; the collector runs up to DEFAULT_CONCURRENCY
+        # requests of one service at once, and every connection past 10 was opened and thrown away.
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
 
 
 def ensure_reachable(url: str, label: str = "--endpoint") -> None:
