@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tcremedy.emulator.core.errors import ApiError, InvalidParameter, InvalidParameterValue, MissingParameter
 from tcremedy.emulator.services.vpc.models.common import (
@@ -34,13 +34,12 @@ from tcremedy.emulator.services.vpc.models.common import (
     ipv4_cidr,
     ipv6_cidr,
     lookup,
-    malformed,
     not_found,
     out_of_range,
     port_spec,
-    text,
     too_long,
 )
+from tcremedy.emulator.services.vpc.models.policy_requests import PolicyInput, PolicyRequest, single_direction
 
 if TYPE_CHECKING:
     from tcremedy.emulator.core.world import RegionState
@@ -106,64 +105,6 @@ class SecurityGroup:
             self.ingress = rules
         else:
             self.egress = rules
-
-
-@dataclass(frozen=True)
-class PolicyInput:
-    """A parsed ``SecurityGroupPolicySet`` of a mutation request."""
-
-    version: str | None  # None = not given
-    direction: str | None  # the only non-empty direction (Create/Delete/Replace), None if none
-    ingress: list[dict[str, Any]] | None
-    egress: list[dict[str, Any]] | None
-
-
-def policy_set(params: dict[str, Any], name: str = "SecurityGroupPolicySet") -> PolicyInput:
-    raw = params.get(name)
-    if raw is None:
-        raise MissingParameter(name)
-    if not isinstance(raw, dict):
-        raise InvalidParameter(f"The parameter `{name}` must be an object.")
-    lists: dict[str, list[dict[str, Any]] | None] = {}
-    for direction in DIRECTIONS:
-        value = raw.get(direction)
-        if value is not None and (not isinstance(value, list) or not all(isinstance(v, dict) for v in value)):
-            raise InvalidParameter(f"`{name}.{direction}` must be an array of SecurityGroupPolicy objects.")
-        lists[direction] = value
-    version = raw.get("Version")
-    if version is not None and not isinstance(version, (str, int)):
-        raise InvalidParameter(f"`{name}.Version` must be a string.")
-    given = [d for d in DIRECTIONS if lists[d]]
-    return PolicyInput(version=None if version in (None, "") else str(version),
-                       direction=given[0] if len(given) == 1 else None,
-                       ingress=lists["Ingress"], egress=lists["Egress"])
-
-
-def single_direction(ps: PolicyInput) -> tuple[str, list[dict[str, Any]]]:
-    """Create/Delete/Replace act on exactly one direction per request."""
-    if ps.ingress and ps.egress:
-        raise coexist("SecurityGroupPolicySet.Ingress", "SecurityGroupPolicySet.Egress")
-    if ps.direction is None:
-        raise InvalidParameterValue("`SecurityGroupPolicySet` must contain Ingress or Egress policies.",
-                                    code="InvalidParameterValue.Empty")
-    rules = ps.ingress if ps.direction == "Ingress" else ps.egress
-    assert rules is not None
-    return ps.direction, rules
-
-
-def policy_index(raw: dict[str, Any], where: str) -> int | None:
-    value = raw.get("PolicyIndex")
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise InvalidParameter(f"`{where}.PolicyIndex` must be an integer.")
-    if isinstance(value, str):
-        if not value.strip().lstrip("-").isdigit():
-            raise malformed(f"`{where}.PolicyIndex` must be an integer, got `{value}`.")
-        value = int(value)
-    if value < 0:
-        raise out_of_range(f"`{where}.PolicyIndex` must be >= 0, got {value}.")
-    return value
 
 
 class SecurityGroupMixin:
@@ -237,23 +178,18 @@ class SecurityGroupMixin:
                          f"{', '.join(referencing)}; change those rules first.")
         del self.security_groups[sg_id]
 
-    # -- policy parsing ------------------------------------------------------------------------
-    def parse_policy(self, raw: dict[str, Any], where: str) -> Policy:
-        """Validate one wire ``SecurityGroupPolicy`` (tencent-api.md 3.2) into a Policy."""
-        action = text(raw.get("Action"), f"{where}.Action").upper()
+    # -- policy checking -----------------------------------------------------------------------
+    def parse_policy(self, req: PolicyRequest) -> Policy:
+        """Check one requested policy (tencent-api.md 3.2) and make it a Policy."""
+        where = req.where
+        action = req.action.upper()
         if not action:
             raise MissingParameter(f"{where}.Action")
         if action not in ("ACCEPT", "DROP"):
-            raise out_of_range(f"`{where}.Action` must be ACCEPT or DROP, got `{raw.get('Action')}`.")
+            raise out_of_range(f"`{where}.Action` must be ACCEPT or DROP, got `{req.action}`.")
 
-        service = raw.get("ServiceTemplate") or {}
-        address = raw.get("AddressTemplate") or {}
-        if not isinstance(service, dict) or not isinstance(address, dict):
-            raise InvalidParameter(f"`{where}.ServiceTemplate`/`AddressTemplate` must be objects.")
-        service_id = text(service.get("ServiceId"), f"{where}.ServiceTemplate.ServiceId")
-        service_group_id = text(service.get("ServiceGroupId"), f"{where}.ServiceTemplate.ServiceGroupId")
-        protocol_in = text(raw.get("Protocol"), f"{where}.Protocol")
-        port_in = text(raw.get("Port"), f"{where}.Port")
+        service_id, service_group_id = req.service_id, req.service_group_id
+        protocol_in, port_in = req.protocol, req.port
         if service_id or service_group_id:
             if protocol_in or port_in:
                 raise coexist(f"{where}.Protocol/Port", f"{where}.ServiceTemplate")
@@ -280,11 +216,9 @@ class SecurityGroupMixin:
                     raise coexist(f"{where}.Protocol={protocol}", f"{where}.Port")
                 port = "ALL"
 
-        cidr = text(raw.get("CidrBlock"), f"{where}.CidrBlock").strip()
-        ipv6 = text(raw.get("Ipv6CidrBlock"), f"{where}.Ipv6CidrBlock").strip()
-        ref_sg = text(raw.get("SecurityGroupId"), f"{where}.SecurityGroupId").strip()
-        address_id = text(address.get("AddressId"), f"{where}.AddressTemplate.AddressId")
-        address_group_id = text(address.get("AddressGroupId"), f"{where}.AddressTemplate.AddressGroupId")
+        cidr, ipv6 = req.cidr_block.strip(), req.ipv6_cidr_block.strip()
+        ref_sg = req.security_group_id.strip()
+        address_id, address_group_id = req.address_id, req.address_group_id
         sources = [n for n, v in (("CidrBlock", cidr), ("Ipv6CidrBlock", ipv6), ("SecurityGroupId", ref_sg),
                                   ("AddressTemplate", address_id or address_group_id)) if v]
         if len(sources) > 1:
@@ -311,16 +245,15 @@ class SecurityGroupMixin:
             self.get_address_template_group(  # type: ignore[attr-defined]
                 address_group_id, f"{where}.AddressTemplate.AddressGroupId")
 
-        description = text(raw.get("PolicyDescription"), f"{where}.PolicyDescription")
-        if len(description) > 100:
+        if len(req.description) > 100:
             raise too_long(f"{where}.PolicyDescription", 100)
         return Policy(action=action, protocol=protocol, port=port, cidr_block=cidr, ipv6_cidr_block=ipv6,
                       security_group_id=ref_sg, address_id=address_id, address_group_id=address_group_id,
-                      service_id=service_id, service_group_id=service_group_id, description=description,
+                      service_id=service_id, service_group_id=service_group_id, description=req.description,
                       modify_time=self.region.now)
 
-    def _parse_all(self, rules: list[dict[str, Any]], where: str) -> list[Policy]:
-        return [self.parse_policy(raw, f"{where}.{i}") for i, raw in enumerate(rules)]
+    def _parse_all(self, rules: list[PolicyRequest]) -> list[Policy]:
+        return [self.parse_policy(req) for req in rules]
 
     # -- policy mutations (each validates fully before changing anything) ------------------------
     @staticmethod
@@ -346,14 +279,14 @@ class SecurityGroupMixin:
 
     def create_security_group_policies(self, sg_id: str, ps: PolicyInput) -> None:
         sg = self.get_security_group(sg_id)
-        direction, raws = single_direction(ps)
+        direction, reqs = single_direction(ps)
         where = f"SecurityGroupPolicySet.{direction}"
-        indexes = {policy_index(raw, f"{where}.{i}") for i, raw in enumerate(raws)}
+        indexes = {req.policy_index for req in reqs}
         if len(indexes) > 1:
             raise InvalidParameterValue(f"All policies of one request must carry the same PolicyIndex "
                                         f"({where}).", code="InvalidParameterValue.Range")
         (index,) = indexes
-        new = self._parse_all(raws, where)
+        new = self._parse_all(reqs)
         self._check_version(sg, ps.version)
         current = sg.rules(direction)
         if index is not None and index > len(current):
@@ -365,10 +298,10 @@ class SecurityGroupMixin:
     def delete_security_group_policies(self, sg_id: str, ps: PolicyInput) -> None:
         """Delete by ``PolicyIndex`` (all rules give one) or by matching fields (none gives one)."""
         sg = self.get_security_group(sg_id)
-        direction, raws = single_direction(ps)
+        direction, reqs = single_direction(ps)
         where = f"SecurityGroupPolicySet.{direction}"
         current = sg.rules(direction)
-        indexes = [policy_index(raw, f"{where}.{i}") for i, raw in enumerate(raws)]
+        indexes = [req.policy_index for req in reqs]
         if all(i is not None for i in indexes):
             doomed = set()
             for n, i in enumerate(indexes):
@@ -381,8 +314,8 @@ class SecurityGroupMixin:
             raise coexist(f"{where}.PolicyIndex", f"{where} policies without PolicyIndex")
         else:
             doomed = set()
-            for n, raw in enumerate(raws):
-                wanted = self.parse_policy(raw, f"{where}.{n}").key()
+            for n, req in enumerate(reqs):
+                wanted = self.parse_policy(req).key()
                 match = [i for i, p in enumerate(current) if p.key() == wanted and i not in doomed]
                 if not match:
                     raise not_found("security group policy", f"{where}.{n}")
@@ -392,15 +325,15 @@ class SecurityGroupMixin:
 
     def replace_security_group_policy(self, sg_id: str, ps: PolicyInput) -> None:
         sg = self.get_security_group(sg_id)
-        direction, raws = single_direction(ps)
+        direction, reqs = single_direction(ps)
         where = f"SecurityGroupPolicySet.{direction}"
-        if len(raws) != 1:
+        if len(reqs) != 1:
             raise InvalidParameterValue(f"`{where}` must hold exactly one policy to replace.",
                                         code="InvalidParameterValue.LimitExceeded")
-        index = policy_index(raws[0], f"{where}.0")
+        index = reqs[0].policy_index
         if index is None:
             raise MissingParameter(f"{where}.0.PolicyIndex")
-        new = self.parse_policy(raws[0], f"{where}.0")
+        new = self.parse_policy(reqs[0])
         self._check_version(sg, ps.version)
         current = sg.rules(direction)
         if index >= len(current):
@@ -420,13 +353,12 @@ class SecurityGroupMixin:
             new_sets = {"Ingress": [], "Egress": []}
         else:
             new_sets = {}
-            for direction, raws in (("Ingress", ps.ingress or []), ("Egress", ps.egress or [])):
-                where = f"SecurityGroupPolicySet.{direction}"
-                for i, raw in enumerate(raws):
-                    if policy_index(raw, f"{where}.{i}") is not None:
-                        raise InvalidParameter(f"`{where}.{i}.PolicyIndex` is not supported by "
+            for direction, reqs in (("Ingress", ps.ingress or []), ("Egress", ps.egress or [])):
+                for req in reqs:
+                    if req.policy_index is not None:
+                        raise InvalidParameter(f"`{req.where}.PolicyIndex` is not supported by "
                                                "ModifySecurityGroupPolicies.")
-                parsed = self._parse_all(raws, where)
+                parsed = self._parse_all(reqs)
                 self._check_unique([], parsed)
                 new_sets[direction] = parsed
         sg.ingress, sg.egress = new_sets["Ingress"], new_sets["Egress"]

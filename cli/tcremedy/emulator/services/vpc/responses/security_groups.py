@@ -14,8 +14,9 @@ from tcremedy.emulator.services.vpc.models.common import (
     tags_in,
     with_tags,
 )
-from tcremedy.emulator.services.vpc.models.security_groups import DIRECTIONS, policy_set
+from tcremedy.emulator.services.vpc.models.security_groups import DIRECTIONS
 from tcremedy.emulator.services.vpc.responses.base import described, paged, vpc_action
+from tcremedy.emulator.services.vpc.responses.policy_input import policy_set
 from tcremedy.emulator.services.vpc.responses.wire import policy_wire, security_group_wire
 
 
@@ -124,7 +125,7 @@ def delete_security_group_policies(vpc: VpcBackend, params: dict[str, Any]) -> d
 def replace_security_group_policy(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
     sg_id = _sg_id(params)
     if params.get("OriginalSecurityGroupPolicySet") is not None:
-        policy_set(params, "OriginalSecurityGroupPolicySet")  # shape check only; it is informational
+        policy_set(params, "OriginalSecurityGroupPolicySet", shape_only=True)  # it is informational
     vpc.replace_security_group_policy(sg_id, policy_set(params))
     return {}
 
