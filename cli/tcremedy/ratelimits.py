@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -65,10 +65,16 @@ def parse_overrides(text: str, option: str = "--rate-limit") -> dict[str, float]
             rate = float("nan")
         if not sep or not action.strip() or not rate > 0 or rate == float("inf"):
             raise ValueError(
-                f"{option} {part!r}: expected ACTION=REQUESTS_PER_SECOND, e.g. GetMonitorData=20"
+                f"{option} {part!r}: expected ACTION=REQUESTS_PER_SECOND (a number above 0), "
+                "e.g. GetMonitorData=20"
             )
         out[action.strip()] = rate
     return out
+
+
+def overrides_from(items: Iterable[str] | None) -> dict[str, float]:
+    """Every ``--rate-limit`` value (each one or more pairs) as one {action: rate}; the last one wins."""
+    return {action: rate for item in items or () for action, rate in parse_overrides(item).items()}
 
 
 class TokenBucket:

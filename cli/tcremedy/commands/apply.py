@@ -21,6 +21,7 @@ from tcremedy.commands.options import (
     PolicyOpt,
     ProfileOpt,
     QuietOpt,
+    RateLimitOpt,
     RegionOpt,
     TcremedyCommand,
     check_finite,
@@ -108,6 +109,7 @@ def apply(
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     backend_url: BackendUrlOpt = None,
+    rate_limit: RateLimitOpt = None,
     quiet: QuietOpt = False,
     verify_connect: Annotated[
         bool,
@@ -152,6 +154,7 @@ def apply(
     ] = False,
 ) -> None:
     """Repair the causes found by `tcremedy plan` as code, through Pulumi, then verify."""
+    from tcremedy.ratelimits import overrides_from
     from tcremedy.usecase.apply import ApplyOptions, run_apply
 
     ui = _TerminalUi(quiet)
@@ -171,6 +174,7 @@ def apply(
         verify_connect=verify_connect,
         connect_timeout=connect_timeout,
         path=path,
+        rate_limits=overrides_from(rate_limit),
     )
     try:
         outcome = run_apply(opts, ui, progress=lambda op, name, _t: ui.say(f"  {op}: {name}"))

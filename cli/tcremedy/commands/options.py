@@ -25,6 +25,7 @@ from tcremedy.errors import CollectionError, TcremedyError
 ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
 REGION_ENV = "TENCENTCLOUD_REGION"
 PROFILE_ENV = "TCCLI_PROFILE"
+RATE_LIMITS_ENV = "TCREMEDY_RATE_LIMITS"
 BACKEND_SCHEMES = ("file", "s3", "gs", "azblob", "https", "http")  # Pulumi's state backends
 
 # Help panels.
@@ -191,6 +192,28 @@ def check_concurrency(ctx: typer.Context, param: Any, value: int | None) -> int 
     return value
 
 
+def check_rate_limits(ctx: typer.Context, param: Any, value: list[str] | None) -> list[str] | None:
+    """``ACTION=N`` pairs (repeatable, or comma-separated): an action the collector paces, a rate > 0."""
+    if not value:
+        return value
+    from tcremedy.ratelimits import DOCUMENTED, parse_overrides
+
+    known = sorted({action for _service, action in DOCUMENTED})
+    for item in value:
+        try:
+            rates = parse_overrides(item, option="")
+        except ValueError as exc:
+            raise _bad(ctx, param, str(exc).strip()) from None
+        unknown = [action for action in rates if action not in known]
+        if unknown:
+            raise _bad(
+                ctx,
+                param,
+                f"{item!r}: {unknown[0]} is not an action tcremedy paces; expected one of {', '.join(known)}",
+            )
+    return value
+
+
 def check_text(ctx: typer.Context, param: Any, value: Any) -> Any:
     """Plain one-line text: no control characters, at most 255 characters."""
     for item in value if isinstance(value, (list, tuple)) else [value]:
@@ -303,6 +326,20 @@ ConcurrencyOpt = Annotated[
         rich_help_panel=CLOUD,
         help="API requests in flight at most, 1-64 (default: 32, the collector's DEFAULT_CONCURRENCY).",
         callback=check_concurrency,
+    ),
+]
+RateLimitOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rate-limit",
+        metavar="ACTION=N",
+        envvar=RATE_LIMITS_ENV,
+        show_envvar=True,
+        rich_help_panel=CLOUD,
+        callback=check_rate_limits,
+        help="Pace ACTION at N requests per second instead of Tencent's documented default, e.g. "
+        "GetMonitorData=20 (repeatable; the variable takes space- or comma-separated pairs). For an "
+        "account whose limit was raised, or a credential shared with other jobs.",
     ),
 ]
 NoProbeOpt = Annotated[

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -87,6 +87,7 @@ class ApplyOptions:
     verify_connect: bool = False  # after the re-plan, an RDP handshake to each repaired instance
     connect_timeout: float = 5.0
     path: str = "auto"  # --path: auto | provider | sdk-dynamic
+    rate_limits: Mapping[str, float] = field(default_factory=dict)  # --rate-limit: action -> N/s
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def _pipeline_options(opts: ApplyOptions, **over: Any) -> Any:
         "endpoint": opts.endpoint,
         "profile": opts.profile,
         "instances": opts.instances,
+        "rate_limits": opts.rate_limits,
         "quiet": True,
     }
     return PipelineOptions(**{**base, **over})

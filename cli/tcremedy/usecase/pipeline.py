@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tcremedy.cloud.api import DEFAULT_CONCURRENCY, CloudApi
+from tcremedy.cloud.api import DEFAULT_CONCURRENCY, CloudApi, Pacer
 from tcremedy.cloud.clients import ensure_reachable, make_clients, resolve_endpoint, resolve_region
 from tcremedy.cloud.collect import CollectRequest, collect
 from tcremedy.cloud.collect_guest import ProbeSettings
@@ -26,6 +26,7 @@ from tcremedy.policy.loader import resolve_policy_path
 from tcremedy.policy.model import Policy, Selector
 from tcremedy.policy.policyset import PolicySet, load_policy_set
 from tcremedy.policy.selector import query_for_selector, selects
+from tcremedy.ratelimits import overrides_from
 from tcremedy.remediate.fixes import FixStep
 from tcremedy.remediate.planfile import propose_fixes
 from tcremedy.report.progress import progress_for
@@ -47,6 +48,7 @@ class PipelineOptions:
     save_state: Path | None = None
     from_state: Path | None = None
     concurrency: int | None = None  # None: the collector's DEFAULT_CONCURRENCY
+    rate_limits: Mapping[str, float] = field(default_factory=dict)  # --rate-limit: action -> N/s
     guest_probe: bool = True
     quiet: bool = False
     policy_set: bool = False  # a --policy directory may hold several policies (plan, check)
@@ -63,6 +65,7 @@ class PipelineOptions:
             save_state=params["save_state"],
             from_state=params["from_state"],
             concurrency=params["concurrency"],
+            rate_limits=overrides_from(params.get("rate_limit")),
             guest_probe=not params["no_guest_probe"],
             quiet=params["quiet"] or params["json_output"],
             policy_set=True,
@@ -122,7 +125,11 @@ def collect_live(
     progress = progress_for(opts.quiet)
     clients = make_clients(resolved.credential, region, endpoint)
     api = CloudApi(
-        clients, stats=stats, concurrency=opts.concurrency or DEFAULT_CONCURRENCY, progress=progress
+        clients,
+        stats=stats,
+        concurrency=opts.concurrency or DEFAULT_CONCURRENCY,
+        progress=progress,
+        pacer=Pacer(dict(opts.rate_limits)),
     )
     if progress is None:
         return collect(api, request), stats
