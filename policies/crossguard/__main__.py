@@ -3,10 +3,14 @@
 The tcremedy policy file comes from $TCREMEDY_POLICY, else ../windows-rdp.yaml beside this pack.
 Every check lives in ``tcremedy.remediate.crossguard``; this file only wires it into pulumi_policy.
 
-One stack policy: a rule whose source is an address template is judged by the addresses of the
-template resources it depends on (``property_dependencies``), which a per-resource policy cannot
-see. Unknown values (outputs not known at preview) are passed to the checks as
-``guard.UNKNOWN`` instead of aborting the whole policy as "can't run during preview".
+One stack policy: a rule whose source is an address template (or whose protocol is a protocol
+template) is judged by what the template resources it depends on hold (``property_dependencies``),
+which a per-resource policy cannot see; a template id the program names literally without declaring
+it is read from the cloud when the engine's environment has credentials (``crossguard_cloud``).
+What cannot be resolved either way is the pack's documented choice: an address template is refused
+as unverifiable, a protocol template is judged as every protocol and port. Unknown values (outputs
+not known at preview) are passed to the checks as ``guard.UNKNOWN`` instead of aborting the whole
+policy as "can't run during preview".
 """
 
 import os
@@ -16,11 +20,13 @@ from pathlib import Path
 from pulumi_policy import EnforcementLevel, PolicyPack, StackValidationPolicy
 from pulumi_policy import proxy as policy_proxy
 
-from tcremedy.remediate import crossguard as guard
 from tcremedy.policy.loader import load_policy
+from tcremedy.remediate import crossguard as guard
+from tcremedy.remediate.crossguard_cloud import CloudTemplates
 
 POLICY_FILE = os.environ.get("TCREMEDY_POLICY") or Path(__file__).parent.parent / "windows-rdp.yaml"
 POLICY = load_policy(Path(POLICY_FILE))
+CLOUD = CloudTemplates()
 _SENTINELS = {v for k, v in vars(policy_proxy).items() if k.startswith("UNKNOWN_") and isinstance(v, str)}
 
 
@@ -35,43 +41,48 @@ def plain(value):
     return guard.UNKNOWN if isinstance(value, str) and value in _SENTINELS else value
 
 
-def _addresses(resource, seen):
-    """CIDRs of an address template (or a group of them); None when they cannot be known."""
+def _members(resource, seen):
+    """Addresses (CIDRs) or services (``proto:ports``) of a declared template or group of them;
+    None when they cannot be known at preview."""
     if resource.urn in seen:
         return ()
     seen.add(resource.urn)
-    if resource.resource_type == guard.ADDRESS_TEMPLATE_GROUP:
+    if resource.resource_type in guard.GROUP_TYPES:
         members = [d for deps in resource.property_dependencies.values() for d in deps]
         if not members:
             return None
         out = []
         for member in members:
-            cidrs = _addresses(member, seen)
-            if cidrs is None:
+            found = _members(member, seen)
+            if found is None:
                 return None
-            out += cidrs
+            out += found
         return tuple(out)
-    return guard.template_addresses(resource.resource_type, plain(resource.props))
+    props = plain(resource.props)
+    return guard.template_addresses(resource.resource_type, props) or guard.template_services(
+        resource.resource_type, props
+    )
 
 
 def _resolver(resource):
-    """Template references of ``resource`` -> the addresses of the templates it depends on."""
-    templates = [
-        d
-        for deps in resource.property_dependencies.values()
-        for d in deps
-        if d.resource_type in guard.TEMPLATE_TYPES
-    ]
+    """Template references of ``resource`` -> what the templates it depends on hold; a literal id
+    the program does not declare -> the cloud (``crossguard_cloud``); else None (unverifiable).
 
-    def resolve(_ref):
+    Several references of one resource (a rule set's items) are judged by all its templates of that
+    kind together: a reference is never judged by less than its own template."""
+    kinds = {guard.ADDRESS: guard.ADDRESS_TYPES, guard.SERVICE: guard.SERVICE_TYPES}
+    deps = [d for ds in resource.property_dependencies.values() for d in ds]
+
+    def resolve(kind, ref):
+        templates = [d for d in deps if d.resource_type in kinds[kind]]
         if not templates:
-            return None
+            return CLOUD.resolve(kind, ref)
         out = []
         for template in templates:
-            cidrs = _addresses(template, set())
-            if cidrs is None:
+            found = _members(template, set())
+            if found is None:
                 return None
-            out += cidrs
+            out += found
         return tuple(out)
 
     return resolve

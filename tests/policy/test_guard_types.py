@@ -10,7 +10,12 @@ from tcremedy.remediate import crossguard as guard
 
 ADMIN = "203.0.113.0/24"  # inside the default policy's admin CIDRs
 OUTSIDE = "10.0.0.0/8"
-TEMPLATES = {"ipm-admin": (ADMIN,), "ipmg-admins": (ADMIN, "198.51.100.10/32"), "ipm-wide": ("0.0.0.0/0",)}
+TEMPLATES = {"ipm-admin": (ADMIN,), "ipmg-admins": (ADMIN, "198.51.100.10/32"), "ipm-wide": ("0.0.0.0/0",),
+             "ppm-web": ("tcp:80,443",), "ppm-rdp": ("udp:53", "tcp:3000-4000"), "ppmg-rdp": ("tcp:all",)}
+
+
+def resolve(_kind, ref):
+    return TEMPLATES.get(ref)
 
 
 def sg_rule(**source):
@@ -55,7 +60,22 @@ TABLE = [
     ("Acl", guard.NETWORK_ACL, {"ingresses": [f"ACCEPT#{ADMIN}#3389#TCP", "DROP#0.0.0.0/0#ALL#ALL"]},
      {"ingresses": ["ACCEPT#0.0.0.0/0#ALL#ALL"]}),
     ("NetworkAclQuintuple", guard.ACL_QUINTUPLE, quintuple(ADMIN), quintuple("0.0.0.0/0")),
+    ("GroupRule protocol template", guard.GROUP_RULE,
+     sg_rule(cidrIp="0.0.0.0/0", protocolTemplate={"templateId": "ppm-web"}),
+     sg_rule(cidrIp="0.0.0.0/0", protocolTemplate={"groupId": "ppmg-rdp"})),
+    ("GroupLiteRule protocol template", guard.GROUP_LITE_RULE,
+     {"ingresses": ["ACCEPT#0.0.0.0/0#ALL#ppm-web"]}, {"ingresses": ["ACCEPT#0.0.0.0/0#ALL#ppm-rdp"]}),
+    ("GroupRuleSet service template", guard.GROUP_RULE_SET,
+     {"ingresses": [{"action": "ACCEPT", "cidrBlock": "0.0.0.0/0", "serviceTemplateId": "ppm-web"}]},
+     {"ingresses": [{"action": "ACCEPT", "cidrBlock": "0.0.0.0/0", "serviceTemplateGroup": "ppmg-unknown"}]}),
     ("Instance bandwidth", guard.INSTANCE, {"internetMaxBandwidthOut": 10}, {"internetMaxBandwidthOut": 1}),
+    ("Instance set bandwidth", guard.INSTANCE_SET, {"internetMaxBandwidthOut": 10},
+     {"internetMaxBandwidthOut": 1}),
+    ("Launch template bandwidth", guard.LAUNCH_TEMPLATE,
+     {"internetAccessible": {"internetMaxBandwidthOut": 5}},
+     {"internetAccessible": {"internetMaxBandwidthOut": 4}}),
+    ("EIP bandwidth", guard.EIP, {"internetMaxBandwidthOut": 100}, {"internetMaxBandwidthOut": 0}),
+    ("Bandwidth package", guard.BANDWIDTH_PACKAGE, {"internetMaxBandwidth": -1}, {"internetMaxBandwidth": 2}),
     ("tcremedy SecurityGroupIngressRule", guard.DYN_SG_RULE, dyn_rule(ADMIN), dyn_rule("0.0.0.0/0")),
     ("tcremedy AclRdpEntry", guard.DYN_ACL_ENTRY, dyn_acl(ADMIN), dyn_acl(OUTSIDE)),
     ("tcremedy InstanceBandwidth", guard.DYN_BANDWIDTH, {"instance_id": "ins-1", "target_mbps": 10},
@@ -70,8 +90,8 @@ def policy():
 
 @pytest.mark.parametrize(("label", "type_", "good", "bad"), TABLE, ids=[row[0] for row in TABLE])
 def test_one_compliant_and_one_non_compliant_declaration_per_type(policy, label, type_, good, bad):
-    assert guard.declared_violations(policy, type_, good, TEMPLATES.get) == []
-    assert guard.declared_violations(policy, type_, bad, TEMPLATES.get), label
+    assert guard.declared_violations(policy, type_, good, resolve) == []
+    assert guard.declared_violations(policy, type_, bad, resolve), label
 
 
 def test_a_source_unknown_at_preview_cannot_pass(policy):
@@ -88,3 +108,28 @@ def test_address_template_forms():
     extra = {"addressesExtras": [{"address": "10.0.0.0-10.0.0.3"}]}
     assert guard.template_addresses(guard.ADDRESS_EXTRA_TEMPLATE, extra) == ("10.0.0.0/30",)
     assert guard.template_addresses(guard.ADDRESS_TEMPLATE, {"addresses": ["not-an-ip"]}) is None
+    assert guard.template_services(guard.PROTOCOL_TEMPLATE, {"protocols": ["tcp:3389", "icmp"]}) == (
+        "tcp:3389",
+        "icmp",
+    )
+
+
+def test_ipv6_sources_in_every_rule_form(policy):
+    """Issue 9 item 3 (the CrossGuard part): ::/0 and IPv6 ranges outside the admin CIDRs are caught
+    in every form; an IPv6 admin range in the policy admits its own subnets."""
+    import dataclasses
+
+    for type_, props in [
+        (guard.GROUP_RULE, sg_rule(cidrIp="::/0")),
+        (guard.GROUP_LITE_RULE, {"ingresses": ["ACCEPT#::/0#3389#TCP"]}),
+        (guard.GROUP_RULE_SET, rule_set(ipv6CidrBlock="::/0")),
+        (guard.NETWORK_ACL, {"ingresses": ["ACCEPT#::/0#ALL#ALL"]}),
+        (guard.DYN_SG_RULE, dyn_rule("::/0")),
+    ]:
+        (message,) = guard.declared_violations(policy, type_, props)
+        assert "::/0" in message, type_
+    rdp = dataclasses.replace(policy.rdp, admin_cidrs=(ADMIN, "2001:db8::/32"))
+    v6 = dataclasses.replace(policy, rdp=rdp)
+    inside, outside = rule_set(ipv6CidrBlock="2001:db8:1::/48"), rule_set(ipv6CidrBlock="2001:db9::/32")
+    assert guard.declared_violations(v6, guard.GROUP_RULE_SET, inside) == []
+    assert guard.declared_violations(v6, guard.GROUP_RULE_SET, outside)

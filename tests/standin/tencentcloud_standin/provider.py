@@ -22,15 +22,19 @@ from typing import Any
 
 from pulumi.provider.experimental import provider as p
 
-from tencentcloud_standin import cvm, tat, vpc
+from tencentcloud_standin import cvm, guard_types, tat, vpc
 from tencentcloud_standin.config import ProviderConfig, ProviderError
-from tencentcloud_standin.schema import RO, SCHEMAS, empty
+from tencentcloud_standin.schema import RO, empty
+from tencentcloud_standin.schema import SCHEMAS as ADOPTED
 from tencentcloud_standin.values import plain_map, wire_map
+
+SCHEMAS = {**ADOPTED, **guard_types.SCHEMAS}  # + the preview-only types (the CrossGuard table)
 
 RESOURCES: dict[str, Any] = {
     **{t: vpc for t in vpc.TYPES},
     **{t: cvm for t in cvm.TYPES},
     **{t: tat for t in tat.TYPES},
+    **{t: guard_types for t in guard_types.TYPES},
 }
 DIFF_NONE, DIFF_SOME = 1, 2  # proto DiffResponse.DiffChanges (the SDK's DiffConfig passes it through)
 
