@@ -35,6 +35,7 @@ lint: venv
 	$(VENV)/bin/ruff check cli tests bench stacks
 
 bench: venv engine
+	$(PY) bench/startup.py
 	$(PY) bench/emulator_describe.py
 	$(PY) bench/plan_fleet.py
 	$(PY) bench/diagnose_fleet.py

@@ -18,7 +18,7 @@ from tcremedy.commands import plan as plan_cmd
 from tcremedy.commands import policy as policy_cmd
 from tcremedy.commands import shards as shards_cmd
 from tcremedy.commands import verify as verify_cmd
-from tcremedy.commands.options import TcremedyGroup
+from tcremedy.commands.options import TcremedyCommand, TcremedyGroup
 from tcremedy.errors import TcremedyError
 
 app = typer.Typer(
@@ -40,7 +40,7 @@ app.add_typer(emulator_cmd.app, name="emulator")
 app.add_typer(policy_cmd.app, name="policy")
 
 
-@app.command()
+@app.command(cls=TcremedyCommand)
 def version() -> None:
     """Print the tcremedy version."""
     typer.echo(__version__)

@@ -36,23 +36,26 @@ APPLY = "Apply"
 SERVE = "Emulator"
 
 
-class TcremedyGroup(TyperGroup):
-    """A command group whose ``--help`` is a plain bool when not given.
+class _HelpFlagFalse:
+    """``--help`` not given is False, not None.
 
     typer coerces a parameter whose value is not already a bool through a pydantic TypeAdapter,
-    built on first use (typer/core.py ``_TyperParameter.process_value``). A group's help flag
-    defaults to None, so `tcremedy plan --help` imported pydantic (~100 ms) for the root's
-    unused ``--help``; a False default skips that coercion.
+    built on first use (typer/core.py ``_TyperParameter.process_value``); the help flag's default
+    is None, so `tcremedy plan --help` imported pydantic (~100 ms) for the root's unused ``--help``.
     """
 
     def get_help_option(self, ctx: typer.Context) -> Any:
-        option = super().get_help_option(ctx)
+        option = super().get_help_option(ctx)  # type: ignore[misc]  (a mixin of typer.core classes)
         if option is not None:
             option.default = False
         return option
 
 
-class TcremedyCommand(TyperCommand):
+class TcremedyGroup(_HelpFlagFalse, TyperGroup):
+    """The root and the sub-apps (``emulator``, ``policy``): their unused ``--help`` costs nothing."""
+
+
+class TcremedyCommand(_HelpFlagFalse, TyperCommand):
     """A command whose usage errors are one line (JSON with ``--json``) and exit 1.
 
     Help is plain text grouped in panels (each option's ``rich_help_panel``): rendering it with
