@@ -153,6 +153,44 @@ def test_acl_entries_modify_and_append(vpc: Api) -> None:
     assert (first["Port"], first["Action"], first["NetworkAclIpv4EntryId"]) == ("3389", "Drop", entry_id)
 
 
+def test_quintuple_entries_insert_modify_delete_and_reset(vpc: Api) -> None:
+    """Create inserts at a given Priority, Modify keeps an entry's id and Priority, Delete renumbers,
+    ModifyNetworkAclEntries resets only the direction it names; a bad entry changes nothing."""
+    acl_id = vpc("CreateNetworkAcl", VpcId=new_vpc(vpc), NetworkAclName="q",
+                 NetworkAclType="QUINTUPLE")["NetworkAcl"]["NetworkAclId"]
+
+    def rule(port: str, **extra: Any) -> dict[str, Any]:
+        return {"Protocol": "TCP", "SourceCidr": "203.0.113.0/24", "DestinationPort": port,
+                "Action": "ACCEPT", **extra}
+
+    def listed() -> list[tuple[str, str, int]]:
+        got = vpc("DescribeNetworkAclQuintupleEntries", NetworkAclId=acl_id)["NetworkAclQuintupleSet"]
+        return [(e["NetworkAclDirection"], e["DestinationPort"], e["Priority"]) for e in got]
+
+    vpc("CreateNetworkAclQuintupleEntries", NetworkAclId=acl_id, NetworkAclQuintupleSet={
+        "Ingress": [rule("3389"), rule("22")], "Egress": [rule("49152-65535")]})
+    vpc("CreateNetworkAclQuintupleEntries", NetworkAclId=acl_id,
+        NetworkAclQuintupleSet={"Ingress": [rule("443", Priority=1)]})
+    assert listed() == [("INGRESS", "443", 1), ("INGRESS", "3389", 2), ("INGRESS", "22", 3),
+                        ("EGRESS", "49152-65535", 1)]
+    ids = [e["NetworkAclQuintupleEntryId"]
+           for e in vpc("DescribeNetworkAclQuintupleEntries", NetworkAclId=acl_id)["NetworkAclQuintupleSet"]]
+    vpc("ModifyNetworkAclQuintupleEntries", NetworkAclId=acl_id, NetworkAclQuintupleSet={
+        "Ingress": [rule("3390", NetworkAclQuintupleEntryId=ids[1])]})
+    vpc("DeleteNetworkAclQuintupleEntries", NetworkAclId=acl_id, NetworkAclQuintupleSet={
+        "Ingress": [{"NetworkAclQuintupleEntryId": ids[0]}]})
+    assert listed() == [("INGRESS", "3390", 1), ("INGRESS", "22", 2), ("EGRESS", "49152-65535", 1)]
+    bad = {"Ingress": [rule("80"), rule("81", Action="PERMIT")]}
+    assert error_code(lambda: vpc("CreateNetworkAclQuintupleEntries", NetworkAclId=acl_id,
+                                  NetworkAclQuintupleSet=bad)) == "InvalidParameterValue.Range"
+    assert error_code(lambda: vpc("DeleteNetworkAclQuintupleEntries", NetworkAclId=acl_id,
+                                  NetworkAclQuintupleSet={"Ingress": [{}]})) == "MissingParameter"
+    vpc("ModifyNetworkAclEntries", NetworkAclId=acl_id, NetworkAclQuintupleSet={"Ingress": []})
+    assert listed() == [("EGRESS", "49152-65535", 1)]
+    vpc("ModifyNetworkAclEntries", NetworkAclId=acl_id, NetworkAclQuintupleSet={"Ingress": [rule("3389")]})
+    assert listed() == [("INGRESS", "3389", 1), ("EGRESS", "49152-65535", 1)]
+
+
 @pytest.mark.parametrize(("bad", "code"), [
     (entry(port="3389", protocol="ALL"), "InvalidParameter.Coexist"),
     (entry(port="3389,3390"), "InvalidParameterValue.Malformed"),

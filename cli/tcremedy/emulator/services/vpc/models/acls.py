@@ -11,9 +11,10 @@ A subnet has at most one ACL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from tcremedy.emulator.core.errors import ApiError, InvalidParameter, InvalidParameterValue, MissingParameter
+from tcremedy.emulator.core.errors import ApiError, InvalidParameterValue, MissingParameter
+from tcremedy.emulator.services.vpc.models.acl_requests import AclEntryRequest, AclEntrySets
 from tcremedy.emulator.services.vpc.models.common import (
     check_name,
     coexist,
@@ -24,7 +25,6 @@ from tcremedy.emulator.services.vpc.models.common import (
     not_found,
     out_of_range,
     port_spec,
-    text,
     too_long,
 )
 from tcremedy.emulator.services.vpc.models.quintuple import QuintupleEntry, QuintupleMixin
@@ -94,28 +94,28 @@ class NetworkAclMixin(QuintupleMixin):
         return [s for s in self.subnets.values() if s.network_acl_id == acl_id]
 
     # -- entries ---------------------------------------------------------------------------------
-    def parse_acl_entry(self, raw: dict[str, Any], where: str) -> AclEntry:
-        protocol_in = text(raw.get("Protocol"), f"{where}.Protocol")
+    def parse_acl_entry(self, req: AclEntryRequest) -> AclEntry:
+        """Check one requested entry and make it an AclEntry (no id yet)."""
+        where, protocol_in = req.where, req.protocol
         if not protocol_in:
             raise MissingParameter(f"{where}.Protocol")
         protocol = protocol_in.upper()
         if protocol not in ACL_PROTOCOLS:
             raise out_of_range(f"`{where}.Protocol` must be one of TCP, UDP, ICMP, ALL; got `{protocol_in}`.")
-        port_in = text(raw.get("Port"), f"{where}.Port").strip()
+        port_in = req.port.strip()
         if protocol in ("TCP", "UDP"):
             port = port_spec(port_in, f"{where}.Port", allow_list=False) if port_in else "ALL"
         else:
             if port_in and port_in.upper() != "ALL":
                 raise coexist(f"{where}.Protocol={protocol}", f"{where}.Port")
             port = ""
-        action_in = text(raw.get("Action"), f"{where}.Action")
+        action_in = req.action
         if not action_in:
             raise MissingParameter(f"{where}.Action")
         action = action_in.upper()
         if action not in ("ACCEPT", "DROP"):
             raise out_of_range(f"`{where}.Action` must be ACCEPT or DROP, got `{action_in}`.")
-        cidr = text(raw.get("CidrBlock"), f"{where}.CidrBlock").strip()
-        ipv6 = text(raw.get("Ipv6CidrBlock"), f"{where}.Ipv6CidrBlock").strip()
+        cidr, ipv6 = req.cidr_block.strip(), req.ipv6_cidr_block.strip()
         if cidr and ipv6:
             raise coexist(f"{where}.CidrBlock", f"{where}.Ipv6CidrBlock")
         if not cidr and not ipv6:
@@ -125,34 +125,17 @@ class NetworkAclMixin(QuintupleMixin):
             ipv4_cidr(cidr, f"{where}.CidrBlock")
         else:
             ipv6_cidr(ipv6, f"{where}.Ipv6CidrBlock")
-        description = text(raw.get("Description"), f"{where}.Description")
+        description = req.description
         if len(description) > 100:
             raise too_long(f"{where}.Description", 100)
         return AclEntry(protocol=protocol, port=port, action=action, cidr_block=cidr, ipv6_cidr_block=ipv6,
                         description=description, modify_time=self.region.now)
 
-    def _new_entries(self, raws: list[dict[str, Any]], where: str) -> list[AclEntry]:
-        entries = [self.parse_acl_entry(raw, f"{where}.{i}") for i, raw in enumerate(raws)]
+    def _new_entries(self, reqs: list[AclEntryRequest]) -> list[AclEntry]:
+        entries = [self.parse_acl_entry(req) for req in reqs]
         for entry in entries:
             entry.entry_id = self.region.new_id("acli63" if entry.ipv6_cidr_block else "acli43")
         return entries
-
-    @staticmethod
-    def _entry_sets(entry_set: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
-        if entry_set is None:
-            raise MissingParameter("NetworkAclEntrySet")
-        out = {}
-        for direction in ("Ingress", "Egress"):
-            value = entry_set.get(direction)
-            if value is None:
-                continue
-            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-                raise InvalidParameter(f"`NetworkAclEntrySet.{direction}` must be an array of entries.")
-            out[direction] = value
-        if not out:
-            raise InvalidParameterValue("`NetworkAclEntrySet` must contain Ingress or Egress entries.",
-                                        code="InvalidParameterValue.Empty")
-        return out
 
     @staticmethod
     def _check_quota(entries: list[AclEntry], direction: str) -> None:
@@ -172,38 +155,32 @@ class NetworkAclMixin(QuintupleMixin):
             else:
                 acl.egress = entries
 
-    def modify_network_acl_entries(self, acl_id: str, entry_set: dict[str, Any] | None,
-                                   incremental: bool = False) -> None:
+    def modify_network_acl_entries(self, acl_id: str, sets: AclEntrySets, incremental: bool = False) -> None:
         """Replace the given direction(s); with ``EnableUpdateAclEntries`` update entries by id in place."""
         acl = self._triple_acl(acl_id)
-        sets = self._entry_sets(entry_set)
         updates: dict[str, list[AclEntry]] = {}
-        for direction, raws in sets.items():
-            where = f"NetworkAclEntrySet.{direction}"
+        for direction, reqs in sets.items():
             if not incremental:
-                updates[direction] = self._new_entries(raws, where)
+                updates[direction] = self._new_entries(reqs)
                 continue
             entries = list(self._entries(acl, direction))
-            for i, raw in enumerate(raws):
-                entry_id = (text(raw.get("NetworkAclIpv4EntryId"), f"{where}.{i}.NetworkAclIpv4EntryId")
-                            or text(raw.get("NetworkAclIpv6EntryId"), f"{where}.{i}.NetworkAclIpv6EntryId"))
+            for req in reqs:
+                entry_id = req.entry_id
                 if not entry_id:
-                    raise MissingParameter(f"{where}.{i}.NetworkAclIpv4EntryId")
+                    raise MissingParameter(f"{req.where}.NetworkAclIpv4EntryId")
                 positions = [n for n, e in enumerate(entries) if e.entry_id == entry_id]
                 if not positions:
                     raise not_found("network ACL entry", entry_id)
-                new = self.parse_acl_entry(raw, f"{where}.{i}")
+                new = self.parse_acl_entry(req)
                 new.entry_id = entry_id
                 entries[positions[0]] = new
             updates[direction] = entries
         self._store(acl, updates)
 
-    def create_network_acl_entries(self, acl_id: str, entry_set: dict[str, Any] | None) -> None:
+    def create_network_acl_entries(self, acl_id: str, sets: AclEntrySets) -> None:
         """Append entries to the given direction(s) (incremental add)."""
         acl = self._triple_acl(acl_id)
-        sets = self._entry_sets(entry_set)
-        updates = {d: self._entries(acl, d) + self._new_entries(raws, f"NetworkAclEntrySet.{d}")
-                   for d, raws in sets.items()}
+        updates = {d: self._entries(acl, d) + self._new_entries(reqs) for d, reqs in sets.items()}
         self._store(acl, updates)
 
     # -- subnets -----------------------------------------------------------------------------------

@@ -12,9 +12,10 @@ DestinationPort, Action, Priority (from 1), NetworkAclQuintupleEntryId (``acli45
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from tcremedy.emulator.core.errors import ApiError, InvalidParameter, InvalidParameterValue, MissingParameter
+from tcremedy.emulator.core.errors import ApiError, InvalidParameterValue, MissingParameter
+from tcremedy.emulator.services.vpc.models.acl_requests import QuintupleRequest, QuintupleSets
 from tcremedy.emulator.services.vpc.models.common import (
     coexist,
     ipv4_cidr,
@@ -22,7 +23,6 @@ from tcremedy.emulator.services.vpc.models.common import (
     not_found,
     out_of_range,
     port_spec,
-    text,
     too_long,
 )
 
@@ -52,26 +52,6 @@ class QuintupleEntry:
     description: str = ""
 
 
-def _quintuple_set(params: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    raw = params.get("NetworkAclQuintupleSet")
-    if raw is None:
-        raise MissingParameter("NetworkAclQuintupleSet")
-    if not isinstance(raw, dict):
-        raise InvalidParameter("The parameter `NetworkAclQuintupleSet` must be an object.")
-    out = {}
-    for direction in DIRECTIONS:
-        value = raw.get(direction)
-        if value is None:
-            continue
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise InvalidParameter(f"`NetworkAclQuintupleSet.{direction}` must be an array of entries.")
-        out[direction] = value
-    if not any(out.values()):
-        raise InvalidParameterValue("`NetworkAclQuintupleSet` must contain Ingress or Egress entries.",
-                                    code="InvalidParameterValue.Empty")
-    return out
-
-
 class QuintupleMixin:
     region: RegionState
 
@@ -82,32 +62,33 @@ class QuintupleMixin:
                            code="UnsupportedOperation")
         return acl
 
-    def _parse_quintuple(self, raw: dict[str, Any], where: str, direction: str, priority: int,
+    def _parse_quintuple(self, req: QuintupleRequest, direction: str, priority: int,
                          entry_id: str, created: float) -> QuintupleEntry:
-        protocol_in = text(raw.get("Protocol"), f"{where}.Protocol")
+        where, protocol_in = req.where, req.protocol
         if not protocol_in:
             raise MissingParameter(f"{where}.Protocol")
         protocol = protocol_in.upper()
         if protocol not in QUINTUPLE_PROTOCOLS:
             raise out_of_range(f"`{where}.Protocol` must be one of TCP, UDP, ICMP, ALL; got `{protocol_in}`.")
         ports = {}
-        for name in ("SourcePort", "DestinationPort"):
-            value = text(raw.get(name), f"{where}.{name}").strip()
+        for name, given in (("SourcePort", req.source_port), ("DestinationPort", req.destination_port)):
+            value = given.strip()
             if protocol in ("TCP", "UDP"):
                 ports[name] = port_spec(value, f"{where}.{name}", allow_list=False) if value else "ALL"
             elif value and value.upper() != "ALL":
                 raise coexist(f"{where}.Protocol={protocol}", f"{where}.{name}")
             else:
                 ports[name] = "ALL"
-        action = text(raw.get("Action"), f"{where}.Action").upper()
+        action = req.action.upper()
         if not action:
             raise MissingParameter(f"{where}.Action")
         if action not in ("ACCEPT", "DROP"):
-            raise out_of_range(f"`{where}.Action` must be ACCEPT or DROP, got `{raw.get('Action')}`.")
+            raise out_of_range(f"`{where}.Action` must be ACCEPT or DROP, got `{req.action}`.")
         cidrs = {}
-        for v4, v6 in (("SourceCidr", "SourceIPv6Cidr"), ("DestinationCidr", "DestinationIPv6Cidr")):
-            a = text(raw.get(v4), f"{where}.{v4}").strip()
-            b = text(raw.get(v6), f"{where}.{v6}").strip()
+        for v4, v6, a, b in (("SourceCidr", "SourceIPv6Cidr", req.source_cidr, req.source_ipv6_cidr),
+                             ("DestinationCidr", "DestinationIPv6Cidr", req.destination_cidr,
+                              req.destination_ipv6_cidr)):
+            a, b = a.strip(), b.strip()
             if a and b:
                 raise coexist(f"{where}.{v4}", f"{where}.{v6}")
             cidrs[v4] = ipv4_cidr(a, f"{where}.{v4}") if a else ""
@@ -116,7 +97,7 @@ class QuintupleMixin:
                 cidrs["DestinationCidr"] or cidrs["DestinationIPv6Cidr"]):
             raise InvalidParameterValue(f"`{where}` needs a source or a destination CIDR.",
                                         code="InvalidParameterValue.Empty")
-        description = text(raw.get("Description"), f"{where}.Description")
+        description = req.description
         if len(description) > 100:
             raise too_long(f"{where}.Description", 100)
         return QuintupleEntry(direction=direction, protocol=protocol, action=action, priority=priority,
@@ -136,57 +117,66 @@ class QuintupleMixin:
             raise ApiError(f"A network ACL holds at most {MAX_QUINTUPLE_ENTRIES} {direction} entries.",
                            code="LimitExceeded")
 
-    def create_quintuple_entries(self, acl_id: str, params: dict[str, Any]) -> None:
+    def create_quintuple_entries(self, acl_id: str, sets: QuintupleSets) -> None:
         """Append the entries (a given Priority inserts there, later ones move down)."""
         acl = self._quintuple_acl(acl_id)
-        sets = _quintuple_set(params)
-        staged = list(acl.quintuple)
-        for name, raws in sets.items():
-            direction = DIRECTIONS[name]
-            for i, raw in enumerate(raws):
-                where = f"NetworkAclQuintupleSet.{name}.{i}"
-                count = sum(1 for e in staged if e.direction == direction)
-                wanted = raw.get("Priority")
-                if wanted is not None and (isinstance(wanted, bool) or not isinstance(wanted, int)):
-                    raise InvalidParameter(f"`{where}.Priority` must be an integer.")
-                position = count + 1 if wanted is None else min(max(wanted, 1), count + 1)
-                for entry in staged:
-                    if entry.direction == direction and entry.priority >= position:
-                        entry.priority += 1
-                staged.append(self._parse_quintuple(raw, where, direction, position,
-                                                    self.region.new_id("acli45"), self.region.now))
+        self._add_quintuple(acl, sets)
+
+    def reset_quintuple_entries(self, acl_id: str, sets: QuintupleSets) -> None:
+        """ModifyNetworkAclEntries with a quintuple set: each given direction is reset to the given
+        entries (an empty list clears it), the other direction is kept."""
+        acl = self._quintuple_acl(acl_id)
+        given = {DIRECTIONS[name] for name in sets}
+        kept = [e for e in acl.quintuple if e.direction not in given]
+        staged = self._add_quintuple_to(kept, sets)
         acl.quintuple = staged
         for direction in DIRECTIONS.values():
             self._renumber(acl, direction)
 
-    def _by_id(self, acl: NetworkAcl, raw: dict[str, Any], where: str) -> QuintupleEntry:
-        entry_id = text(raw.get("NetworkAclQuintupleEntryId"), f"{where}.NetworkAclQuintupleEntryId")
+    def _add_quintuple(self, acl: NetworkAcl, sets: QuintupleSets) -> None:
+        acl.quintuple = self._add_quintuple_to(list(acl.quintuple), sets)
+        for direction in DIRECTIONS.values():
+            self._renumber(acl, direction)
+
+    def _add_quintuple_to(self, staged: list[QuintupleEntry], sets: QuintupleSets) -> list[QuintupleEntry]:
+        """``staged`` with the requested entries inserted (all checked before anything is kept)."""
+        for name, reqs in sets.items():
+            direction = DIRECTIONS[name]
+            for req in reqs:
+                count = sum(1 for e in staged if e.direction == direction)
+                wanted = req.priority
+                position = count + 1 if wanted is None else min(max(wanted, 1), count + 1)
+                for entry in staged:
+                    if entry.direction == direction and entry.priority >= position:
+                        entry.priority += 1
+                staged.append(self._parse_quintuple(req, direction, position,
+                                                    self.region.new_id("acli45"), self.region.now))
+        return staged
+
+    def _by_id(self, acl: NetworkAcl, req: QuintupleRequest) -> QuintupleEntry:
+        entry_id = req.entry_id
         if not entry_id:
-            raise MissingParameter(f"{where}.NetworkAclQuintupleEntryId")
+            raise MissingParameter(f"{req.where}.NetworkAclQuintupleEntryId")
         for entry in acl.quintuple:
             if entry.entry_id == entry_id:
                 return entry
         raise not_found("network ACL quintuple entry", entry_id)
 
-    def modify_quintuple_entries(self, acl_id: str, params: dict[str, Any]) -> None:
+    def modify_quintuple_entries(self, acl_id: str, sets: QuintupleSets) -> None:
         """Replace entries by NetworkAclQuintupleEntryId (the id and, unless given, the Priority stay)."""
         acl = self._quintuple_acl(acl_id)
-        for name, raws in _quintuple_set(params).items():
-            for i, raw in enumerate(raws):
-                where = f"NetworkAclQuintupleSet.{name}.{i}"
-                old = self._by_id(acl, raw, where)
-                priority = raw.get("Priority", old.priority)
-                if isinstance(priority, bool) or not isinstance(priority, int):
-                    raise InvalidParameter(f"`{where}.Priority` must be an integer.")
-                new = self._parse_quintuple(raw, where, old.direction, priority, old.entry_id, old.created)
+        for reqs in sets.values():
+            for req in reqs:
+                old = self._by_id(acl, req)
+                priority = old.priority if req.priority is None else req.priority
+                new = self._parse_quintuple(req, old.direction, priority, old.entry_id, old.created)
                 acl.quintuple[acl.quintuple.index(old)] = new
         for direction in DIRECTIONS.values():
             self._renumber(acl, direction)
 
-    def delete_quintuple_entries(self, acl_id: str, params: dict[str, Any]) -> None:
+    def delete_quintuple_entries(self, acl_id: str, sets: QuintupleSets) -> None:
         acl = self._quintuple_acl(acl_id)
-        doomed = {self._by_id(acl, raw, f"NetworkAclQuintupleSet.{name}.{i}").entry_id
-                  for name, raws in _quintuple_set(params).items() for i, raw in enumerate(raws)}
+        doomed = {self._by_id(acl, req).entry_id for reqs in sets.values() for req in reqs}
         acl.quintuple = [e for e in acl.quintuple if e.entry_id not in doomed]
         for direction in DIRECTIONS.values():
             self._renumber(acl, direction)

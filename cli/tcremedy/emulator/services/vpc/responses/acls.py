@@ -14,6 +14,7 @@ from tcremedy.emulator.services.vpc.models.common import (
     tags_in,
 )
 from tcremedy.emulator.services.vpc.models.quintuple import QuintupleEntry
+from tcremedy.emulator.services.vpc.responses.acl_input import acl_entry_sets, quintuple_sets
 from tcremedy.emulator.services.vpc.responses.base import described, paged, vpc_action
 from tcremedy.emulator.services.vpc.responses.wire import network_acl_wire
 
@@ -55,22 +56,16 @@ def modify_network_acl_entries(vpc: VpcBackend, params: dict[str, Any]) -> dict[
     if params.get("NetworkAclQuintupleSet") is not None:
         if params.get("NetworkAclEntrySet") is not None:
             raise coexist("NetworkAclEntrySet", "NetworkAclQuintupleSet")
-        acl = vpc._quintuple_acl(acl_id)
-        wanted = p.obj(params, "NetworkAclQuintupleSet") or {}
-        for name, direction in (("Ingress", "INGRESS"), ("Egress", "EGRESS")):
-            if wanted.get(name) is not None:  # a given direction is reset, the other kept
-                acl.quintuple = [e for e in acl.quintuple if e.direction != direction]
-        if any(wanted.get(n) for n in ("Ingress", "Egress")):
-            vpc.create_quintuple_entries(acl_id, {"NetworkAclQuintupleSet": wanted})
+        vpc.reset_quintuple_entries(acl_id, quintuple_sets(params, reset=True))
         return {}
-    vpc.modify_network_acl_entries(acl_id, p.obj(params, "NetworkAclEntrySet", required=True),
-                                   p.boolean(params, "EnableUpdateAclEntries"))
+    incremental = p.boolean(params, "EnableUpdateAclEntries")
+    vpc.modify_network_acl_entries(acl_id, acl_entry_sets(params), incremental)
     return {}
 
 
 @vpc_action("CreateNetworkAclEntries")
 def create_network_acl_entries(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    vpc.create_network_acl_entries(_acl_id(params), p.obj(params, "NetworkAclEntrySet", required=True))
+    vpc.create_network_acl_entries(_acl_id(params), acl_entry_sets(params))
     return {}
 
 
@@ -131,17 +126,17 @@ def describe_network_acl_quintuple_entries(vpc: VpcBackend, params: dict[str, An
 
 @vpc_action("CreateNetworkAclQuintupleEntries")
 def create_network_acl_quintuple_entries(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    vpc.create_quintuple_entries(_acl_id(params), params)
+    vpc.create_quintuple_entries(_acl_id(params), quintuple_sets(params))
     return {}
 
 
 @vpc_action("ModifyNetworkAclQuintupleEntries")
 def modify_network_acl_quintuple_entries(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    vpc.modify_quintuple_entries(_acl_id(params), params)
+    vpc.modify_quintuple_entries(_acl_id(params), quintuple_sets(params))
     return {}
 
 
 @vpc_action("DeleteNetworkAclQuintupleEntries")
 def delete_network_acl_quintuple_entries(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    vpc.delete_quintuple_entries(_acl_id(params), params)
+    vpc.delete_quintuple_entries(_acl_id(params), quintuple_sets(params))
     return {}
