@@ -75,9 +75,11 @@ def _resolver(resource):
 
     def resolve(kind, ref):
         templates = [d for d in deps if d.resource_type in kinds[kind]]
+        known = CLOUD.resolve(kind, ref) if ref != guard.UNKNOWN else None  # an id that already exists
         if not templates:
-            return CLOUD.resolve(kind, ref)
-        out = []
+            return known
+        out = list(known or ())  # a literal id is judged by the cloud's members AND the declared ones
+        # (a declared template may be about to change what an existing id holds)
         for template in templates:
             found = _members(template, set())
             if found is None:

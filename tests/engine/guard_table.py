@@ -154,6 +154,17 @@ def rule_set_address_templates(name, ok, _cloud):
         _rule_set(name, address_template_id=_address(f"{name}-t-wide", "0.0.0.0/0").id)
 
 
+def rule_set_mixed_templates(name, ok, cloud):
+    """Two items: a declared template (admin) and an id the cloud holds: each judged by its own."""
+    tc = _sdk()
+    declared = _address(f"{name}-t-admin", ADMIN)
+    literal = cloud["admin_template"] if ok else cloud["outside_template"]
+    rdp = {"action": "ACCEPT", "protocol": "TCP", "port": "3389"}
+    item = tc.security.GroupRuleSetIngressArgs
+    items = [item(**rdp, address_template_id=ref) for ref in (declared.id, literal)]
+    tc.security.GroupRuleSet(name, security_group_id=SG, ingresses=items)
+
+
 def rule_set_service_templates(name, ok, _cloud):
     tc = _sdk()
     if ok:
@@ -246,6 +257,8 @@ ROWS = [
     Row("GroupRuleSet IPv6", f"{SECURITY}groupRuleSet:GroupRuleSet", "set-v6", rule_set_v6),
     Row("GroupRuleSet address template / group", f"{SECURITY}groupRuleSet:GroupRuleSet", "set-ipm",
         rule_set_address_templates),
+    Row("GroupRuleSet declared + cloud address templates", f"{SECURITY}groupRuleSet:GroupRuleSet",
+        "set-mixed", rule_set_mixed_templates),
     Row("GroupRuleSet service template / group", "tencentcloud:Protocol/templateGroup:TemplateGroup",
         "set-ppm", rule_set_service_templates),
     Row("Vpc Acl", "tencentcloud:Vpc/acl:Acl", "acl", acl),

@@ -133,3 +133,11 @@ def test_ipv6_sources_in_every_rule_form(policy):
     inside, outside = rule_set(ipv6CidrBlock="2001:db8:1::/48"), rule_set(ipv6CidrBlock="2001:db9::/32")
     assert guard.declared_violations(v6, guard.GROUP_RULE_SET, inside) == []
     assert guard.declared_violations(v6, guard.GROUP_RULE_SET, outside)
+
+
+def test_a_lite_rule_built_from_outputs_is_refused_as_unverifiable(policy):
+    """``pulumi.Output.concat("ACCEPT#", template.id, "#3389#TCP")`` is one unknown string at a first
+    preview: neither its action nor its source can be read, so the pack says so."""
+    lite = {"ingresses": [guard.UNKNOWN]}
+    (message,) = guard.declared_violations(policy, guard.GROUP_LITE_RULE, lite, resolve)
+    assert "an ingress rule is unknown at preview" in message and "preview again" in message

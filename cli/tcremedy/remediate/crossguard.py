@@ -98,6 +98,7 @@ RULE_SET_SOURCES = (
     "addressTemplateGroup",
     "sourceSecurityId",
 )
+WHOLLY_UNKNOWN = "<rule unknown at preview>"
 ADDRESS, SERVICE = "address", "service"  # the kinds of template reference
 # (kind, reference) -> the template's CIDRs (address) or ``proto:ports`` specs (service); None: unknown
 Resolver = Callable[[str, str], "tuple[str, ...] | None"]
@@ -171,6 +172,9 @@ def _ingress_rules(resource_type: str, props: Mapping[str, Any]) -> Iterator[dic
         )  # fmt: skip
     elif resource_type == GROUP_LITE_RULE:
         for text in items_of(props.get("ingresses")):
+            if text == UNKNOWN:  # the whole string is built from outputs unknown at preview
+                yield _rule(UNKNOWN, WHOLLY_UNKNOWN, UNKNOWN, UNKNOWN)
+                continue
             action, source, port, protocol = ([*str(text).split("#"), "", "", ""])[:4]
             if protocol.startswith(("ppm-", "ppmg-")):
                 yield _rule(action, source, "", "", protocol)
@@ -244,6 +248,12 @@ def _ingress_violation(policy: Policy, rule: dict[str, str], resolve: Resolver) 
         cidrs = resolve(ADDRESS, source)
     else:
         cidrs = None
+    if source == WHOLLY_UNKNOWN:
+        return (
+            f"an ingress rule is unknown at preview (built from other resources' outputs), so RDP "
+            f"(port {policy.rdp.port}) cannot be verified to stay within the policy's admin CIDRs; "
+            "preview again once those resources exist, or write the rule from known values"
+        )
     if cidrs is None:
         return (
             f"{what}: the source cannot be resolved to addresses at preview (declare its address "
