@@ -10,7 +10,7 @@ a range or ``all`` (CreateServiceTemplate, https://cloud.tencent.com/document/ap
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tcremedy.emulator.core.errors import MissingParameter
 from tcremedy.emulator.services.vpc.models.common import (
@@ -74,7 +74,7 @@ class ServiceTemplateMixin:
     service_template_groups: dict[str, ServiceTemplateGroup]
 
     def create_service_template(self, name: str, services: list[str] | None,
-                                services_extra: list[dict[str, Any]] | None,
+                                services_extra: list[tuple[str, str]] | None,
                                 tags: list[dict[str, str]] | None = None) -> ServiceTemplate:
         if not name:
             raise MissingParameter("ServiceTemplateName")

@@ -69,7 +69,7 @@ class AddressTemplateMixin:
     address_template_groups: dict[str, AddressTemplateGroup]
 
     def create_address_template(self, name: str, addresses: list[str] | None,
-                                addresses_extra: list[dict[str, str]] | None,
+                                addresses_extra: list[tuple[str, str]] | None,
                                 tags: list[dict[str, str]] | None = None) -> AddressTemplate:
         if not name:
             raise MissingParameter("AddressTemplateName")

@@ -6,16 +6,11 @@ from typing import Any
 
 from tcremedy.emulator.core import params as p
 from tcremedy.emulator.services.vpc.models import NetworkAcl, VpcBackend
-from tcremedy.emulator.services.vpc.models.common import (
-    api_time,
-    coexist,
-    filters,
-    order,
-    tags_in,
-)
+from tcremedy.emulator.services.vpc.models.common import api_time, coexist
 from tcremedy.emulator.services.vpc.models.quintuple import QuintupleEntry
 from tcremedy.emulator.services.vpc.responses.acl_input import acl_entry_sets, quintuple_sets
 from tcremedy.emulator.services.vpc.responses.base import described, paged, vpc_action
+from tcremedy.emulator.services.vpc.responses.request_params import filters, order, tags_in
 from tcremedy.emulator.services.vpc.responses.wire import network_acl_wire
 
 

@@ -16,15 +16,8 @@ from tcremedy.emulator.core.dispatch import Handler, action
 from tcremedy.emulator.core.errors import UnknownParameter
 from tcremedy.emulator.core.world import RegionState
 from tcremedy.emulator.services.vpc.models import VpcBackend
-from tcremedy.emulator.services.vpc.models.common import (
-    filters,
-    id_list,
-    ids_or_filters,
-    not_found,
-    page,
-    paging,
-    select,
-)
+from tcremedy.emulator.services.vpc.models.common import not_found, page, select
+from tcremedy.emulator.services.vpc.responses.request_params import filters, id_list, ids_or_filters, paging
 
 T = TypeVar("T")
 SERVICE, VERSION = "vpc", "2017-03-12"

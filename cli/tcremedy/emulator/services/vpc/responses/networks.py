@@ -6,13 +6,9 @@ from typing import Any
 
 from tcremedy.emulator.core import params as p
 from tcremedy.emulator.services.vpc.models import Subnet, Vpc, VpcBackend
-from tcremedy.emulator.services.vpc.models.common import (
-    filters,
-    ids_or_filters,
-    tags_in,
-    with_tags,
-)
+from tcremedy.emulator.services.vpc.models.common import with_tags
 from tcremedy.emulator.services.vpc.responses.base import described, paged, required, vpc_action
+from tcremedy.emulator.services.vpc.responses.request_params import filters, ids_or_filters, tags_in
 from tcremedy.emulator.services.vpc.responses.wire import subnet_wire, vpc_wire
 
 

@@ -7,16 +7,11 @@ from typing import Any
 from tcremedy.emulator.core import params as p
 from tcremedy.emulator.core.errors import MissingParameter
 from tcremedy.emulator.services.vpc.models import SecurityGroup, VpcBackend
-from tcremedy.emulator.services.vpc.models.common import (
-    filters,
-    id_list,
-    order,
-    tags_in,
-    with_tags,
-)
+from tcremedy.emulator.services.vpc.models.common import with_tags
 from tcremedy.emulator.services.vpc.models.security_groups import DIRECTIONS
 from tcremedy.emulator.services.vpc.responses.base import described, paged, vpc_action
 from tcremedy.emulator.services.vpc.responses.policy_input import policy_set
+from tcremedy.emulator.services.vpc.responses.request_params import filters, id_list, order, tags_in
 from tcremedy.emulator.services.vpc.responses.wire import policy_wire, security_group_wire
 
 

@@ -12,8 +12,9 @@ from tcremedy.emulator.services.vpc.models import (
     ServiceTemplateGroup,
     VpcBackend,
 )
-from tcremedy.emulator.services.vpc.models.common import filters, order, select, tags_in
+from tcremedy.emulator.services.vpc.models.common import select
 from tcremedy.emulator.services.vpc.responses.base import paged, required, vpc_action
+from tcremedy.emulator.services.vpc.responses.request_params import extra_members, filters, order, tags_in
 from tcremedy.emulator.services.vpc.responses.wire import (
     address_template_group_wire,
     address_template_wire,
@@ -24,7 +25,7 @@ from tcremedy.emulator.services.vpc.responses.wire import (
 
 @vpc_action("CreateAddressTemplate")
 def create_address_template(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
-    extra = p.obj_list(params, "AddressesExtra")
+    extra = extra_members(params, "AddressesExtra", "Address")
     tpl = vpc.create_address_template(p.string(params, "AddressTemplateName", required=True) or "",
                                       p.str_list(params, "Addresses"), extra, tags_in(params))
     return {"AddressTemplate": address_template_wire(tpl)}
@@ -80,7 +81,7 @@ def describe_address_template_groups(vpc: VpcBackend, params: dict[str, Any]) ->
 @vpc_action("CreateServiceTemplate")
 def create_service_template(vpc: VpcBackend, params: dict[str, Any]) -> dict[str, Any]:
     tpl = vpc.create_service_template(required(params, "ServiceTemplateName"), p.str_list(params, "Services"),
-                                      p.obj_list(params, "ServicesExtra"), tags_in(params))
+                                      extra_members(params, "ServicesExtra", "Service"), tags_in(params))
     return {"ServiceTemplate": service_template_wire(tpl)}
 
 
