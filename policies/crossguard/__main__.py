@@ -49,9 +49,15 @@ def _members(resource, seen):
     seen.add(resource.urn)
     if resource.resource_type in guard.GROUP_TYPES:
         members = [d for deps in resource.property_dependencies.values() for d in deps]
-        if not members:
-            return None
+        kind = guard.ADDRESS if resource.resource_type == guard.ADDRESS_TEMPLATE_GROUP else guard.SERVICE
         out = []
+        for ref in plain(resource.props).get("templateIds") or ():
+            known = CLOUD.resolve(kind, ref) if isinstance(ref, str) and ref != guard.UNKNOWN else None
+            if known is None and not members:
+                return None  # neither declared here nor in the cloud
+            out += known or ()  # else it is one of the declared members (judged below)
+        if not out and not members:
+            return None
         for member in members:
             found = _members(member, seen)
             if found is None:

@@ -91,6 +91,14 @@ def group_rule_template_group(name, ok, _cloud):
     _group_rule(name, address_template=tc.security.GroupRuleAddressTemplateArgs(group_id=group.id))
 
 
+def group_rule_group_of_cloud_templates(name, ok, cloud):
+    """A declared group of templates that only the cloud holds (their ids named literally)."""
+    tc = _sdk()
+    ids = [cloud["admin_template"]] + ([] if ok else [cloud["outside_template"]])
+    group = tc.address.TemplateGroup(f"{name}-t-group", name="cloud", template_ids=ids)
+    _group_rule(name, address_template=tc.security.GroupRuleAddressTemplateArgs(group_id=group.id))
+
+
 def group_rule_cloud_template(name, ok, cloud):
     """A template id named literally, not declared: read from the cloud; absent there: unverifiable."""
     tc = _sdk()
@@ -243,6 +251,8 @@ ROWS = [
         group_rule_template),
     Row("GroupRule template group + extra template (declared)",
         "tencentcloud:Address/templateGroup:TemplateGroup", "sg-rule-ipmg", group_rule_template_group),
+    Row("GroupRule declared group of cloud templates", "tencentcloud:Address/templateGroup:TemplateGroup",
+        "sg-rule-ipmg-cloud", group_rule_group_of_cloud_templates),
     Row("GroupRule address template id (from the cloud)", f"{SECURITY}groupRule:GroupRule", "sg-rule-cloud",
         group_rule_cloud_template),
     Row("GroupRule protocol template (declared)", "tencentcloud:Protocol/template:Template", "sg-rule-ppm",
