@@ -15,6 +15,7 @@ import typer
 
 from tcremedy.commands.options import (
     APPLY,
+    AllRegionsOpt,
     BackendUrlOpt,
     EndpointOpt,
     InstanceOpt,
@@ -22,9 +23,10 @@ from tcremedy.commands.options import (
     ProfileOpt,
     QuietOpt,
     RateLimitOpt,
-    RegionOpt,
+    RegionsOpt,
     TcremedyCommand,
     check_finite,
+    check_region_choice,
     check_text,
 )
 from tcremedy.errors import TcremedyError
@@ -81,6 +83,7 @@ def register(app: typer.Typer) -> None:
 
 
 def apply(
+    ctx: typer.Context,
     plan_file: Annotated[
         Path | None,
         typer.Argument(
@@ -106,7 +109,8 @@ def apply(
     instance: InstanceOpt = None,
     policy: PolicyOpt = None,
     endpoint: EndpointOpt = None,
-    region: RegionOpt = None,
+    region: RegionsOpt = None,
+    all_regions: AllRegionsOpt = False,
     profile: ProfileOpt = None,
     backend_url: BackendUrlOpt = None,
     rate_limit: RateLimitOpt = None,
@@ -153,13 +157,25 @@ def apply(
         ),
     ] = False,
 ) -> None:
-    """Repair the causes found by `tcremedy plan` as code, through Pulumi, then verify."""
+    """Repair the causes found by `tcremedy plan` as code, through Pulumi, then verify.
+
+    Several regions (``--region`` repeated, ``--all-regions``): one stack per account + region, so
+    the regions are applied one after another, each previewed, confirmed and verified on its own;
+    the first region that fails stops the run (the regions after it are named, not applied).
+    """
+    from dataclasses import replace
+
     from tcremedy.ratelimits import overrides_from
     from tcremedy.usecase.apply import ApplyOptions, run_apply
 
+    check_region_choice(ctx)
+    given = list(dict.fromkeys(ctx.params["region"] or ()))
     ui = _TerminalUi(quiet)
     if unlock:
-        _unlock(plan_file, endpoint, region, profile, backend_url)
+        if len(given) > 1 or all_regions:
+            typer.echo("error: --unlock releases one stack's lock (one region): give one --region", err=True)
+            raise typer.Exit(code=1)
+        _unlock(plan_file, endpoint, given[0] if given else None, profile, backend_url)
     opts = ApplyOptions(
         plan_file=plan_file,
         yes=yes,
@@ -167,7 +183,7 @@ def apply(
         instances=tuple(instance or ()),
         policy=policy,
         endpoint=endpoint,
-        region=region,
+        region=given[0] if len(given) == 1 else None,
         profile=profile,
         backend_url=backend_url,
         quiet=quiet,
@@ -177,10 +193,62 @@ def apply(
         rate_limits=overrides_from(rate_limit),
     )
     try:
-        outcome = run_apply(opts, ui, progress=lambda op, name, _t: ui.say(f"  {op}: {name}"))
+        regions = _regions(opts, given, all_regions)
     except TcremedyError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=exc.exit_code) from None
+    codes = []
+    for n, name in enumerate(regions):
+        if len(regions) > 1:
+            ui.say(f"{'' if n == 0 else chr(10)}== region {name} ({n + 1} of {len(regions)})")
+        try:
+            outcome = run_apply(
+                opts if name is None else replace(opts, region=name),
+                ui,
+                progress=lambda op, res, _t: ui.say(f"  {op}: {res}"),
+            )
+        except TcremedyError as exc:
+            where = f"region {name}: " if len(regions) > 1 else ""
+            left = ", ".join(r for r in regions[n + 1 :] if r)
+            rest = f" (not applied: {left})" if left else ""
+            typer.echo(f"error: {where}{exc}{rest}", err=True)
+            raise typer.Exit(code=exc.exit_code) from None
+        _report(ui, outcome)
+        codes.append(outcome.exit_code)
+    sys.stdout.flush()
+    raise typer.Exit(code=max(codes))
+
+
+def _regions(opts: Any, given: list[str], all_regions: bool) -> list[str | None]:
+    """[None] for today's one region (the option, $TENCENTCLOUD_REGION or the plan file's); else each
+    region to apply in turn."""
+    if len(given) <= 1 and not all_regions:
+        return [None]
+    if opts.plan_file is not None:
+        asked = "--all-regions" if all_regions else f"--region given {len(given)} times"
+        raise TcremedyError(
+            f"{opts.plan_file}: a plan file holds one region, but {asked}; "
+            "apply it with its own region, or leave out the plan file to plan and apply region by region"
+        )
+    from tcremedy.policy.loader import resolve_policy_path
+    from tcremedy.policy.policyset import load_policy_set
+    from tcremedy.usecase.pipeline import PipelineOptions, regions_to_apply
+
+    pipeline = PipelineOptions(
+        policy=opts.policy,
+        regions=tuple(given),
+        all_regions=all_regions,
+        endpoint=opts.endpoint,
+        profile=opts.profile,
+    )
+    if not all_regions:
+        return list(regions_to_apply(pipeline))
+    policy = load_policy_set(resolve_policy_path(opts.policy, Path.cwd())).policies[0]
+    return list(regions_to_apply(pipeline, policy))
+
+
+def _report(ui: _TerminalUi, outcome: Any) -> None:
+    """One region's result: verdicts, revealed causes, the RDP handshakes, what needs a human."""
     if outcome.verdicts:
         ui.say("Result:")
         for v in outcome.verdicts:
@@ -195,5 +263,3 @@ def apply(
         ui.say(
             f"{len(outcome.manual)} cause(s) need a human (listed above); `tcremedy plan` still reports them."
         )
-    sys.stdout.flush()
-    raise typer.Exit(code=outcome.exit_code)

@@ -14,6 +14,7 @@ import typer
 
 from tcremedy.commands.options import (
     OUTPUT,
+    AllRegionsOpt,
     ConcurrencyOpt,
     EndpointOpt,
     FromStateOpt,
@@ -25,12 +26,13 @@ from tcremedy.commands.options import (
     ProfileOpt,
     QuietOpt,
     RateLimitOpt,
-    RegionOpt,
+    RegionsOpt,
     SarifOpt,
     SaveStateOpt,
     ShowCompliantOpt,
     TcremedyCommand,
     VerboseOpt,
+    check_region_choice,
 )
 from tcremedy.errors import TcremedyError
 
@@ -49,7 +51,8 @@ def register(app: typer.Typer) -> None:
 def check(
     ctx: typer.Context,
     policy: PolicyOpt = None,
-    region: RegionOpt = None,
+    region: RegionsOpt = None,
+    all_regions: AllRegionsOpt = False,
     endpoint: EndpointOpt = None,
     profile: ProfileOpt = None,
     instance: InstanceOpt = None,
@@ -82,6 +85,7 @@ def check(
     from tcremedy.report.junit import junit_xml
     from tcremedy.report.views import make_view, write_report_file
 
+    check_region_choice(ctx)
     view = make_view(json_output, quiet, verbose=verbose, show_compliant=show_compliant)
     try:
         result = report(ctx.params, view, "check")

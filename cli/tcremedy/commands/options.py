@@ -225,6 +225,24 @@ def check_text(ctx: typer.Context, param: Any, value: Any) -> Any:
     return value
 
 
+def check_region_choice(ctx: typer.Context) -> None:
+    """``--region`` (repeatable) or ``--all-regions``, not both; a region that only came from
+    $TENCENTCLOUD_REGION gives way to ``--all-regions``."""
+    params = ctx.params
+    if not (params.get("all_regions") and params.get("region")):
+        return
+    source = ctx.get_parameter_source("region")
+    if source is not None and source.name == "ENVIRONMENT":
+        params["region"] = None
+        return
+    usage_error(
+        ctx,
+        "--all-regions and --region exclude each other; give one of them",
+        bool(params.get("json_output")),
+        getattr(ctx.command, "json_format", "tcremedy.plan/v1"),
+    )
+
+
 # ---------------------------------------------------------------- options of plan, check and apply
 
 PolicyOpt = Annotated[
@@ -246,6 +264,27 @@ RegionOpt = Annotated[
         rich_help_panel=CLOUD,
         callback=check_text,
         help="Region (default: ap-guangzhou).",
+    ),
+]
+RegionsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        envvar=REGION_ENV,
+        show_envvar=True,
+        rich_help_panel=CLOUD,
+        callback=check_text,
+        help="Region (repeatable: several regions in one run, each read at its own rate limits; "
+        "default: ap-guangzhou).",
+    ),
+]
+AllRegionsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all-regions",
+        rich_help_panel=CLOUD,
+        help="Every region the account can use (CVM DescribeRegions).",
     ),
 ]
 EndpointOpt = Annotated[

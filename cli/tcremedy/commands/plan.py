@@ -17,6 +17,7 @@ import typer
 
 from tcremedy.commands.options import (
     OUTPUT,
+    AllRegionsOpt,
     ConcurrencyOpt,
     EndpointOpt,
     FromStateOpt,
@@ -28,12 +29,13 @@ from tcremedy.commands.options import (
     ProfileOpt,
     QuietOpt,
     RateLimitOpt,
-    RegionOpt,
+    RegionsOpt,
     SarifOpt,
     SaveStateOpt,
     ShowCompliantOpt,
     TcremedyCommand,
     VerboseOpt,
+    check_region_choice,
 )
 from tcremedy.errors import TcremedyError
 
@@ -71,7 +73,8 @@ def register(app: typer.Typer) -> None:
 def plan(
     ctx: typer.Context,
     policy: PolicyOpt = None,
-    region: RegionOpt = None,
+    region: RegionsOpt = None,
+    all_regions: AllRegionsOpt = False,
     endpoint: EndpointOpt = None,
     profile: ProfileOpt = None,
     instance: InstanceOpt = None,
@@ -111,8 +114,15 @@ def plan(
     from tcremedy.commands.pipeline import fail, report
     from tcremedy.report.views import make_view
 
+    check_region_choice(ctx)
     view = make_view(json_output, quiet, verbose=verbose, show_compliant=show_compliant)
     try:
+        if out is not None and (all_regions or len(set(ctx.params["region"] or ())) > 1):
+            raise TcremedyError(
+                f"--out {out}: a plan file holds one region (apply keeps one stack per region); "
+                "plan each region with its own --region and --out, or run `tcremedy apply` with "
+                "several --region, which applies region by region"
+            )
         result = report(ctx.params, view, "plan")
         if out is not None:
             _write_plan_file(out, result, view)

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tcremedy.commands.options import CLOUD, EndpointOpt, TcremedyCommand, check_text
+from tcremedy.commands.options import (
+    CLOUD,
+    AllRegionsOpt,
+    EndpointOpt,
+    RegionsOpt,
+    TcremedyCommand,
+    check_region_choice,
+    check_text,
+)
 from tcremedy.errors import TcremedyError
 
 if TYPE_CHECKING:
@@ -19,24 +27,6 @@ SHARDS_HELP = (
     "matrix (GitHub Actions: fromJSON) or a list of Kubernetes Jobs (docs/shards.md)."
 )
 
-RegionsOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--region",
-        metavar="REGION",
-        rich_help_panel=CLOUD,
-        callback=check_text,
-        help="A region to cover (repeatable; default: ap-guangzhou).",
-    ),
-]
-AllRegionsOpt = Annotated[
-    bool,
-    typer.Option(
-        "--all-regions",
-        rich_help_panel=CLOUD,
-        help="Every region each account can use (DescribeRegions with its credentials).",
-    ),
-]
 ProfilesOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -55,6 +45,7 @@ def register(app: typer.Typer) -> None:
 
 
 def shards(
+    ctx: typer.Context,
     region: RegionsOpt = None,
     all_regions: AllRegionsOpt = False,
     profile: ProfilesOpt = None,
@@ -64,9 +55,9 @@ def shards(
     from tcremedy.cloud.clients import ensure_reachable, resolve_endpoint, resolve_region
     from tcremedy.cloud.shards import DEFAULT_ACCOUNT, shard_matrix
 
+    check_region_choice(ctx)
+    region = ctx.params["region"]
     try:
-        if all_regions and region:
-            raise TcremedyError("--all-regions and --region exclude each other; give one of them")
         regions_of = None
         if all_regions:
             url = resolve_endpoint(endpoint)

@@ -208,3 +208,36 @@ def _merge_gaps(parts: Sequence[FleetDiagnosis], unattributed: set[CollectionGap
         for g, ids in sorted(affected.items(), key=lambda kv: _gap_order(kv[0]))
         if ids or g in unattributed
     )
+
+
+def merge_regions(parts: Sequence[FleetDiagnosis]) -> FleetDiagnosis:
+    """One fleet from the diagnoses of several regions (one policy or policy set, one run): the
+    instances region by region, the counts summed, each region's diagnosis kept in ``parts``;
+    ``region`` names them all, joined by ``, `` (as ``policy_name`` does for a policy directory)."""
+    parts = sorted(parts, key=lambda p: p.region)
+    if len(parts) == 1:
+        return parts[0]
+    by_code: Counter[str] = Counter()
+    roots: Counter[str] = Counter()
+    for part in parts:
+        by_code.update(part.summary.by_code)
+        roots.update(part.summary.root_causes)
+    return FleetDiagnosis(
+        policy_name=parts[0].policy_name if parts else "",
+        region=", ".join(p.region for p in parts),
+        instances=tuple(d for p in parts for d in p.instances),
+        skipped=sum(p.skipped for p in parts),
+        summary=FleetSummary(
+            selected=sum(p.summary.selected for p in parts),
+            compliant=sum(p.summary.compliant for p in parts),
+            failing=sum(p.summary.failing for p in parts),
+            unknown=sum(p.summary.unknown for p in parts),
+            by_code=_in_causal_order(by_code),
+            root_causes=_in_causal_order(roots),
+            waived=sum(p.summary.waived for p in parts),
+        ),
+        unattributed_gaps=tuple(g for p in parts for g in p.unattributed_gaps),
+        gaps=tuple(g for p in parts for g in p.gaps),
+        expired_waivers=tuple(dict.fromkeys(m for p in parts for m in p.expired_waivers)),
+        parts=tuple(parts),
+    )

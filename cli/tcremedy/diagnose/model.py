@@ -175,6 +175,14 @@ class FleetDiagnosis:
     unattributed_gaps: tuple[CollectionGap, ...] = ()  # gaps not tied to a selected instance's resources
     gaps: tuple[FleetGap, ...] = ()  # every gap, with the selected instances it affects
     expired_waivers: tuple[str, ...] = ()  # one message per waiver past its date: the gate fails
+    # Several regions in one run (``merge_regions``): each region's own diagnosis, sorted by region;
+    # empty for a one-region fleet (which is its own only part, see ``region_parts``).
+    parts: tuple[FleetDiagnosis, ...] = ()
+
+    @property
+    def region_parts(self) -> tuple[FleetDiagnosis, ...]:
+        """The per-region diagnoses the fleet is made of (itself alone for one region)."""
+        return self.parts or (self,)
 
     @property
     def compliant(self) -> bool:

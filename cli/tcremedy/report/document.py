@@ -95,7 +95,6 @@ def plan_document(
 ) -> dict[str, Any]:
     """The full ``tcremedy.plan/v1`` document; ``policies``: (name, path) of each policy of a
     ``--policy`` directory (default: the one policy)."""
-    summary = fleet.summary
     return {
         "format": PLAN_FORMAT,
         "policy": {"name": fleet.policy_name, "path": policy_path},
@@ -105,18 +104,40 @@ def plan_document(
         "collected_at": collected_at,
         "compliant": fleet.compliant,
         "instances": [instance_data(d, fixes) for d in fleet.instances],
-        "summary": {
-            "selected": summary.selected,
-            "compliant": summary.compliant,
-            "failing": summary.failing,
-            "unknown": summary.unknown,
-            "root_causes": dict(sorted(summary.root_causes.items())),
-            "by_code": dict(sorted(summary.by_code.items())),
-            "waived": summary.waived,
-        },
+        "summary": summary_data(fleet),
+        "regions": [region_data(part) for part in fleet.region_parts],
         "expired_waivers": list(fleet.expired_waivers),
         "skipped": fleet.skipped,
-        "gaps": [{**gap_data(fg.gap), "instance_ids": list(fg.instance_ids)} for fg in fleet.gaps],
+        "gaps": fleet_gaps_data(fleet),
+    }
+
+
+def summary_data(fleet: FleetDiagnosis) -> dict[str, Any]:
+    summary = fleet.summary
+    return {
+        "selected": summary.selected,
+        "compliant": summary.compliant,
+        "failing": summary.failing,
+        "unknown": summary.unknown,
+        "root_causes": dict(sorted(summary.root_causes.items())),
+        "by_code": dict(sorted(summary.by_code.items())),
+        "waived": summary.waived,
+    }
+
+
+def fleet_gaps_data(fleet: FleetDiagnosis) -> list[dict[str, Any]]:
+    """Every gap with the selected instances it affects."""
+    return [{**gap_data(fg.gap), "instance_ids": list(fg.instance_ids)} for fg in fleet.gaps]
+
+
+def region_data(part: FleetDiagnosis) -> dict[str, Any]:
+    """One region's summary (``regions[]``): its counts as ``summary``, what it skipped, its gaps."""
+    return {
+        "region": part.region,
+        "compliant": part.compliant,
+        "summary": summary_data(part),
+        "skipped": part.skipped,
+        "gaps": fleet_gaps_data(part),
     }
 
 

@@ -116,8 +116,8 @@ def cause_groups(fleet: FleetDiagnosis, fixes: Sequence[ProposedFix] = ()) -> li
 
 def regions(fleet: FleetDiagnosis) -> list[str]:
     """Every region the view covers (the fleet's, plus any instance's own)."""
-    found = {d.region for d in fleet.instances if d.region}
-    return sorted(found | ({fleet.region} if fleet.region else set()))
+    found = {d.region for d in fleet.instances if d.region} | {p.region for p in fleet.parts}
+    return sorted(found | ({fleet.region} if fleet.region and not fleet.parts else set()))
 
 
 def compliant_instances(fleet: FleetDiagnosis) -> list[InstanceDiagnosis]:

@@ -137,15 +137,25 @@ def header(fleet: FleetDiagnosis, context: ReportContext) -> list[Text]:
         )
     if context.collected_at:
         lines.append(Text.assemble(("Collected ", "bold"), _when(context.collected_at)))
+    lines.append(Text(_counts(fleet)))
+    if len(fleet.region_parts) > 1:  # several regions: each one's own counts
+        width = max(len(part.region) for part in fleet.region_parts)
+        lines += [
+            Text.assemble(("  " + part.region.ljust(width) + "  ", "bold"), _counts(part, short=True))
+            for part in fleet.region_parts
+        ]
+    return lines
+
+
+def _counts(fleet: FleetDiagnosis, short: bool = False) -> str:
     s = fleet.summary
-    counts = f"{_plural(s.selected, 'instance')} selected: {s.failing} failing"
+    counts = f"{s.selected if short else _plural(s.selected, 'instance')} selected: {s.failing} failing"
     if s.unknown:
         counts += f", {s.unknown} not fully checked"
     counts += f", {s.compliant} compliant"
     if fleet.skipped:
-        counts += f"; {fleet.skipped} not selected by the policy"
-    lines.append(Text(counts))
-    return lines
+        counts += f"; {fleet.skipped} not selected" + ("" if short else " by the policy")
+    return counts
 
 
 def _finding_block(finding: Finding, is_root: bool) -> list[RenderableType]:

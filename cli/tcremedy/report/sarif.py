@@ -161,6 +161,7 @@ def sarif_document(
                 },
             }
         )
+    where = "+".join(part.region for part in fleet.region_parts)  # several regions: all of them
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -174,7 +175,7 @@ def sarif_document(
                         "rules": rules,
                     }
                 },
-                "automationDetails": {"id": f"tcremedy/{fleet.policy_name}/{fleet.region}"},
+                "automationDetails": {"id": f"tcremedy/{fleet.policy_name}/{where}"},
                 "results": results,
             }
         ],
