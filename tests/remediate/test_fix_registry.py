@@ -128,3 +128,21 @@ def test_every_automatic_fix_declares_itself_on_the_provider_path() -> None:
         scope_hooks = hooks.get(fix.scope, ("provider_group",))
         own = [h for h in scope_hooks if getattr(type(fix), h) is not getattr(Fix, h)]
         assert own, f"{fix.name}: no provider-path declaration for its {fix.scope} resource"
+
+
+def test_the_adding_a_fix_page_shows_the_modules_and_tests_as_they_are() -> None:
+    """docs/adding-a-fix.md (issue 10's demonstration): each new file it shows is the file as it is,
+    each test it shows is in its test file as shown."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    page = (root / "docs" / "adding-a-fix.md").read_text(encoding="utf-8")
+    shown = re.findall(r"^--- (\S+)\n\+\+\+ b/(\S+)\n@@\n((?:\+.*\n)+)", page, flags=re.M)
+    assert len(shown) >= 4
+    for before, path, lines in shown:
+        text = "".join(line[1:] + "\n" for line in lines.splitlines())
+        actual = (root / path).read_text(encoding="utf-8")
+        if before == "/dev/null":
+            assert text == actual, f"docs/adding-a-fix.md shows {path} other than it is"
+        else:
+            assert text in actual, f"docs/adding-a-fix.md shows a test of {path} other than it is"

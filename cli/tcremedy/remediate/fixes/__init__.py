@@ -1,36 +1,21 @@
 """The fix registry: one module per fix, registered by name (``base.FIXES``).
 
-Importing this package registers every fix. Adding one: a module with a ``Fix`` subclass decorated
-``@FIXES.register`` (name, the codes it closes, opt-in, resource kind, both backends' types,
-``steps``, ``still_wanted``, ``violations``, and what it declares on the pulumi-tencentcloud path:
-``provider_resource`` / ``provider_inputs`` / ``provider_group``), imported below, and its test
-(docs/adding-a-fix.md). The check that finds the
-cause names the fix (``Check.fix``); the policy's ``FIX_NAMES`` lists the automatic ones.
-Manual fixes (no resource kind) only say what to do by hand.
+Importing this package imports every module in it, which registers every fix. Adding one: a module
+with a ``Fix`` subclass decorated ``@FIXES.register`` (name, the codes it closes, opt-in, resource
+kind, both backends' types, ``steps``, ``still_wanted``, ``violations``, and what it declares on the
+pulumi-tencentcloud path: ``provider_resource`` / ``provider_inputs`` / ``provider_group``), and its
+test (docs/adding-a-fix.md). The check that finds the cause names the fix (``Check.fix``); the
+policy's ``FIX_NAMES`` lists the automatic ones. Manual fixes (no resource kind) only say what to do
+by hand.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Mapping
 from typing import Any
 
-from tcremedy.remediate.fixes import (
-    acl_allow_rdp,
-    bind_public_ip,
-    check_guest_agent,
-    guest_align_rdp_port,
-    guest_allow_rdp_firewall,
-    guest_credssp_mitigated,
-    guest_enable_rdp,
-    guest_set_nla,
-    guest_start_termservice,
-    raise_bandwidth,
-    reboot_instance,
-    renew_instance,
-    reset_password,
-    sg_allow_rdp,
-    start_instance,
-)
 from tcremedy.remediate.fixes.base import (
     DYNAMIC,
     FIXES,
@@ -46,34 +31,26 @@ from tcremedy.remediate.fixes.base import (
 from tcremedy.remediate.fixes.guest_common import GuestFix
 from tcremedy.remediate.limits import Limits
 
+# Every module of this package, in name order (the registry's order): each fix registers itself.
+MODULES = tuple(
+    importlib.import_module(f"{__name__}.{found.name}")
+    for found in sorted(pkgutil.iter_modules(__path__), key=lambda found: found.name)
+)
+
 __all__ = [
     "DYNAMIC",
     "FIXES",
     "HOLD",
     "MANUAL",
+    "MODULES",
     "Fix",
     "FixResource",
     "FixStep",
     "StepInput",
-    "acl_allow_rdp",
-    "bind_public_ip",
-    "check_guest_agent",
     "fix_for",
-    "guest_align_rdp_port",
-    "guest_allow_rdp_firewall",
-    "guest_credssp_mitigated",
-    "guest_enable_rdp",
-    "guest_set_nla",
-    "guest_start_termservice",
     "hand_step",
     "manual_step",
-    "raise_bandwidth",
-    "reboot_instance",
-    "renew_instance",
-    "reset_password",
     "resource_violations",
-    "sg_allow_rdp",
-    "start_instance",
 ]
 
 
