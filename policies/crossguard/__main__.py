@@ -6,7 +6,9 @@ Every check lives in ``tcremedy.remediate.crossguard``; this file only wires it 
 One stack policy: a rule whose source is an address template (or whose protocol is a protocol
 template) is judged by what the template resources it depends on hold (``property_dependencies``),
 which a per-resource policy cannot see; a template id the program names literally without declaring
-it is read from the cloud when the engine's environment has credentials (``crossguard_cloud``).
+it is read from the cloud when the engine's environment has credentials (``crossguard_cloud``), as
+are the rules of an existing security group a declaration binds to instances (one that cannot be
+read is not judged: binding groups is what nearly every instance declares).
 What cannot be resolved either way is the pack's documented choice: an address template is refused
 as unverifiable, a protocol template is judged as every protocol and port. Unknown values (outputs
 not known at preview) are passed to the checks as ``guard.UNKNOWN`` instead of aborting the whole
@@ -22,11 +24,11 @@ from pulumi_policy import proxy as policy_proxy
 
 from tcremedy.policy.loader import load_policy
 from tcremedy.remediate import crossguard as guard
-from tcremedy.remediate.crossguard_cloud import CloudTemplates
+from tcremedy.remediate.crossguard_cloud import CloudReader
 
 POLICY_FILE = os.environ.get("TCREMEDY_POLICY") or Path(__file__).parent.parent / "windows-rdp.yaml"
 POLICY = load_policy(Path(POLICY_FILE))
-CLOUD = CloudTemplates()
+CLOUD = CloudReader()
 _SENTINELS = {v for k, v in vars(policy_proxy).items() if k.startswith("UNKNOWN_") and isinstance(v, str)}
 
 
@@ -99,7 +101,10 @@ def _resolver(resource):
 def _validate(args, report_violation) -> None:
     for resource in args.resources:
         props = plain(resource.props)
-        for message in guard.declared_violations(POLICY, resource.resource_type, props, _resolver(resource)):
+        found = guard.declared_violations(
+            POLICY, resource.resource_type, props, _resolver(resource), CLOUD.group_ingress
+        )
+        for message in found:
             report_violation(message, resource.urn)
 
 

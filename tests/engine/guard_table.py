@@ -215,6 +215,17 @@ def launch_template(name, ok, _cloud):
                               internet_max_bandwidth_out=10 if ok else 1))
 
 
+def group_attachment(name, ok, cloud):
+    group = cloud["admin_group"] if ok else cloud["open_group"]
+    _sdk().cvm.SecurityGroupAttachment(name, security_group_id=group, instance_id="ins-guard0001")
+
+
+def instance_groups(name, ok, cloud):
+    group = cloud["admin_group"] if ok else cloud["open_group"]
+    _sdk().instance.Instance(name, instance_name=name, image_id="img-windows", instance_type="S5.MEDIUM4",
+                             availability_zone="ap-guangzhou-3", orderly_security_groups=[group])
+
+
 def eip(name, ok, _cloud):
     _sdk().eip.Instance(name, name=name, internet_max_bandwidth_out=10 if ok else 1)
 
@@ -278,6 +289,10 @@ ROWS = [
     Row("Instance set bandwidth", "tencentcloud:Instance/set:Set", "instance-set", instance_set),
     Row("Launch template bandwidth", "tencentcloud:Cvm/launchTemplate:LaunchTemplate", "launch-template",
         launch_template),
+    Row("SecurityGroupAttachment of an existing group",
+        "tencentcloud:Cvm/securityGroupAttachment:SecurityGroupAttachment", "sg-attach", group_attachment),
+    Row("Instance bound to an existing group", "tencentcloud:Instance/instance:Instance", "instance-sg",
+        instance_groups),
     Row("EIP bandwidth", "tencentcloud:Eip/instance:Instance", "eip", eip),
     Row("Bandwidth package", "tencentcloud:Vpc/bandwidthPackage:BandwidthPackage", "bwp", bandwidth_package),
     Row("tcremedy SecurityGroupIngressRule", "pulumi-python:dynamic/tcremedy:SecurityGroupIngressRule",
@@ -315,7 +330,15 @@ def cloud_templates(emu: Any) -> dict[str, str]:
     outside = call("CreateAddressTemplate", {"AddressTemplateName": "lan", "Addresses": [OUTSIDE]})
     web = call("CreateServiceTemplate", {"ServiceTemplateName": "web", "Services": ["tcp:80,443"]})
     rdp = call("CreateServiceTemplate", {"ServiceTemplateName": "rdp", "Services": ["tcp:3389"]})
+    groups = {}
+    for key, cidr in (("admin_group", ADMIN), ("open_group", "0.0.0.0/0")):
+        group = call("CreateSecurityGroup", {"GroupName": key, "GroupDescription": "guard table"})
+        groups[key] = group["SecurityGroup"]["SecurityGroupId"]
+        rule = {"Protocol": "TCP", "Port": "3389", "CidrBlock": cidr, "Action": "ACCEPT"}
+        call("CreateSecurityGroupPolicies", {"SecurityGroupId": groups[key],
+                                             "SecurityGroupPolicySet": {"Ingress": [rule]}})
     return {
+        **groups,
         "admin_template": admin["AddressTemplate"]["AddressTemplateId"],
         "outside_template": outside["AddressTemplate"]["AddressTemplateId"],
         "web_service": web["ServiceTemplate"]["ServiceTemplateId"],

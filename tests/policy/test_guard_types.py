@@ -141,3 +141,32 @@ def test_a_lite_rule_built_from_outputs_is_refused_as_unverifiable(policy):
     lite = {"ingresses": [guard.UNKNOWN]}
     (message,) = guard.declared_violations(policy, guard.GROUP_LITE_RULE, lite, resolve)
     assert "an ingress rule is unknown at preview" in message and "preview again" in message
+
+
+GROUPS = {
+    "sg-admin": [{"Action": "ACCEPT", "Protocol": "TCP", "Port": "3389", "CidrBlock": ADMIN}],
+    "sg-open": [{"Action": "DROP", "Protocol": "TCP", "Port": "22", "CidrBlock": "0.0.0.0/0"},
+                {"Action": "ACCEPT", "Protocol": "ALL", "Port": "ALL", "Ipv6CidrBlock": "::/0"}],
+    "sg-template": [{"Action": "ACCEPT", "AddressTemplate": {"AddressId": "ipm-wide"},
+                     "ServiceTemplate": {"ServiceId": "ppm-rdp"}}],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("type_", "field", "wrap"),
+    [
+        (guard.SG_ATTACHMENT, "securityGroupId", lambda g: g),
+        (guard.INSTANCE, "orderlySecurityGroups", lambda g: [g]),
+        (guard.INSTANCE_SET, "securityGroups", lambda g: [g]),
+        (guard.LAUNCH_TEMPLATE, "securityGroupIds", lambda g: [g]),
+    ],
+)
+def test_binding_an_existing_group_is_judged_by_its_rules_in_the_cloud(policy, type_, field, wrap):
+    def judge(group):
+        return guard.declared_violations(policy, type_, {field: wrap(group)}, resolve, GROUPS.get)
+
+    assert judge("sg-admin") == []
+    (message,) = judge("sg-open")
+    assert message.startswith("binds security group sg-open") and "whole internet (::/0)" in message
+    assert "from ipm-wide opens RDP (port 3389) to the whole internet (0.0.0.0/0)" in judge("sg-template")[0]
+    assert judge("sg-unreadable") == []  # documented: a group that cannot be read is not judged

@@ -26,6 +26,13 @@ pulumi-tencentcloud 0.2.3 package; meaning from terraform-provider-tencentcloud 
   ``Protocol/templateGroup``. An address template that cannot be resolved, or any source unknown at
   preview, is refused (it cannot be verified); a protocol template that cannot be resolved is judged
   as every protocol and port;
+* security groups bound to instances: ``Cvm/securityGroupAttachment``
+  (cvm/resource_tc_cvm_security_group_attachment.go ``security_group_id``), ``Instance/instance``
+  (``orderlySecurityGroups``, ``securityGroups``), ``Instance/set`` (``securityGroups``),
+  ``Cvm/launchTemplate`` (``securityGroupIds``): a group that already exists (a literal ``sg-`` id)
+  is judged by its ingress rules as the cloud lists them (``group_rules``: DescribeSecurityGroupPolicies;
+  every ACCEPT, whatever lies above it); a group the program creates is judged through the rule
+  resources it declares for it; a group that cannot be read is not judged;
 * network ACLs in both forms (``crossguard_limits``): ``Vpc/acl`` and ``Vpc/networkAclQuintuple``,
   and tcremedy's ``…:AclRdpEntry`` (an inbound entry is judged like one rule);
 * bandwidth (``crossguard_limits.BANDWIDTH_FIELDS``): ``Instance/instance`` (and ``runningFlag``),
@@ -99,17 +106,31 @@ RULE_SET_SOURCES = (
     "sourceSecurityId",
 )
 WHOLLY_UNKNOWN = "<rule unknown at preview>"
+SG_ATTACHMENT = "tencentcloud:Cvm/securityGroupAttachment:SecurityGroupAttachment"
+ATTACHED_GROUPS = {  # type -> the fields naming the security groups it binds to instances
+    SG_ATTACHMENT: ("securityGroupId",),
+    INSTANCE: ("orderlySecurityGroups", "securityGroups"),
+    INSTANCE_SET: ("securityGroups",),
+    LAUNCH_TEMPLATE: ("securityGroupIds",),
+}
 ADDRESS, SERVICE = "address", "service"  # the kinds of template reference
 # (kind, reference) -> the template's CIDRs (address) or ``proto:ports`` specs (service); None: unknown
 Resolver = Callable[[str, str], "tuple[str, ...] | None"]
+# security group id -> its ingress policies as DescribeSecurityGroupPolicies lists them; None: unreadable
+GroupRules = Callable[[str], "list[dict[str, Any]] | None"]
 
 
 def declared_violations(
-    policy: Policy, resource_type: str, props: Mapping[str, Any], resolve: Resolver | None = None
+    policy: Policy,
+    resource_type: str,
+    props: Mapping[str, Any],
+    resolve: Resolver | None = None,
+    group_rules: GroupRules | None = None,
 ) -> list[str]:
     """Why this declared resource breaks the policy (empty list: it does not)."""
     resolve = resolve or (lambda _kind, _ref: None)
     messages = [_ingress_violation(policy, rule, resolve) for rule in _ingress_rules(resource_type, props)]
+    messages += _attachment_violations(policy, resource_type, props, resolve, group_rules)
     if resource_type == NETWORK_ACL:
         messages += acl_violations(policy, [acl_text(t) for t in items_of(props.get("ingresses"))])
     elif resource_type == ACL_QUINTUPLE:
@@ -274,3 +295,40 @@ def _ingress_violation(policy: Policy, rule: dict[str, str], resolve: Resolver) 
                 f"CIDRs ({', '.join(policy.rdp.admin_cidrs)})"
             )
     return ""
+
+
+# ------------------------------------------------------------------- bound security groups
+
+
+def _attachment_violations(
+    policy: Policy, resource_type: str, props: Mapping[str, Any], resolve: Resolver, rules: GroupRules | None
+) -> list[str]:
+    groups: list[Any] = []
+    for key in ATTACHED_GROUPS.get(resource_type, ()):
+        value = props.get(key)
+        groups += value if isinstance(value, list) else [value]
+    out = []
+    for group in groups:
+        if not (isinstance(group, str) and group.startswith("sg-")) or rules is None:
+            continue  # created by this program (its rule resources are judged) or nothing to read
+        for policy_rule in rules(group) or ():
+            message = _ingress_violation(policy, _api_rule(policy_rule), resolve)
+            if message:
+                out.append(f"binds security group {group}, whose {message}")
+    return out
+
+
+def _api_rule(rule: Mapping[str, Any]) -> dict[str, str]:
+    """One ingress policy as the API lists it (vpc ``SecurityGroupPolicy``) -> a normalised rule."""
+    address, service = rule.get("AddressTemplate") or {}, rule.get("ServiceTemplate") or {}
+    source = (
+        rule.get("CidrBlock")
+        or rule.get("Ipv6CidrBlock")
+        or address.get("AddressId")
+        or address.get("AddressGroupId")
+        or rule.get("SecurityGroupId")
+    )
+    return _rule(
+        rule.get("Action"), source, rule.get("Port"), rule.get("Protocol"),
+        service.get("ServiceId") or service.get("ServiceGroupId") or "",
+    )  # fmt: skip

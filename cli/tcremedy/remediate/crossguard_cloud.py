@@ -1,5 +1,5 @@
-"""Template ids a declaration names literally, resolved from the cloud (the CrossGuard pack's second
-source, after the templates the same program declares).
+"""What a declaration names by id but does not declare, read from the cloud (the CrossGuard pack's
+second source, after what the same program declares): templates and bound security groups.
 
 A security-group rule may name an existing address template (``ipm-``), address template group
 (``ipmg-``), protocol template (``ppm-``) or group (``ppmg-``) by its id. When the program does not
@@ -10,6 +10,9 @@ read once per preview, with the credentials and endpoint of the engine's environ
 (``TENCENTCLOUD_SECRET_ID``/``_SECRET_KEY``/``_SESSION_TOKEN``, ``TCREMEDY_ENDPOINT``,
 ``TENCENTCLOUD_REGION``). Without credentials, or when a call fails or the id is not found, the
 answer is None: the reference cannot be verified (the pack's documented choice: refuse it).
+
+A security group bound to an instance by id (``sg-``) is read with DescribeSecurityGroupPolicies
+(``SecurityGroupPolicySet.Ingress``), once per group.
 """
 
 from __future__ import annotations
@@ -35,12 +38,23 @@ LISTINGS = {  # Templates field -> (action, set key, id key, members key)
 }  # fmt: skip
 
 
-class CloudTemplates:
-    """``resolve(kind, ref)`` for literal template ids, from the cloud (read lazily, once)."""
+class CloudReader:
+    """``resolve(kind, ref)`` for literal template ids and ``group_ingress(sg)`` for bound security
+    groups, from the cloud (read lazily, once)."""
 
     def __init__(self) -> None:
         self._templates: Templates | None = None
         self._failed = False
+        self._groups: dict[str, list[dict[str, Any]] | None] = {}
+
+    def group_ingress(self, group: str) -> list[dict[str, Any]] | None:
+        if group not in self._groups:
+            try:
+                found = _api().call("vpc", "DescribeSecurityGroupPolicies", {"SecurityGroupId": group})
+                self._groups[group] = list((found.get("SecurityGroupPolicySet") or {}).get("Ingress") or ())
+            except Exception:  # no credentials, an unreachable endpoint, a missing group: not readable
+                self._groups[group] = None
+        return self._groups[group]
 
     def resolve(self, kind: str, ref: str) -> tuple[str, ...] | None:
         if not ref.startswith(("ipm-", "ipmg-", "ppm-", "ppmg-")):
@@ -83,14 +97,19 @@ def _members(ref: str, group_prefix: str, singles: dict, groups: dict) -> list[s
     return out
 
 
-def _read_templates() -> Templates:
-    from tcremedy.cloud.api import all_pages
+def _api() -> Any:
     from tcremedy.cloud.clients import resolve_region
     from tcremedy.remediate.sdk_common import api_for
 
     if not os.environ.get("TENCENTCLOUD_SECRET_ID") or not os.environ.get("TENCENTCLOUD_SECRET_KEY"):
         raise LookupError("no credentials")
-    api = api_for(resolve_region(None))
+    return api_for(resolve_region(None))
+
+
+def _read_templates() -> Templates:
+    from tcremedy.cloud.api import all_pages
+
+    api = _api()
     found: dict[str, Any] = {}
     for name, (action, set_key, id_key, members_key) in LISTINGS.items():
 

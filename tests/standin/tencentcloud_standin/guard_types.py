@@ -28,6 +28,7 @@ INSTANCE_SET = "tencentcloud:Instance/set:Set"
 LAUNCH_TEMPLATE = "tencentcloud:Cvm/launchTemplate:LaunchTemplate"
 EIP = "tencentcloud:Eip/instance:Instance"
 BANDWIDTH_PACKAGE = "tencentcloud:Vpc/bandwidthPackage:BandwidthPackage"
+SG_ATTACHMENT = "tencentcloud:Cvm/securityGroupAttachment:SecurityGroupAttachment"
 
 SCHEMAS: dict[str, dict[str, Field]] = {
     # vpc/resource_tc_security_group_lite_rule.go ~l.20-45: security_group_id Required ForceNew.
@@ -94,6 +95,11 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "bandwidthPackageName": Field(),
         "internetMaxBandwidth": Field(),
         "timeSpan": Field(force_new=True),
+    },
+    # cvm/resource_tc_cvm_security_group_attachment.go l.25-37: both Required ForceNew.
+    SG_ATTACHMENT: {
+        "securityGroupId": Field(required=True, force_new=True),
+        "instanceId": Field(required=True, force_new=True),
     },
 }
 TYPES = tuple(SCHEMAS)
