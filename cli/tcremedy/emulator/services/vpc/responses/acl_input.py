@@ -8,34 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from tcremedy.emulator.core.errors import InvalidParameter, InvalidParameterValue, MissingParameter
+from tcremedy.emulator.core.errors import InvalidParameter, InvalidParameterValue
 from tcremedy.emulator.services.vpc.models.acl_requests import (
     AclEntryRequest,
     AclEntrySets,
     QuintupleRequest,
     QuintupleSets,
 )
-from tcremedy.emulator.services.vpc.models.common import text
-
-DIRECTIONS = ("Ingress", "Egress")
+from tcremedy.emulator.services.vpc.responses.request_params import direction_lists, text_members
 
 
 def _directions(params: dict[str, Any], name: str, *, needs: str) -> dict[str, list[dict[str, Any]]]:
     """The set ``name``'s given directions (a list each). ``needs``: "entries" (all empty is
     ``InvalidParameterValue.Empty``), "direction" (none given is), "" (nothing is)."""
-    raw = params.get(name)
-    if raw is None:
-        raise MissingParameter(name)
-    if not isinstance(raw, dict):
-        raise InvalidParameter(f"The parameter `{name}` must be an object.")
-    out = {}
-    for direction in DIRECTIONS:
-        value = raw.get(direction)
-        if value is None:
-            continue
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise InvalidParameter(f"`{name}.{direction}` must be an array of entries.")
-        out[direction] = value
+    _, lists = direction_lists(params, name, "entries")
+    out = {direction: value for direction, value in lists.items() if value is not None}
     if (needs == "entries" and not any(out.values())) or (needs == "direction" and not out):
         raise InvalidParameterValue(f"`{name}` must contain Ingress or Egress entries.",
                                     code="InvalidParameterValue.Empty")
@@ -50,18 +37,20 @@ def acl_entry_sets(params: dict[str, Any]) -> AclEntrySets:
     }
 
 
+_ENTRY_MEMBERS = {"protocol": "Protocol", "port": "Port", "action": "Action", "cidr_block": "CidrBlock",
+                  "ipv6_cidr_block": "Ipv6CidrBlock", "description": "Description",
+                  "v4_id": "NetworkAclIpv4EntryId", "v6_id": "NetworkAclIpv6EntryId"}
+_QUINTUPLE_MEMBERS = {"protocol": "Protocol", "source_port": "SourcePort",
+                      "destination_port": "DestinationPort", "action": "Action", "source_cidr": "SourceCidr",
+                      "source_ipv6_cidr": "SourceIPv6Cidr",
+                      "destination_cidr": "DestinationCidr", "destination_ipv6_cidr": "DestinationIPv6Cidr",
+                      "description": "Description", "entry_id": "NetworkAclQuintupleEntryId"}
+
+
 def _entry(raw: dict[str, Any], where: str) -> AclEntryRequest:
-    return AclEntryRequest(
-        where=where,
-        protocol=text(raw.get("Protocol"), f"{where}.Protocol"),
-        port=text(raw.get("Port"), f"{where}.Port"),
-        action=text(raw.get("Action"), f"{where}.Action"),
-        cidr_block=text(raw.get("CidrBlock"), f"{where}.CidrBlock"),
-        ipv6_cidr_block=text(raw.get("Ipv6CidrBlock"), f"{where}.Ipv6CidrBlock"),
-        description=text(raw.get("Description"), f"{where}.Description"),
-        entry_id=(text(raw.get("NetworkAclIpv4EntryId"), f"{where}.NetworkAclIpv4EntryId")
-                  or text(raw.get("NetworkAclIpv6EntryId"), f"{where}.NetworkAclIpv6EntryId")),
-    )
+    members = text_members(raw, where, _ENTRY_MEMBERS)
+    v4_id, v6_id = members.pop("v4_id"), members.pop("v6_id")
+    return AclEntryRequest(where=where, entry_id=v4_id or v6_id, **members)
 
 
 def quintuple_sets(params: dict[str, Any], *, reset: bool = False) -> QuintupleSets:
@@ -79,19 +68,4 @@ def _quintuple(raw: dict[str, Any], where: str) -> QuintupleRequest:
     priority = raw.get("Priority")
     if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
         raise InvalidParameter(f"`{where}.Priority` must be an integer.")
-    members = {
-        field: text(raw.get(member), f"{where}.{member}")
-        for field, member in (
-            ("protocol", "Protocol"),
-            ("source_port", "SourcePort"),
-            ("destination_port", "DestinationPort"),
-            ("action", "Action"),
-            ("source_cidr", "SourceCidr"),
-            ("source_ipv6_cidr", "SourceIPv6Cidr"),
-            ("destination_cidr", "DestinationCidr"),
-            ("destination_ipv6_cidr", "DestinationIPv6Cidr"),
-            ("description", "Description"),
-            ("entry_id", "NetworkAclQuintupleEntryId"),
-        )
-    }
-    return QuintupleRequest(where=where, priority=priority, **members)
+    return QuintupleRequest(where=where, priority=priority, **text_members(raw, where, _QUINTUPLE_MEMBERS))

@@ -121,3 +121,26 @@ def extra_members(params: dict[str, Any], name: str, key: str) -> list[tuple[str
             raise InvalidParameter(f"`{name}.{i}.Description` must be a string.")
         out.append((value, desc))
     return out
+
+
+def direction_lists(params: dict[str, Any], name: str, noun: str
+                    ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]] | None]]:
+    """A required ``{Ingress: [...], Egress: [...]}`` set (SecurityGroupPolicySet, NetworkAclEntrySet,
+    NetworkAclQuintupleSet): the object, and each direction's list of ``noun`` objects (None: absent)."""
+    raw = params.get(name)
+    if raw is None:
+        raise MissingParameter(name)
+    if not isinstance(raw, dict):
+        raise InvalidParameter(f"The parameter `{name}` must be an object.")
+    lists: dict[str, list[dict[str, Any]] | None] = {}
+    for direction in ("Ingress", "Egress"):
+        value = raw.get(direction)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, dict) for v in value)):
+            raise InvalidParameter(f"`{name}.{direction}` must be an array of {noun}.")
+        lists[direction] = value
+    return raw, lists
+
+
+def text_members(raw: dict[str, Any], where: str, names: dict[str, str]) -> dict[str, str]:
+    """The string members of the object ``raw`` (at ``where``): field -> value ("" when absent)."""
+    return {field: text(raw.get(member), f"{where}.{member}") for field, member in names.items()}
