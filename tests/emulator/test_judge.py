@@ -82,6 +82,32 @@ def test_a_stateless_acl_needs_the_reply_on_every_ephemeral_port(emulator) -> No
     assert ask(emulator, ADMIN, source_port=50000)["reachable"] is True
 
 
+@pytest.mark.emulator(scenario="acl-blocks-rdp")
+def test_traffic_no_entry_matches_meets_the_acls_listed_default_rules(emulator) -> None:
+    """After the ACL's own entries come the default rules DescribeNetworkAcls lists: IPv4 all
+    0.0.0.0/0 DROP, IPv6 all ::/0 ACCEPT (the shapes the provider's CheckIfDefaultRule drops)."""
+    vpc = emulator.client(vpc_client.VpcClient)
+    [acl] = vpc.DescribeNetworkAcls(vm.DescribeNetworkAclsRequest()).NetworkAclSet
+    [group] = vpc.DescribeSecurityGroups(vm.DescribeSecurityGroupsRequest()).SecurityGroupSet
+    rdp = {"Protocol": "TCP", "Port": "3389", "Action": "ACCEPT"}
+    replies = {**rdp, "Port": "49152-65535", "CidrBlock": "0.0.0.0/0"}
+    acl_entries = {"Ingress": [{**rdp, "CidrBlock": "203.0.113.0/24"}], "Egress": [replies]}
+    v6_rule = {"Ingress": [{**rdp, "Ipv6CidrBlock": "2001:db8::/32"}]}
+    for call, request, body in (
+        (vpc.ModifyNetworkAclEntries, vm.ModifyNetworkAclEntriesRequest(),
+         {"NetworkAclId": acl.NetworkAclId, "NetworkAclEntrySet": acl_entries}),
+        (vpc.CreateSecurityGroupPolicies, vm.CreateSecurityGroupPoliciesRequest(),
+         {"SecurityGroupId": group.SecurityGroupId, "SecurityGroupPolicySet": v6_rule}),
+    ):
+        request.from_json_string(json.dumps(body))
+        call(request)
+    assert ask(emulator, ADMIN)["reachable"] is True
+    refused = ask(emulator, "198.51.100.10")  # admitted by the group, no ACL entry of its own
+    assert (refused["stopped_at"], refused["rule"]["action"]) == ("network_acl.ingress", "DROP")
+    assert "default rule" in refused["rule"]["text"]
+    assert ask(emulator, "2001:db8::7")["reachable"] is True  # IPv6: the listed default ACCEPT
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [({"source_ip": "nope", "port": 3389}, "source_ip"), ({"source_ip": ADMIN, "port": 0}, "port")],

@@ -5,6 +5,10 @@ reads) and a LiveState (what the diagnosis reads), so neither is derived from th
 question: one client address, TCP 3389 or 3390, instance otherwise healthy. The judge must say
 reachable exactly when the diagnosis finds the security groups and both ACL directions admit the
 address (every ephemeral port for the reply), and stop at the first refusing layer.
+
+A TRIPLE ACL reaches the diagnosis as the collector reads DescribeNetworkAcls' listing (its own
+entries, then the default rules the API lists after them); some specs are moved to IPv6 as a whole
+(every address and CIDR into 2001:db8::/124), where the listed default rule is an ACCEPT.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tcremedy.cloud import state as ls
+from tcremedy.cloud.collect_vpc import network_acl_from_api
 from tcremedy.diagnose.model import Coverage
 from tcremedy.diagnose.quintuple import quintuple_verdicts
 from tcremedy.diagnose.reachability import acl_verdicts, no_acl_verdicts, security_group_verdict
@@ -37,6 +42,7 @@ from tcremedy.emulator.services.vpc.models import (
 from tcremedy.emulator.services.vpc.models.quintuple import QuintupleEntry
 from tcremedy.emulator.services.vpc.models.service_templates import ServiceEntry
 from tcremedy.emulator.services.vpc.models.templates import AddressEntry
+from tcremedy.emulator.services.vpc.responses.wire import network_acl_wire
 
 # Examples per run: 800 keeps this file near 15 s on the CI's 2 cores. The acceptance's figure,
 # 10,000, is one run with TCREMEDY_JUDGE_EXAMPLES=10000 (passed when this was written).
@@ -118,8 +124,36 @@ def quintuple(draw, direction: str) -> dict:
     }
 
 
+V6 = int(ipaddress.ip_address("2001:db8::"))
+
+
+def to_v6(text: str) -> str:
+    """An address, CIDR or ``a-b`` range of the IPv4 space, at the same place in 2001:db8::/124."""
+    if "-" in text:
+        return "-".join(to_v6(part) for part in text.split("-"))
+    if text.startswith("0.0.0.0/"):
+        return f"::/{text.split('/')[1]}"
+    net = ipaddress.ip_network(text)
+    moved = ipaddress.ip_address(V6 + int(net.network_address) - BASE)
+    return f"{moved}/{net.prefixlen + 96}" if "/" in text else str(moved)
+
+
+def v6_spec(s: dict) -> dict:
+    """The spec with every client-side address in IPv6 (quintuple ACLs stay IPv4-only specs)."""
+    groups = [[{**r, **({"cidr": to_v6(r["cidr"])} if "cidr" in r else {})} for r in g] for g in s["groups"]]
+    acl = s["acl"] and tuple([{**e, "cidr": to_v6(e["cidr"])} for e in side] for side in s["acl"])
+    return {**s, "groups": groups, "acl": acl, "quintuple": None, "source": to_v6(s["source"]),
+            "address_entries": [to_v6(a) for a in s["address_entries"]]}
+
+
 @st.composite
 def spec(draw) -> dict:
+    drawn = draw(base_spec())
+    return v6_spec(drawn) if draw(st.integers(0, 3)) == 0 else drawn
+
+
+@st.composite
+def base_spec(draw) -> dict:
     return {
         "groups": draw(st.lists(st.lists(sg_rule(), max_size=4), min_size=1, max_size=2)),
         "acl": draw(
@@ -164,7 +198,8 @@ def emulated(s: dict) -> tuple[Network, Instance]:
                     action=r["action"],
                     protocol=r.get("protocol", ""),
                     port=r.get("port", ""),
-                    cidr_block=r.get("cidr", ""),
+                    cidr_block=r.get("cidr", "") if ":" not in r.get("cidr", "") else "",
+                    ipv6_cidr_block=r.get("cidr", "") if ":" in r.get("cidr", "") else "",
                     security_group_id="sg-peer" if r.get("sg") else "",
                     address_id="ipm-1" if r.get("ipm") else "",
                     address_group_id="ipmg-1" if r.get("ipmg") else "",
@@ -193,12 +228,8 @@ def emulated(s: dict) -> tuple[Network, Instance]:
         vpc.network_acls["acl-1"] = acl
     elif s["acl"]:
         acl = NetworkAcl("acl-1", "vpc-1", "a", 0)
-        acl.ingress = [
-            AclEntry(e["protocol"], e["port"], e["action"], cidr_block=e["cidr"]) for e in s["acl"][0]
-        ]
-        acl.egress = [
-            AclEntry(e["protocol"], e["port"], e["action"], cidr_block=e["cidr"]) for e in s["acl"][1]
-        ]
+        acl.ingress = [AclEntry(e["protocol"], e["port"], e["action"], **_acl_cidr(e)) for e in s["acl"][0]]
+        acl.egress = [AclEntry(e["protocol"], e["port"], e["action"], **_acl_cidr(e)) for e in s["acl"][1]]
         vpc.network_acls["acl-1"] = acl
     guest = Guest(rdp_port=s["port"], tds_port=s["port"], firewall_allow_ports=[s["port"]])
     instance = Instance(
@@ -226,6 +257,10 @@ def emulated(s: dict) -> tuple[Network, Instance]:
     return Network(vpc, {"sg-peer": [PEER_IP]}), instance
 
 
+def _acl_cidr(e: dict) -> dict:
+    return {"ipv6_cidr_block": e["cidr"]} if ":" in e["cidr"] else {"cidr_block": e["cidr"]}
+
+
 # ------------------------------------------------------------------ the diagnosis side
 
 
@@ -238,7 +273,8 @@ def live(s: dict) -> ls.LiveState:
                 protocol=r.get("protocol", ""),
                 port=r.get("port", ""),
                 action=r["action"],
-                cidr_block=r.get("cidr", ""),
+                cidr_block=r.get("cidr", "") if ":" not in r.get("cidr", "") else "",
+                ipv6_cidr_block=r.get("cidr", "") if ":" in r.get("cidr", "") else "",
                 source_security_group_id="sg-peer" if r.get("sg") else "",
                 address_template_id="ipm-1" if r.get("ipm") else "",
                 address_template_group_id="ipmg-1" if r.get("ipmg") else "",
@@ -263,9 +299,9 @@ def live(s: dict) -> ls.LiveState:
     )
 
 
-def diagnosed(s: dict) -> tuple[bool, str | None]:
+def diagnosed(s: dict, net: Network) -> tuple[bool, str | None]:
     state = live(s)
-    source = f"{s['source']}/32"
+    source = f"{s['source']}/{128 if ':' in s['source'] else 32}"
     if s["quintuple"]:
         sides = [
             tuple(ls.QuintupleEntry(**{k: v for k, v in e.items() if k != "direction"}) for e in side)
@@ -275,16 +311,9 @@ def diagnosed(s: dict) -> tuple[bool, str | None]:
             "acl-1", acl_type="QUINTUPLE", quintuple_ingress=sides[0], quintuple_egress=sides[1]
         )
         acl_in, acl_out = quintuple_verdicts(acl, source, s["port"], (INSTANCE_IP,))
-    elif s["acl"]:
-        entries = [
-            tuple(
-                ls.NetworkAclEntry(e["protocol"], e["port"], e["action"], cidr_block=e["cidr"]) for e in side
-            )
-            for side in s["acl"]
-        ]
-        acl_in, acl_out = acl_verdicts(
-            ls.NetworkAcl("acl-1", ingress=entries[0], egress=entries[1]), source, s["port"]
-        )
+    elif s["acl"]:  # as the collector reads DescribeNetworkAcls: own entries, then the default rules
+        listed = network_acl_from_api(network_acl_wire(net.vpc, net.vpc.network_acls["acl-1"]))
+        acl_in, acl_out = acl_verdicts(listed, source, s["port"])
     else:
         acl_in, acl_out = no_acl_verdicts(source, s["port"])
     sg = security_group_verdict(state, [f"sg-{g}" for g in range(len(s["groups"]))], source, s["port"])
@@ -304,4 +333,4 @@ def diagnosed(s: dict) -> tuple[bool, str | None]:
 def test_the_judge_agrees_with_the_diagnosis(s: dict) -> None:
     net, instance = emulated(s)
     verdict = judge_instance(net, instance, s["source"], s["port"])
-    assert (verdict.reachable, verdict.stopped_at) == diagnosed(s)
+    assert (verdict.reachable, verdict.stopped_at) == diagnosed(s, net)

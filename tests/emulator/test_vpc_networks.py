@@ -107,11 +107,24 @@ def test_describe_subnets_filters_and_paging(vpc: Api) -> None:
 # -- network ACLs ------------------------------------------------------------------------------
 
 
-def test_new_acl_has_no_entries_until_rules_are_added(vpc: Api) -> None:
+DEFAULTS = [("all", "", "0.0.0.0/0", "", "Drop"), ("all", "", "", "::/0", "Accept")]
+
+
+def shapes(entries: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    return [(e["Protocol"], e["Port"], e["CidrBlock"], e["Ipv6CidrBlock"], e["Action"]) for e in entries]
+
+
+def test_new_acl_lists_only_its_default_rules_until_entries_are_added(vpc: Api) -> None:
+    """The default rules come last in each direction, in the shape the provider's CheckIfDefaultRule
+    drops (resource_tc_vpc_acl.go v1.82.42), with no entry id; a QUINTUPLE ACL lists no entries."""
     vpc_id = new_vpc(vpc)
     acl = vpc("CreateNetworkAcl", VpcId=vpc_id, NetworkAclName="edge")["NetworkAcl"]
     assert acl["NetworkAclType"] == "TRIPLE" and acl["NetworkAclId"].startswith("acl-")
-    assert (acl["IngressEntries"], acl["EgressEntries"], acl["SubnetSet"]) == ([], [], [])
+    assert (shapes(acl["IngressEntries"]), shapes(acl["EgressEntries"]), acl["SubnetSet"]) == (
+        DEFAULTS, DEFAULTS, [])
+    assert {e["NetworkAclIpv4EntryId"] + e["NetworkAclIpv6EntryId"] for e in acl["IngressEntries"]} == {""}
+    five = vpc("CreateNetworkAcl", VpcId=vpc_id, NetworkAclName="q", NetworkAclType="QUINTUPLE")["NetworkAcl"]
+    assert (five["IngressEntries"], five["EgressEntries"]) == ([], [])
     assert error_code(lambda: vpc("CreateNetworkAcl", VpcId="vpc-00000000", NetworkAclName="x")) \
         == "ResourceNotFound"
 
@@ -127,22 +140,25 @@ def test_acl_entries_modify_and_append(vpc: Api) -> None:
         "Egress": [entry(port="49152-65535")]})
     acl = described()
     assert [(e["Protocol"], e["Port"], e["Action"], e["Priority"]) for e in acl["IngressEntries"]] == [
-        ("tcp", "3389", "Accept", 1), ("all", "", "Drop", 2)]
+        ("tcp", "3389", "Accept", 1), ("all", "", "Drop", 2),
+        ("all", "", "Drop", 3), ("all", "", "Accept", 4)]
+    assert shapes(acl["IngressEntries"][2:]) == shapes(acl["EgressEntries"][1:]) == DEFAULTS
     assert acl["IngressEntries"][0]["NetworkAclIpv4EntryId"].startswith("acli43-")
     assert acl["IngressEntries"][0]["NetworkAclIpv6EntryId"] == ""
 
     # only Ingress given: Egress stays as it was
     vpc("ModifyNetworkAclEntries", NetworkAclId=acl_id, NetworkAclEntrySet={"Ingress": [entry(port="3390")]})
     acl = described()
-    assert [e["Port"] for e in acl["IngressEntries"]] == ["3390"]
-    assert [e["Port"] for e in acl["EgressEntries"]] == ["49152-65535"]
+    assert [e["Port"] for e in acl["IngressEntries"]] == ["3390", "", ""]
+    assert [e["Port"] for e in acl["EgressEntries"]] == ["49152-65535", "", ""]
 
     vpc("CreateNetworkAclEntries", NetworkAclId=acl_id, NetworkAclEntrySet={
         "Ingress": [entry(port="ALL", protocol="udp"), {"Protocol": "ALL", "Ipv6CidrBlock": "::/0",
                                                         "Action": "ACCEPT"}]})
-    ingress = described()["IngressEntries"]
+    ingress = described()["IngressEntries"]  # appended entries go above the default rules
     assert [(e["Protocol"], e["Port"], e["Priority"]) for e in ingress] == [
-        ("tcp", "3390", 1), ("udp", "ALL", 2), ("all", "", 3)]
+        ("tcp", "3390", 1), ("udp", "ALL", 2), ("all", "", 3), ("all", "", 4), ("all", "", 5)]
+    assert shapes(ingress[3:]) == DEFAULTS
     assert ingress[2]["NetworkAclIpv6EntryId"].startswith("acli63-")
 
     # in-place update of one entry by its id
@@ -209,7 +225,7 @@ def test_invalid_acl_entries_change_nothing(vpc: Api, bad: dict[str, Any], code:
                                   NetworkAclEntrySet={"Ingress": [entry(port="22"), bad]})) == code
     ports = [e["Port"] for e in vpc("DescribeNetworkAcls", NetworkAclIds=[acl_id])["NetworkAclSet"][0]
              ["IngressEntries"]]
-    assert ports == ["3389"]
+    assert ports == ["3389", "", ""]  # its entry, then the default rules
 
 
 def test_acl_subnet_association_lifecycle(vpc: Api) -> None:

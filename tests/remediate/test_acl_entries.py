@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from tcremedy.cloud.acl_defaults import own_entries
 from tcremedy.cloud.state import NetworkAclEntry
-from tcremedy.remediate.acl_entries import WantedEntry, declared, effective, ensure, without_owned
+from tcremedy.remediate.acl_entries import (
+    WantedEntry,
+    declared,
+    effective,
+    ensure,
+    provider_cannot_write,
+    without_owned,
+)
 
 RDP = WantedEntry("ingress", "203.0.113.0/24", "3389", "tcremedy: RDP from 203.0.113.0/24")
 REPLIES = WantedEntry("egress", "203.0.113.0/24", "49152-65535", "tcremedy: RDP replies to 203.0.113.0/24")
@@ -50,3 +58,24 @@ def test_declaring_a_direction_is_idempotent():
     once = declared(ADMIN, wanted)
     assert once[-2:] == ADMIN and len(once) == 4
     assert declared(once, wanted) == once
+
+
+LISTED_DEFAULTS = (  # what DescribeNetworkAcls lists after the ACL's own entries (collected, upper-cased)
+    NetworkAclEntry("ALL", "", "DROP", cidr_block="0.0.0.0/0"),
+    NetworkAclEntry("ALL", "", "ACCEPT", ipv6_cidr_block="::/0"),
+)
+
+
+def test_the_listed_default_rules_are_not_the_acls_own_entries():
+    assert own_entries((*ADMIN, *LISTED_DEFAULTS)) == ADMIN
+    assert own_entries(ADMIN) == ADMIN  # an ACL listed without them
+    explicit = (*ADMIN, LISTED_DEFAULTS[0])  # an admin's own deny-all at the end stays theirs
+    assert own_entries((*explicit, *LISTED_DEFAULTS)) == explicit
+    assert own_entries(tuple(reversed(LISTED_DEFAULTS))) == ()  # in either order
+
+
+def test_the_listed_default_rules_do_not_stop_the_provider_path_from_rewriting_the_acl():
+    """The IPv6 default and the deny-all followed by it are the API's, not entries a rewrite loses."""
+    assert provider_cannot_write((*ADMIN, *LISTED_DEFAULTS), LISTED_DEFAULTS) == ""
+    v6 = NetworkAclEntry("TCP", "3389", "ACCEPT", ipv6_cidr_block="2001:db8::/32")
+    assert "IPv6 2001:db8::/32" in provider_cannot_write((v6, *ADMIN, *LISTED_DEFAULTS), ())

@@ -1,7 +1,8 @@
 """The ACL entry provider against the emulator over HTTP with the real SDK, called directly (no engine).
 
 Scenario acl-blocks-rdp: the subnet's ACL has ingress [DROP TCP 3389 from 0.0.0.0/0 "no rdp",
-ACCEPT ALL from 0.0.0.0/0] and egress [ACCEPT ALL to 0.0.0.0/0].
+ACCEPT ALL from 0.0.0.0/0] and egress [ACCEPT ALL to 0.0.0.0/0]; DescribeNetworkAcls lists the ACL's
+default rules after them (DEFAULTS), which a write never copies into the ACL's own entries.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def acl_env(emulator, monkeypatch):
 
 
 OURS = ("tcp", "3389", "203.0.113.0/24", "Accept", "tcremedy: RDP from 203.0.113.0/24")
+DEFAULTS = [("all", "", "0.0.0.0/0", "Drop", ""), ("all", "", "", "Accept", "")]  # IPv6 ::/0 in the latter
 
 
 def test_create_is_idempotent_on_top_keeps_every_entry_and_delete_restores_the_list(acl_env):
@@ -63,6 +65,7 @@ def test_create_is_idempotent_on_top_keeps_every_entry_and_delete_restores_the_l
     provider = AclRdpEntryProvider()
     first = provider.create(dict(props))
     again = provider.create(dict(props))  # e.g. the engine crashed before recording the first create
+    assert before[-2:] == DEFAULTS  # listed after the ACL's own entries
     assert entries() == [OURS, *before]  # one entry, on top, the admin's entries as they were, in order
     assert entries("egress") == egress  # the other direction is not touched
     assert first.outs["adopted"] is False and again.outs["adopted"] is False
@@ -77,7 +80,7 @@ def test_a_drop_put_above_the_entry_is_drift_and_the_update_moves_it_back_on_top
     provider = AclRdpEntryProvider()
     made = provider.create(dict(props))
     drop = {"Protocol": "TCP", "Port": "3000-4000", "CidrBlock": "203.0.113.128/25", "Action": "DROP"}
-    current = [dict(zip(FIELDS, e, strict=True)) for e in entries()]
+    current = [dict(zip(FIELDS, e, strict=True)) for e in entries()[:-2]]  # the ACL's own entries
     set_ingress(drop, *current)  # someone adds a DROP over part of the admin range, above tcremedy's entry
     shadowed = entries()
     assert provider.diff(made.id, made.outs, dict(props)).changes is True
@@ -101,7 +104,7 @@ def test_the_admins_own_entry_under_the_drop_is_adopted_moved_up_and_never_delet
     provider = AclRdpEntryProvider()
     made = provider.create(dict(props))
     after = entries()
-    assert [e[4] for e in after] == ["admin office", "no", "rest"] and made.outs["adopted"] is True
+    assert [e[4] for e in after] == ["admin office", "no", "rest", "", ""] and made.outs["adopted"] is True
     provider.delete(made.id, made.outs)
     assert entries() == after  # adopted: forgotten, never deleted
 

@@ -13,7 +13,9 @@ Semantics (Tencent, see reference §3.4/§3.5):
   collected instances (never Internet traffic; a private admin range may contain them).
 * Network ACLs are stateless: the inbound entries must accept TCP/port from the admin CIDR
   AND the outbound entries must accept the replies, TCP to the admin CIDR on the client's
-  ephemeral ports 49152-65535. Entries in order, first match wins, implicit final DROP.
+  ephemeral ports 49152-65535. Entries in order as listed, first match wins; the listing ends with
+  the ACL's default rules (``tcremedy.cloud.acl_defaults``: IPv4 DROP, IPv6 ACCEPT), and an ACL
+  listed without them ends with an implicit final DROP.
 
 The question asked is "is EVERY address (and, for replies, every port) of the space admitted?".
 The space is split wherever a rule covers only part of it, so one CIDR can be admitted for part
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from tcremedy.cloud.acl_defaults import own_entries
 from tcremedy.cloud.state import LiveState, NetworkAcl, NetworkAclEntry, SecurityGroupRule
 from tcremedy.diagnose.model import Access, Coverage, RangeVerdict, ReachVerdict, RuleRef
 from tcremedy.serde import to_data
@@ -94,8 +97,10 @@ def acl_verdicts(acl: NetworkAcl, source: str, port: int) -> tuple[ReachVerdict,
         ("ingress", acl.ingress, (port, port)),
         ("egress", acl.egress, EPHEMERAL_PORTS),
     ):
+        own = len(own_entries(entries))  # then the default rules the API lists (acl_defaults)
         matchers = [
-            _acl_matcher(acl.network_acl_id, direction, i, e, net.version) for i, e in enumerate(entries)
+            _acl_matcher(acl.network_acl_id, direction, i, e, net.version, default=i >= own)
+            for i, e in enumerate(entries)
         ]
         default = RuleRef(
             kind="default_deny",
@@ -229,9 +234,12 @@ def _sg_sources(state: LiveState, rule: SecurityGroupRule, version: int) -> tupl
     return [], whole  # a rule without a source we understand: it might match anything
 
 
-def _acl_matcher(acl_id: str, direction: str, position: int, entry: NetworkAclEntry, version: int) -> Matcher:
+def _acl_matcher(
+    acl_id: str, direction: str, position: int, entry: NetworkAclEntry, version: int, default: bool = False
+) -> Matcher:
     peer = entry.cidr_block if version == 4 else entry.ipv6_cidr_block
     word = "from" if direction == "ingress" else "to"
+    which = "default rule" if default else f"#{position}"
     ref = RuleRef(
         kind="network_acl",
         resource_id=acl_id,
@@ -239,7 +247,7 @@ def _acl_matcher(acl_id: str, direction: str, position: int, entry: NetworkAclEn
         index=position,
         action=entry.action.upper(),
         rule=_compact(entry),
-        text=f"{acl_id} {direction} #{position}: {entry.action.upper()} {entry.protocol.upper()} "
+        text=f"{acl_id} {direction} {which}: {entry.action.upper()} {entry.protocol.upper()} "
         f"{entry.port or 'ALL'} {word} {entry.cidr_block or entry.ipv6_cidr_block or '?'}",
     )
     if not peer:

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tcremedy.cloud.acl_defaults import own_entries
 from tcremedy.cloud.state import NetworkAclEntry
 from tcremedy.remediate.rule_match import drops, owned, port_range
 
@@ -135,9 +136,11 @@ def provider_cannot_write(ingress: Sequence[NetworkAclEntry], egress: Sequence[N
     ``ModifyNetWorkAclRules``), a '#' in a description splits the entry, and Read leaves out an
     explicit all/0.0.0.0/0/DROP (``CheckIfDefaultRule``), so a rewrite would drop one that sits
     above other entries. Rewriting such an ACL
-    would lose or break those entries, so the fix is a manual step on both paths.
+    would lose or break those entries, so the fix is a manual step on both paths. The default rules
+    listed after the ACL's own entries are not rewritten (``acl_defaults``) and so never block it.
     """
-    for direction, entries in (("inbound", ingress), ("outbound", egress)):
+    for direction, listed in (("inbound", ingress), ("outbound", egress)):
+        entries = own_entries(listed)
         for i, entry in enumerate(entries):
             deny_all = entry.protocol.upper() == "ALL" and entry.cidr_block == "0.0.0.0/0"
             if deny_all and entry.action.upper() == "DROP" and i < len(entries) - 1:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
+from tcremedy.cloud.acl_defaults import own_entries
 from tcremedy.cloud.collect_vpc import acl_entry_from_api
 from tcremedy.cloud.state import NetworkAclEntry
 from tcremedy.remediate.acl_entries import (
@@ -39,7 +40,8 @@ WIRE = {"ingress": ("Ingress", "IngressEntries"), "egress": ("Egress", "EgressEn
 
 
 def _entries(api: Any, acl_id: str, direction: str) -> tuple[NetworkAclEntry, ...] | None:
-    """The direction's entries in order; None when the ACL does not exist."""
+    """The direction's own entries in order (not the default rules listed after them, which a
+    write never carries: ``acl_defaults``); None when the ACL does not exist."""
     try:
         found = call(api, "vpc", "DescribeNetworkAcls", {"NetworkAclIds": [acl_id]}).get("NetworkAclSet")
     except FixError as exc:
@@ -49,7 +51,7 @@ def _entries(api: Any, acl_id: str, direction: str) -> tuple[NetworkAclEntry, ..
     acl = next((a for a in found or () if a.get("NetworkAclId") == acl_id), None)
     if acl is None:
         return None
-    return tuple(acl_entry_from_api(e) for e in acl.get(WIRE[direction][1]) or ())
+    return own_entries([acl_entry_from_api(e) for e in acl.get(WIRE[direction][1]) or ()])
 
 
 def entry_to_api(entry: NetworkAclEntry) -> dict[str, Any]:

@@ -6,8 +6,9 @@ meets them (stopped_at names the first that refuses):
 1. ``instance``: the instance must be RUNNING; ``isolation``: PROTECTIVELY_ISOLATED cuts public
    access (Tencent "外网被隔离导致无法远程连接"); ``public_ip`` / ``bandwidth``: an IPv4 client needs a
    public IP and an outbound bandwidth above 0 Mbps (Tencent 213/31527).
-2. ``network_acl.ingress``: the subnet's ACL, stateless. TRIPLE entries in listed order, QUINTUPLE
-   entries by Priority; first match wins, no match = the default DROP.
+2. ``network_acl.ingress``: the subnet's ACL, stateless. TRIPLE entries in listed order, then the
+   ACL's default rules as DescribeNetworkAcls lists them (all/0.0.0.0/0 DROP, all/::/0 ACCEPT:
+   ``default_entries``); QUINTUPLE entries by Priority; first match wins, no match = DROP.
 3. ``security_groups``: the bound groups in binding order ("以绑定顺序作为优先级顺序",
    AssociateSecurityGroups), each group's ingress rules by PolicyIndex; first match wins, no
    match = deny. Sources: CidrBlock (0.0.0.0/n = all), Ipv6CidrBlock, AddressTemplate (template
@@ -40,6 +41,7 @@ from tcremedy.emulator.judge.match import (
     protocol_matches,
     service_matches,
 )
+from tcremedy.emulator.services.vpc.models.acls import default_entries
 
 if TYPE_CHECKING:
     from tcremedy.emulator.core.world import RegionState
@@ -195,14 +197,15 @@ def _acl_pass(acl: NetworkAcl | None, direction: str, packet: Packet) -> tuple[s
                         "text": f"{acl.network_acl_id} quintuple {wanted} #{q.priority}: {q.action}"}
                 return None if q.action == "ACCEPT" else (layer, rule)
     else:
-        entries = acl.ingress if direction == "ingress" else acl.egress
-        for position, e in enumerate(entries):
+        own = acl.ingress if direction == "ingress" else acl.egress
+        for position, e in enumerate([*own, *default_entries(acl)]):
             cidr = e.cidr_block if outside.version == 4 else e.ipv6_cidr_block
             port_ok = e.protocol.upper() == "ALL" or port_matches(e.port, packet.port)  # destination port
             if protocol_matches(e.protocol, packet.protocol) and cidr and in_cidr(outside, cidr) and port_ok:
+                which = "default rule" if position >= len(own) else f"#{position}"
                 rule = {"network_acl_id": acl.network_acl_id, "direction": direction, "index": position,
                         "action": e.action.upper(),
-                        "text": f"{acl.network_acl_id} {direction} #{position}: {e.action.upper()} "
+                        "text": f"{acl.network_acl_id} {direction} {which}: {e.action.upper()} "
                                 f"{e.protocol} {e.port or 'ALL'} {e.cidr_block or e.ipv6_cidr_block}"}
                 return None if e.action.upper() == "ACCEPT" else (layer, rule)
     return layer, {"network_acl_id": acl.network_acl_id, "direction": direction, "action": "DROP",

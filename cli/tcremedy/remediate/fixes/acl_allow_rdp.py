@@ -18,6 +18,7 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tcremedy.cloud.acl_defaults import own_entries
 from tcremedy.cloud.state import LiveState, NetworkAclEntry
 from tcremedy.diagnose.reachability import EPHEMERAL_PORTS
 from tcremedy.policy.model import Policy, is_public_cidr
@@ -164,7 +165,11 @@ class AclAllowRdp(Fix):
                 for r in sorted(resources, key=lambda r: r.key)
                 if r.params["direction"] == direction
             ]
-            kept = [e for e in live if not owned(e.description) or any(identical(e, w) for w in wanted)]
+            kept = [  # the ACL's own entries: Read leaves out the default rules listed after them
+                e
+                for e in own_entries(live)
+                if not owned(e.description) or any(identical(e, w) for w in wanted)
+            ]
             lists[direction] = [acl_read_text(e) for e in declared(kept, wanted) if not read_drops(e)]
         adopted = tencentcloud.vpc.Acl(
             f"network-acl-{group_id}",

@@ -4,8 +4,15 @@ Documented semantics (tencent-api.md 3.5), for the diagnosis code that evaluates
 STATELESS (return traffic must be allowed explicitly, e.g. outbound ephemeral ports for inbound
 RDP); entries are matched top-down and the first match wins; after the listed entries come the
 non-removable default rules ALL/ALL/0.0.0.0/0 DROP in both directions, so a new ACL denies
-everything until entries are added. Those implicit DROPs are not returned by DescribeNetworkAcls.
-A subnet has at most one ACL.
+everything until entries are added (https://cloud.tencent.com/doc/product/215/5132 "默认规则").
+
+DescribeNetworkAcls lists those default rules after a TRIPLE ACL's own entries, in each direction
+(``default_entries``), together with an IPv6 ``all ::/0 Accept`` one: the provider's Read has to
+drop exactly these two shapes (``CheckIfDefaultRule``, tencentcloud/services/vpc/resource_tc_vpc_acl.go
+v1.82.42 ~l.406-420: ``Protocol == "all"`` with ``Ipv6CidrBlock == "::/0"`` and ``Action == "Accept"``,
+or with ``CidrBlock == "0.0.0.0/0"`` and ``Action == "Drop"``), added with the fix for "vpc acl
+inconsistent" (provider #2135) because the API returns them. They are not entries of the ACL: the
+entry actions neither list nor replace them, and they always come last. A subnet has at most one ACL.
 """
 
 from __future__ import annotations
@@ -60,6 +67,17 @@ class NetworkAcl:
     ingress: list[AclEntry] = field(default_factory=list)
     egress: list[AclEntry] = field(default_factory=list)
     quintuple: list[QuintupleEntry] = field(default_factory=list)  # QUINTUPLE ACLs only (quintuple.py)
+
+
+def default_entries(acl: NetworkAcl) -> list[AclEntry]:
+    """The default rules DescribeNetworkAcls lists after a TRIPLE ACL's own entries (one set per
+    direction; none for a QUINTUPLE ACL, whose entry lists are empty). Evaluated like entries: the
+    judge walks them after the ACL's own, so IPv4 traffic no entry matches is dropped and IPv6
+    traffic no entry matches is accepted, as the returned entries say."""
+    if acl.acl_type != "TRIPLE":
+        return []
+    return [AclEntry("ALL", "", "DROP", cidr_block="0.0.0.0/0", modify_time=acl.created),
+            AclEntry("ALL", "", "ACCEPT", ipv6_cidr_block="::/0", modify_time=acl.created)]
 
 
 class NetworkAclMixin(QuintupleMixin):

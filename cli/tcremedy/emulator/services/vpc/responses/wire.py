@@ -17,6 +17,7 @@ from tcremedy.emulator.services.vpc.models import (
     Vpc,
     VpcBackend,
 )
+from tcremedy.emulator.services.vpc.models.acls import default_entries
 from tcremedy.emulator.services.vpc.models.common import api_time
 
 
@@ -71,11 +72,13 @@ def acl_entry_wire(entry: AclEntry, priority: int) -> dict[str, Any]:
 
 
 def network_acl_wire(backend: VpcBackend, acl: NetworkAcl) -> dict[str, Any]:
+    """The ACL's own entries, then its default rules (``default_entries``: listed, without entry ids)."""
+    defaults = default_entries(acl)
     return {"VpcId": acl.vpc_id, "NetworkAclId": acl.network_acl_id, "NetworkAclName": acl.name,
             "CreatedTime": api_time(acl.created),
             "SubnetSet": [subnet_wire(backend, s) for s in backend.acl_subnets(acl.network_acl_id)],
-            "IngressEntries": [acl_entry_wire(e, i + 1) for i, e in enumerate(acl.ingress)],
-            "EgressEntries": [acl_entry_wire(e, i + 1) for i, e in enumerate(acl.egress)],
+            "IngressEntries": [acl_entry_wire(e, i + 1) for i, e in enumerate([*acl.ingress, *defaults])],
+            "EgressEntries": [acl_entry_wire(e, i + 1) for i, e in enumerate([*acl.egress, *defaults])],
             "NetworkAclType": acl.acl_type, "TagSet": list(acl.tags)}
 
 
