@@ -6,16 +6,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint engine venv bench clean
+.PHONY: demo test test-fast lint engine tools venv bench clean
 
 demo: venv engine  ## a broken Windows fleet on the embedded emulator -> plan -> apply -> plan
 	bash scripts/demo.sh
 
-test: venv engine  ## lint + the whole test suite (emulator over HTTP, real Pulumi engine)
+test: venv engine tools  ## lint + the whole test suite (emulator over HTTP, real Pulumi engine)
 	$(VENV)/bin/ruff check cli tests bench stacks
 	$(VENV)/bin/pytest -q
 
-test-fast: venv  ## the inner loop: lint + every test except the real-engine ones (marker `engine`)
+test-fast: venv tools  ## the inner loop: lint + every test except the real-engine ones (marker `engine`)
 	$(VENV)/bin/ruff check cli tests bench stacks
 	$(VENV)/bin/pytest -q -m "not engine"
 
@@ -30,6 +30,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 engine:  ## build the Pulumi CLI from Go modules into ~/.cache/tcremedy/engine (skips what is built)
 	bash engine/build.sh
+
+tools:  ## build actionlint from Go modules into ~/.cache/tcremedy/tools (the docs workflow's check)
+	bash scripts/build_tools.sh
 
 lint: venv
 	$(VENV)/bin/ruff check cli tests bench stacks
