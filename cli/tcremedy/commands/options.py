@@ -366,7 +366,8 @@ ConcurrencyOpt = Annotated[
         "--concurrency",
         metavar="N",
         rich_help_panel=CLOUD,
-        help="API requests in flight at most, 1-64 (default: 32, the collector's DEFAULT_CONCURRENCY).",
+        help="API requests in flight at most per region, 1-64 "
+        "(default: 32, the collector's DEFAULT_CONCURRENCY).",
         callback=check_concurrency,
     ),
 ]
