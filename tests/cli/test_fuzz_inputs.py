@@ -21,13 +21,30 @@ from typing import Any
 
 import pytest
 from cli_entry import Run, invoke
+from fuzz_cases import (
+    DEAD_ENDPOINT,
+    ENV_COMMANDS,
+    ENV_NAMES,
+    FLAG_VALUES,
+    HOSTILE_YAML,
+    JSON_VALUES,
+    PLAN_FLAGS,
+    POLICY_TEXT,
+    ROOT,
+    SERVE_FLAGS,
+    env_case,
+    json_paths,
+    make_plan,
+    mutate_plan,
+    mutated_policy,
+    plan_edit,
+    total_problem,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tcremedy.emulator.testing import start_emulator
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICY_TEXT = (ROOT / "policies" / "windows-rdp.yaml").read_text(encoding="utf-8")
 SCALE = int(os.environ.get("TCREMEDY_FUZZ_SCALE", "1"))  # more cases: TCREMEDY_FUZZ_SCALE=10
 FUZZ = settings(
     max_examples=60 * SCALE,
@@ -36,48 +53,6 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-
-# Values a hostile or unlucky user puts where a scalar belongs (issue 14's list, and more).
-HOSTILE_YAML = [
-    '!!int "abc"',
-    '!!float "x"',
-    "!!timestamp 2001-12-14",
-    "!!set {a, b}",
-    "!!binary aGVsbG8=",
-    '!!python/object/apply:os.system ["true"]',
-    "!!python/name:os.system",
-    "!custom 1",
-    "! 1",
-    ".nan",
-    ".inf",
-    "-.inf",
-    "1e400",
-    "9" * 5000,
-    "-1",
-    "0x7fffffffffffffff",
-    "1:30:00",
-    "2001-12-14",
-    '"\\0"',
-    '"\\x01\\x7f"',
-    '"\\uFFFE"',
-    "[" * 300 + "]" * 300,
-    "{a: " * 300 + "1" + "}" * 300,
-    "*nowhere",
-    "&a [1, *a]",
-    "~",
-    "''",
-    '"3389"',
-    "true",
-    "[]",
-    "{}",
-    "[1, [2, [3]]]",
-    "=",
-    "<<",
-    "? [a, b]",
-    "|\n    block text",
-    "'" + "x" * 100_000 + "'",
-    "\t",
-]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -106,42 +81,11 @@ def saved_state(workdir: Path) -> Iterator[Path]:
 
 def assert_total(run: Run, *names: str) -> None:
     """Exit 0/2, or exit 1 with exactly one `error:` line naming one of ``names``."""
-    assert run.code in (0, 1, 2), run
-    assert "Traceback" not in run.out + run.err
-    if run.code == 1 and not run.err.strip() and run.out.lstrip().startswith("{"):
-        # A command line that holds `--json` (here: a fuzzed value) gets its error as the JSON
-        # document the view promised, on stdout, still naming the option.
-        message = json.loads(run.out)["error"]["message"]
-        assert "\n" not in message and any(name in message for name in names), (names, message)
-    elif run.code == 1:
-        lines = run.err.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: "), run.err[-2000:]
-        assert any(name in lines[0] for name in names), (names, lines[0])
+    problem = total_problem(run, *names)
+    assert not problem, problem
 
 
 # ------------------------------------------------------------------------------- policy files
-
-_policy_lines = POLICY_TEXT.splitlines()
-_value_lines = [
-    i for i, line in enumerate(_policy_lines) if ":" in line and not line.lstrip().startswith("#")
-]
-
-
-@st.composite
-def mutated_policy(draw: st.DrawFn) -> str:
-    lines = list(_policy_lines)
-    for _ in range(draw(st.integers(1, 3))):
-        i = draw(st.sampled_from(_value_lines))
-        key = lines[i].split(":", 1)[0]
-        value = draw(st.one_of(st.sampled_from(HOSTILE_YAML), st.text(max_size=30)))
-        lines[i] = f"{key}: {value}"
-    if draw(st.booleans()):
-        j = draw(st.integers(0, len(lines)))
-        lines.insert(
-            j, draw(st.sampled_from(["  - 10.0.0.0/8", "rdp:", "  bogus: 1", "- x", "\x00", "  names:"]))
-        )
-    return "\n".join(lines) + "\n"
-
 
 @FUZZ
 @given(text=mutated_policy())
@@ -173,30 +117,12 @@ def test_policy_sections_of_any_shape(workdir: Path, saved_state: Path, data: An
 
 # ---------------------------------------------------------------------------- saved states
 
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=12,
-)
-
-
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node[:3]):
-            out += _paths(v, (*prefix, i))
-    return out
-
-
 @FUZZ
 @given(seed=st.integers(0, 2**32), value=JSON_VALUES, how=st.sampled_from(["replace", "delete", "truncate"]))
 def test_fuzzed_state_files(workdir: Path, saved_state: Path, seed: int, value: Any, how: str) -> None:
     text = saved_state.read_text(encoding="utf-8")
     doc = json.loads(text)
-    paths = _paths(doc)
+    paths = json_paths(doc)
     path = random.Random(seed).choice(paths[1:])
     parent = doc
     for part in path[:-1]:
@@ -228,48 +154,6 @@ def test_deep_and_non_finite_state_files(workdir: Path) -> None:
 
 
 # ----------------------------------------------------------------- flags and environment variables
-
-FLAG_VALUES = st.one_of(
-    st.sampled_from(
-        [
-            "http://[::1",
-            "http://h:99999",
-            "file:///proc/x",
-            "inf",
-            "nan",
-            "-1",
-            "",
-            " ",
-            "--json",
-            "\x00",
-            "\n",
-            "a" * 5000,
-            "http://127.0.0.1:1/path",
-            "s3://",
-            "1e999",
-            "/dev/null",
-            "/proc/self/mem",
-            "/",
-            "../../etc/passwd",
-        ]
-    ),
-    st.text(max_size=20).filter(lambda s: "\x00" not in s),
-)
-PLAN_FLAGS = [
-    "--policy",
-    "--region",
-    "--endpoint",
-    "--profile",
-    "--instance",
-    "--sarif",
-    "--from-state",
-    "--concurrency",
-]
-SERVE_FLAGS = [
-    "--host", "--scenario", "--state", "--latency-ms", "--throttle-rate", "--error-rate", "--seed",
-    "--region", "--secret-id", "--secret-key", "--fleet-size", "--transition-seconds",
-]  # fmt: skip
-
 
 @FUZZ
 @given(flag=st.sampled_from(PLAN_FLAGS), value=FLAG_VALUES, command=st.sampled_from(["plan", "check"]))
@@ -303,12 +187,61 @@ def test_fuzzed_apply_flags(workdir: Path, flag: str, value: str) -> None:
     assert_total(run, flag, "no-such.plan", value[:20])
 
 
-@settings(FUZZ, max_examples=40 * SCALE)
-@given(var=st.sampled_from(["TCREMEDY_ENDPOINT", "TENCENTCLOUD_REGION", "TCCLI_PROFILE"]), value=FLAG_VALUES)
-def test_fuzzed_environment(saved_state: Path, var: str, value: str) -> None:
-    value = value.replace("\x00", "")  # the environment cannot hold NUL: no user can set it
-    run = invoke("plan", "--from-state", str(saved_state), "-q", env={var: value})
-    assert_total(run, var, "--endpoint", "--region", "--profile")
+@settings(FUZZ, max_examples=60 * SCALE)
+@given(var=st.sampled_from(sorted(ENV_COMMANDS)), value=FLAG_VALUES)
+def test_fuzzed_environment(saved_state: Path, genuine_plan: Path, var: str, value: str) -> None:
+    args, env = env_case(var, value, saved_state, genuine_plan)
+    assert_total(invoke(*args, env=env), var, *ENV_NAMES)
+
+
+@settings(FUZZ, max_examples=20 * SCALE)
+@given(
+    var=st.sampled_from(["TCREMEDY_ENGINE_ROOT", "TCREMEDY_ENGINE_CACHE", "XDG_CACHE_HOME"]),
+    value=FLAG_VALUES,
+)
+def test_fuzzed_engine_location(var: str, value: str) -> None:
+    """Where apply looks for the engine (read after the cloud, so driven directly, like the scenarios)."""
+    from tcremedy.errors import TcremedyError
+    from tcremedy.remediate.engine import locate_engine
+
+    saved = os.environ.get(var)
+    os.environ[var] = value.replace("\x00", "")
+    try:
+        locate_engine()
+    except TcremedyError as exc:
+        assert "\n" not in str(exc) and ("engine" in str(exc) or var in str(exc))
+    finally:
+        os.environ.pop(var)
+        if saved is not None:
+            os.environ[var] = saved
+
+
+# ------------------------------------------------------------------------------- plan files
+
+
+@pytest.fixture(scope="module")
+def genuine_plan(workdir: Path) -> Path:
+    """A genuine plan file whose endpoint nothing listens on (``fuzz_cases.make_plan``)."""
+    path = workdir / "genuine.plan"
+    path.write_text(json.dumps(make_plan(workdir)), encoding="utf-8")
+    return path
+
+
+@settings(FUZZ, max_examples=60 * SCALE)
+@given(edit=plan_edit())
+def test_fuzzed_plan_files(workdir: Path, genuine_plan: Path, edit: dict[str, Any]) -> None:
+    genuine = json.loads(genuine_plan.read_text(encoding="utf-8"))
+    path = workdir / "fuzzed.plan"
+    path.write_text(mutate_plan(genuine, edit), encoding="utf-8", errors="surrogatepass")
+    run = invoke("apply", str(path), "--yes")
+    assert run.code == 1, run  # refused, or stopped at the endpoint nothing listens on
+    assert_total(run, str(path), DEAD_ENDPOINT)
+
+
+def test_the_genuine_plan_reaches_the_cloud(genuine_plan: Path) -> None:
+    """The control: unmutated, the plan passes every offline check and stops at the connection."""
+    run = invoke("apply", str(genuine_plan), "--yes")
+    assert run.code == 1 and DEAD_ENDPOINT in run.err and "cannot connect" in run.err, run
 
 
 # ------------------------------------------------- emulator scenario files and emulator state files
@@ -346,7 +279,7 @@ def test_fuzzed_emulator_state_files(workdir: Path, seed: int, value: Any) -> No
 
     world = World()
     doc = json.loads(_world_snapshot())
-    paths = _paths(doc)
+    paths = json_paths(doc)
     path = random.Random(seed).choice(paths[1:])
     parent = doc
     for part in path[:-1]:
@@ -358,6 +291,27 @@ def test_fuzzed_emulator_state_files(workdir: Path, seed: int, value: Any) -> No
         persistence.load(world, state)
     except persistence.StateFileError as exc:
         assert str(state) in str(exc)
+
+
+def test_emulator_state_files_that_are_not_text_or_not_finite(workdir: Path) -> None:
+    from tcremedy.emulator.core import persistence
+    from tcremedy.emulator.core.world import World
+
+    state = workdir / "bad-world.json"
+    for data in (b"\xff\xfe{}", b'{"format": "x", "n": NaN}', b"[" * 100_000):
+        state.write_bytes(data)
+        with pytest.raises(persistence.StateFileError, match=str(state)):
+            persistence.load(World(), state)
+    with pytest.raises(persistence.StateFileError, match="cannot read"):
+        persistence.load(World(), workdir)  # a directory
+
+
+def test_a_bad_fix_timeout_is_refused_before_anything_runs(genuine_plan: Path) -> None:
+    for value in ("nan", "inf", "0", "-5", "abc", "1e9"):
+        run = invoke("apply", str(genuine_plan), "--yes", env={"TCREMEDY_FIX_TIMEOUT": value})
+        assert run.code == 1 and run.err.count("\n") == 1 and "TCREMEDY_FIX_TIMEOUT" in run.err, run
+    run = invoke("apply", str(genuine_plan), "--yes", env={"TCREMEDY_FIX_TIMEOUT": "600"})
+    assert DEAD_ENDPOINT in run.err  # a good value: on to the cloud
 
 
 @functools.cache

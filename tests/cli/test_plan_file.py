@@ -135,3 +135,11 @@ def test_json_nested_beyond_the_parser_and_non_finite_numbers(tmp_path) -> None:
         read_planfile(write(tmp_path, deep))
     with pytest.raises(PlanFileError, match="NaN is not a JSON number"):
         read_planfile(write(tmp_path, json.dumps({**minimal(), "x": float("nan")})))
+
+
+def test_an_array_longer_than_the_stated_limit_is_refused_naming_it(tmp_path) -> None:
+    from tcremedy.remediate.planfile import MAX_ITEMS
+
+    too_many = {**minimal(), "affected_instances": ["ins-1"] * (MAX_ITEMS + 1)}
+    with pytest.raises(PlanFileError, match=rf"'affected_instances' holds {MAX_ITEMS + 1} items, more than"):
+        read_planfile(write(tmp_path, json.dumps(too_many)))

@@ -88,7 +88,13 @@ def _make(
 
 
 def _from_env() -> ResolvedCredential | None:
-    found = sdk_credential.EnvironmentVariableCredential().get_credential()
+    try:  # the SDK's Credential refuses a blank or space-padded id/key (tencentcloud/common/credential.py)
+        found = sdk_credential.EnvironmentVariableCredential().get_credential()
+    except TencentCloudSDKException as exc:
+        raise CollectionError(
+            "invalid credentials in TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY: "
+            f"{exc.get_message()}"
+        ) from None
     if found is None:
         return None
     token = os.environ.get("TENCENTCLOUD_SESSION_TOKEN")

@@ -10,6 +10,7 @@ in anything but SUCCESS fails the step with the script's own error output.
 from __future__ import annotations
 
 import base64
+import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,8 +27,25 @@ class StepFailed(TcremedyError):
     """A fix step ended badly or did not finish in time."""
 
 
+MAX_TIMEOUT = 86_400.0  # a stated limit (README): one day
+
+
 def timeout() -> float:
-    return float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT)
+    """``$TCREMEDY_FIX_TIMEOUT`` seconds (default 300): a finite number in (0, 86400], else an error
+    naming the variable (apply checks it before anything runs; the engine's providers read it too)."""
+    text = os.environ.get(TIMEOUT_ENV) or ""
+    if not text.strip():
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value <= MAX_TIMEOUT):  # NaN fails this too
+        raise TcremedyError(
+            f"environment variable {TIMEOUT_ENV}: expected seconds, a number above 0 and at most "
+            f"{MAX_TIMEOUT:g}, got {text[:40]!r}"
+        )
+    return value
 
 
 def _wait(step: str, what: str, probe: Callable[[], bool], interval: float = 0.2) -> None:

@@ -147,6 +147,7 @@ def write_planfile(path: Path | str, plan: PlanFile) -> None:
 
 MAX_PLAN_BYTES = 256 * 1024 * 1024  # a 3,000-instance plan is a few MB
 MAX_DEPTH = 64  # JSON nesting; tcremedy writes at most ~12 levels
+MAX_ITEMS = 100_000  # items in any one array (fixes, diagnoses, affected_instances...)
 
 
 def read_planfile(path: Path | str) -> PlanFile:
@@ -229,15 +230,21 @@ def parse_planfile(raw: Any, source: str = "<plan>") -> PlanFile:
 
 
 def _check_depth(value: Any, source: str) -> None:
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    """The stated limits of a plan file's shape: nesting depth and items per array."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
     while stack:
-        item, depth = stack.pop()
+        item, depth, where = stack.pop()
         if depth > MAX_DEPTH:
             raise PlanFileError(f"{source}: not a plan file: JSON nested deeper than {MAX_DEPTH} levels")
         if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
+            stack.extend((v, depth + 1, f"{where}.{k}" if where else str(k)) for k, v in item.items())
         elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+            if len(item) > MAX_ITEMS:
+                raise PlanFileError(
+                    f"{source}: field {where or 'document'!r} holds {len(item)} items, more than "
+                    f"{MAX_ITEMS} (a stated limit)"
+                )
+            stack.extend((v, depth + 1, f"{where}[{i}]") for i, v in enumerate(item))
 
 
 class StrictReader:

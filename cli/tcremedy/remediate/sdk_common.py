@@ -15,6 +15,7 @@ from typing import Any
 import pulumi.dynamic as dyn
 
 from tcremedy.policy.model import is_public_cidr
+from tcremedy.remediate.effects import timeout
 from tcremedy.remediate.fixes import HOLD, fix_for, resource_violations  # HOLD: kept, not acted on
 from tcremedy.remediate.lifeline import exit_with_engine
 from tcremedy.remediate.limits import LIMITS_ENV, Limits
@@ -22,7 +23,6 @@ from tcremedy.remediate.limits import LIMITS_ENV, Limits
 exit_with_engine()  # inside the engine's provider process: do not outlive the engine
 
 ENDPOINT_ENV = "TCREMEDY_ENDPOINT"
-TIMEOUT_ENV = "TCREMEDY_FIX_TIMEOUT"
 
 
 class FixError(Exception):
@@ -59,7 +59,7 @@ def call(api: Any, service: str, action: str, params: dict[str, Any]) -> dict[st
 
 
 def wait(what: str, probe: Callable[[], bool], interval: float = 0.3) -> None:
-    deadline = time.monotonic() + float(os.environ.get(TIMEOUT_ENV, "300"))
+    deadline = time.monotonic() + timeout()  # checked by apply before the engine starts
     while not probe():
         if time.monotonic() > deadline:
             raise FixError(f"timed out waiting for {what}")

@@ -24,6 +24,7 @@ from tcremedy.errors import GuardrailViolation, PlanFileError, TcremedyError
 from tcremedy.policy.model import Policy
 from tcremedy.remediate import console
 from tcremedy.remediate.effects import await_effects, cloud_api
+from tcremedy.remediate.effects import timeout as fix_timeout
 from tcremedy.remediate.engine import locate_engine
 from tcremedy.remediate.guardrails import StepOp, changes, violations
 from tcremedy.remediate.limits import Limits
@@ -339,6 +340,7 @@ def run_apply(
 
     if opts.path not in PATH_CHOICES:
         raise TcremedyError(f"option --path: expected one of {', '.join(PATH_CHOICES)}, got {opts.path!r}")
+    fix_timeout()  # a bad $TCREMEDY_FIX_TIMEOUT is refused before anything runs
     ctx = _from_planfile(opts, ui) if opts.plan_file else _plan_now(opts, ui)
     check_password_env(ctx.policy, ctx.plan.automatic)
     _show_plan(ui, ctx, vnc_links(ctx.endpoint_url, ctx.region, opts.profile, ctx.plan.manual))

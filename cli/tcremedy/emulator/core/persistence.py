@@ -14,6 +14,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from tcremedy.emulator.core.world import World
 
@@ -41,16 +42,32 @@ def save(world: World, path: Path) -> None:
         raise
 
 
+MAX_STATE_BYTES = 256 * 1024 * 1024  # a stated limit (docs/limits.md)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number an emulator state file may hold")
+
+
 def load(world: World, path: Path) -> bool:
     """Restore ``world`` from ``path``; False if the file does not exist."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_STATE_BYTES + 1)
     except FileNotFoundError:
         return False
+    except OSError as exc:
+        raise StateFileError(f"{path}: cannot read the emulator state file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_STATE_BYTES:
+        raise StateFileError(f"{path}: larger than {MAX_STATE_BYTES >> 20} MiB (a stated limit)")
     try:
-        data = json.loads(text)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except UnicodeDecodeError as exc:
+        raise StateFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise StateFileError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except ValueError as exc:  # NaN / Infinity
+        raise StateFileError(f"{path}: {exc}") from None
     except RecursionError:
         raise StateFileError(f"{path}: nested too deeply to be an emulator state file") from None
     if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
