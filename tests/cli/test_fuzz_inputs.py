@@ -187,7 +187,7 @@ def test_fuzzed_apply_flags(workdir: Path, flag: str, value: str) -> None:
     assert_total(run, flag, "no-such.plan", value[:20])
 
 
-@settings(FUZZ, max_examples=60 * SCALE)
+@settings(FUZZ, max_examples=40 * SCALE)
 @given(var=st.sampled_from(sorted(ENV_COMMANDS)), value=FLAG_VALUES)
 def test_fuzzed_environment(saved_state: Path, genuine_plan: Path, var: str, value: str) -> None:
     args, env = env_case(var, value, saved_state, genuine_plan)
@@ -227,7 +227,7 @@ def genuine_plan(workdir: Path) -> Path:
     return path
 
 
-@settings(FUZZ, max_examples=60 * SCALE)
+@settings(FUZZ, max_examples=40 * SCALE)
 @given(edit=plan_edit())
 def test_fuzzed_plan_files(workdir: Path, genuine_plan: Path, edit: dict[str, Any]) -> None:
     genuine = json.loads(genuine_plan.read_text(encoding="utf-8"))

@@ -68,9 +68,15 @@ class Engine:
 def locate_engine(root: Path | None = None) -> Engine:
     """Find the built engine, or explain how to build it."""
     engine = Engine(root or default_engine_root())
-    if not engine.pulumi.is_file():
+    try:
+        built = engine.pulumi.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, say ($TCREMEDY_ENGINE_ROOT)
+        built = False
+    if not built:
+        where = str(engine.root) if str(engine.root).isprintable() else repr(str(engine.root))
         raise EngineError(
-            f"the Pulumi engine is not built at {engine.root} (expected {engine.pulumi}); "
-            "run `make engine` (needs the go command, ~3-20 min cold)"
+            f"the Pulumi engine is not built at {where[:300]} (expected its bin/pulumi; "
+            "$TCREMEDY_ENGINE_ROOT names another place); run `make engine` (needs the go command, "
+            "~3-20 min cold)"
         )
     return engine
