@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint engine tools venv bench clean
+.PHONY: demo test test-fast lint engine tools venv bench robustness clean
 
 demo: venv engine  ## a broken Windows fleet on the embedded emulator -> plan -> apply -> plan
 	bash scripts/demo.sh
@@ -42,6 +42,10 @@ bench: venv engine
 	$(PY) bench/emulator_describe.py
 	$(PY) bench/plan_fleet.py
 	$(PY) bench/diagnose_fleet.py
+	$(PY) bench/robustness.py
+
+robustness: venv engine  ## issue 14's figures: every bench/robust_*.py, one table (exit 1 on a miss)
+	$(PY) bench/robustness.py
 
 clean:
 	rm -rf $(VENV) .tcremedy

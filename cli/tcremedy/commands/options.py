@@ -220,7 +220,8 @@ def check_rate_limits(ctx: typer.Context, param: Any, value: list[str] | None) -
 def check_text(ctx: typer.Context, param: Any, value: Any) -> Any:
     """Plain one-line text: no control characters, at most 255 characters."""
     for item in value if isinstance(value, (list, tuple)) else [value]:
-        if isinstance(item, str) and (len(item) > 255 or any(ord(c) < 32 or ord(c) == 127 for c in item)):
+        # isprintable: also refuses C1 controls and line separators (U+0085, U+2028) that split a line
+        if isinstance(item, str) and (len(item) > 255 or not item.isprintable()):
             raise _bad(ctx, param, f"{item[:40]!r}: expected plain text of at most 255 characters")
     return value
 
