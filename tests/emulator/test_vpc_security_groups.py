@@ -212,6 +212,7 @@ def test_accepted_input_forms_are_normalised(vpc: Api) -> None:
     ({"Ingress": [rule(port="4000-3000")]}, "InvalidParameterValue.Range"),
     ({"Ingress": [rule(cidr="10.0.0.300/24")]}, "InvalidParameterValue.Malformed"),
     ({"Ingress": [rule(cidr="10.0.0.0/33")]}, "InvalidParameterValue.Malformed"),
+    ({"Ingress": [rule(cidr="2001:db8:10::/48")]}, "InvalidParameterValue.Malformed"),  # IPv6: Ipv6CidrBlock
     ({"Ingress": [rule(action="ALLOW")]}, "InvalidParameterValue.Range"),
     ({"Ingress": [rule(protocol="SCTP")]}, "InvalidParameterValue.Range"),
     ({"Ingress": [rule(protocol="ALL", port="3389")]}, "InvalidParameter.Coexist"),

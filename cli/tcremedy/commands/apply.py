@@ -252,7 +252,8 @@ def _report(ui: _TerminalUi, outcome: Any) -> None:
     if outcome.verdicts:
         ui.say("Result:")
         for v in outcome.verdicts:
-            ui.say(f"  {'closed' if v.closed else 'STILL OPEN'}  {v.instance_id} {v.finding_code}")
+            state = "closed" if v.closed else "open, its manual step left" if v.manual_left else "STILL OPEN"
+            ui.say(f"  {state}  {v.instance_id} {v.finding_code}")
     for iid, code in outcome.new_findings:
         ui.say(f"  revealed  {iid} {code} (was hidden by the cause just fixed; run `tcremedy plan`)")
     if outcome.connect is not None:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from tcremedy.errors import EngineError
 from tcremedy.remediate.engine import TENCENTCLOUD_PLUGIN, Engine
+from tcremedy.remediate.fixes import FIXES
 from tcremedy.remediate.limits import LIMITS_ENV
+from tcremedy.remediate.planner import FixPlan
 from tcremedy.remediate.provider_config import provider_env
 
 PROVIDER_PATH = "tencentcloud-provider"
@@ -136,3 +138,14 @@ def backend_for(
     from tcremedy.remediate.program.dynamic_backend import SdkDynamicBackend
 
     return SdkDynamicBackend(passwords=passwords)
+
+
+def provider_path_plan(plan: FixPlan) -> FixPlan:
+    """The plan with each step the provider path cannot carry (``Fix.provider_manual``) as the
+    manual step that says exactly what to do by hand; the other steps as they are."""
+    steps = []
+    for step in plan.steps:
+        fix = FIXES.get(step.fix) if step.applies else None
+        why = fix.provider_manual(step) if fix is not None else ""
+        steps.append(replace(step, auto=False, resource=None, manual=why) if why else step)
+    return replace(plan, steps=tuple(steps))

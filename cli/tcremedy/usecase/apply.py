@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -36,6 +36,7 @@ from tcremedy.remediate.paths import (
     choose_path,
     engine_env,
     find_tencentcloud_plugin,
+    provider_path_plan,
 )
 from tcremedy.remediate.planfile import read_planfile
 from tcremedy.remediate.planner import FixPlan, FixResource, FixStep, plan_fixes, program_resources
@@ -96,6 +97,11 @@ class Verdict:
     instance_id: str
     finding_code: str
     closed: bool
+    manual_left: bool = False  # part of what closes it is a manual step (listed): open is expected
+
+    @property
+    def ok(self) -> bool:
+        return self.closed or self.manual_left
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,7 @@ class ApplyOutcome:
     @property
     def exit_code(self) -> int:
         connected = self.connect is None or self.connect.all_connected
-        return 0 if all(v.closed for v in self.verdicts) and connected and not self.reverts_left else 1
+        return 0 if all(v.ok for v in self.verdicts) and connected and not self.reverts_left else 1
 
 
 @dataclass(frozen=True)
@@ -281,7 +287,10 @@ def _verify(
     )
     open_now = {(d.instance_id, f.code) for d in fleet.instances for f in d.findings}
     wanted = dict.fromkeys((s.instance_id, s.finding_code) for s in targeted)
-    verdicts = tuple(Verdict(iid, code, (iid, code) not in open_now) for iid, code in wanted)
+    by_hand = {(s.instance_id, s.finding_code) for s in ctx.plan.manual}
+    verdicts = tuple(
+        Verdict(iid, code, (iid, code) not in open_now, (iid, code) in by_hand) for iid, code in wanted
+    )
     before = {(d.instance_id, f.code) for d in ctx.fleet.instances for f in d.findings}
     new = tuple(sorted(k for k in open_now if k not in before and k[0] in touched))
     connect = None
@@ -343,7 +352,6 @@ def run_apply(
     fix_timeout()  # a bad $TCREMEDY_FIX_TIMEOUT is refused before anything runs
     ctx = _from_planfile(opts, ui) if opts.plan_file else _plan_now(opts, ui)
     check_password_env(ctx.policy, ctx.plan.automatic)
-    _show_plan(ui, ctx, vnc_links(ctx.endpoint_url, ctx.region, opts.profile, ctx.plan.manual))
     engine = locate_engine()
     cred = resolve_credential(ctx.endpoint_url, opts.profile)
     if note := cred.note(ctx.endpoint_url):
@@ -356,6 +364,9 @@ def run_apply(
         searched=f"PATH, {engine.bin}, {home / 'pulumi-home' / 'plugins'}",
         forced=opts.path,
     )
+    if choice.path == PROVIDER_PATH:
+        ctx = replace(ctx, plan=provider_path_plan(ctx.plan))
+    _show_plan(ui, ctx, vnc_links(ctx.endpoint_url, ctx.region, opts.profile, ctx.plan.manual))
     settings = StackSettings(
         name=stack_name(ctx.endpoint_url, ctx.region, str(getattr(cred.credential, "secret_id", ""))),
         backend_url=opts.backend_url or default_backend_url(home),

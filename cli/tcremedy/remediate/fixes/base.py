@@ -169,6 +169,10 @@ class Fix:
         """Network-ACL scope: everything declared for one ACL from all of its fix resources at once."""
         return []
 
+    def provider_manual(self, step: FixStep) -> str:
+        """Why, and exactly what to do by hand, if the provider path cannot carry ``step`` ("" if it can)."""
+        return ""
+
     def provider_trigger(self, res: FixResource) -> str:
         """A new value re-runs a one-shot action (a new occurrence of the finding)."""
         return f"{res.params.get('trigger', '')}/"

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     import pulumi
 
 ADOPTED_TRIGGER = "adopted"  # the replacement trigger of a rule adopted under a DROP, until moved
+V1_82_42_IPV4_ONLY = (
+    "pulumi-tencentcloud's security-group rule (v1.82.42) sends its source only as the IPv4 CidrBlock"
+)
 
 
 @FIXES.register
@@ -86,15 +89,34 @@ class SgAllowRdp(Fix):
             if is_public_cidr(cidr):
                 params["allow_public"] = True  # the provider refuses a public CIDR without it
             res = FixResource(self.kind, f"sg-rule-{group}-{slug(cidr)}-tcp-{port}", self.name, "", params)
-            steps.append(
-                self.auto(
-                    given,
-                    res,
-                    f"Insert ACCEPT TCP/{port} from {cidr} at the top (index 0) of {group}, the first "
-                    "group bound to the instance, so it is matched before any DROP.",
-                )
+            text = (
+                f"Insert ACCEPT TCP/{port} from {cidr} at the top (index 0) of {group}, the first "
+                "group bound to the instance, so it is matched before any DROP."
             )
+            if _ipv6(cidr):
+                text += f" On the provider path it is a manual step: {V1_82_42_IPV4_ONLY}."
+            steps.append(self.auto(given, res, text))
         return steps
+
+    def provider_manual(self, step: FixStep) -> str:
+        """An IPv6 source: pulumi-tencentcloud v1.82.42's ``tencentcloud_security_group_rule`` sends
+        ``cidr_ip`` only as ``CidrBlock`` (services/vpc/resource_tc_security_group_rule.go ~l.41-52,
+        201, 326; service_tencentcloud_vpc.go ``policy.CidrBlock = info.CidrIp``), where the API
+        refuses an IPv6 range (InvalidParameterValue.Malformed; SDK ``SecurityGroupPolicy``: IPv6 goes in
+        ``Ipv6CidrBlock``). Its only security-group resource with ``ipv6_cidr_block``,
+        ``tencentcloud_security_group_rule_set`` (resource_tc_security_group_rule_set.go), owns every
+        rule of the group, which tcremedy never takes over. So the exact rule to add by hand; the
+        sdk-dynamic path writes it as code."""
+        p = step.parameters
+        if not _ipv6(str(p.get("cidr_block", ""))):
+            return ""
+        return (
+            f"{V1_82_42_IPV4_ONLY}. Add this rule by hand, at the top of the group: "
+            f"CreateSecurityGroupPolicies SecurityGroupId={p['security_group_id']} Ingress: PolicyIndex=0 "
+            f"Protocol={p['protocol']} Port={p['port']} Ipv6CidrBlock={p['cidr_block']} Action={p['action']} "
+            f"PolicyDescription='{p.get('description', '')}' (or in the console: Security Group > Inbound "
+            "rules, at the top; or apply with --path sdk-dynamic)."
+        )
 
     def still_wanted(self, res: FixResource, policy: Policy, state: LiveState) -> bool:
         cidr = res.params.get("cidr_block")
@@ -209,6 +231,10 @@ def missing_cidrs(policy: Policy, evidence: Mapping[str, Any]) -> list[str]:
     denied = [_network(str(c)) for c in evidence.get("not_admitted") or []]
     hit = [c for c in admin if any(_within(d, _network(c)) for d in denied)]
     return hit or admin
+
+
+def _ipv6(cidr: str) -> bool:
+    return isinstance(_network(cidr), ipaddress.IPv6Network)
 
 
 def _network(text: str) -> Any:
