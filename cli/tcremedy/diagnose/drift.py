@@ -2,9 +2,10 @@
 
 Both projections are flat ``{attribute path: value}`` dicts built from the same paths, so a
 report can show "desired vs live" beside the root cause. Desired values are plain values or
-``Constraint`` objects (">=5", "one of [1, 2, absent]"); DeepDiff compares the projections and
-a custom operator judges constraints. Paths whose live value is not known (guest not probed,
-metrics missing) are left out: those checks are reported as UNKNOWN or masked instead.
+``Constraint`` objects (">=5", "one of [1, 2, absent]"). The comparison is DeepDiff's
+(``ignore_order``, a custom operator judging constraints); the common value shapes are judged
+directly, the same way. Paths whose live value is not known (guest not probed, metrics missing)
+are left out: those checks are reported as UNKNOWN or masked instead.
 
 Paths: ``state``, ``restrict_state``, ``public_ip_addresses``, ``internet_max_bandwidth_out``,
 ``security_groups.ingress[tcp/<port>]`` (admin CIDRs fully admitted),
@@ -166,44 +167,48 @@ def drift(
 ) -> tuple[DriftItem, ...]:
     """Attribute paths where live differs from desired, in projection order.
 
-    Paths whose live value plainly meets the desired one (a holding constraint, or an equal value of
-    the same type) are settled without DeepDiff; DeepDiff judges the rest, which is all of them for a
-    drifting instance and none for a compliant one.
+    The value shapes the projections make (a constraint, a scalar, a list of strings) are judged
+    directly, exactly as DeepDiff with ``ignore_order`` and the constraint operator judges them;
+    DeepDiff judges any other shape. On a 10,000-instance plan this keeps DeepDiff's setup (about
+    0.4 ms a call) off the per-instance path.
     """
     desired, live = projections(policy, instance, state, ctx)
-    open_keys = [key for key in desired if not _settled(desired[key], live[key])]
-    if not open_keys:
-        return ()
-    diff = DeepDiff(
-        {k: desired[k] for k in open_keys},
-        {k: live[k] for k in open_keys},
-        ignore_order=True,
-        custom_operators=[_ConstraintOperator()],
-    )
     changed: set[str] = set()
-    for levels in diff.tree.values():
-        for level in levels:
-            path = level.path(output_format="list")
-            if path:
-                changed.add(str(path[0]))
+    unsure: list[str] = []
+    for key, want in desired.items():
+        verdict = _differs(want, live[key])
+        if verdict is None:
+            unsure.append(key)
+        elif verdict:
+            changed.add(key)
+    if unsure:
+        diff = DeepDiff(
+            {k: desired[k] for k in unsure},
+            {k: live[k] for k in unsure},
+            ignore_order=True,
+            custom_operators=[_ConstraintOperator()],
+        )
+        for levels in diff.tree.values():
+            for level in levels:
+                path = level.path(output_format="list")
+                if path:
+                    changed.add(str(path[0]))
+    if not changed:
+        return ()
     return tuple(DriftItem(key, _shown(desired[key]), live[key]) for key in desired if key in changed)
 
 
-def _settled(want: Any, have: Any) -> bool:
-    """True only when DeepDiff could not report a difference between ``want`` and ``have``."""
+def _differs(want: Any, have: Any) -> bool | None:
+    """Whether DeepDiff would report ``have`` as differing from ``want``; None when the shape is not
+    one judged here. DeepDiff asks a custom operator first (a Constraint: judged by ``holds``),
+    reports a scalar of another type as a type change and compares an ``ignore_order`` list of
+    strings as a set (repetitions are not reported)."""
     if isinstance(want, Constraint):
-        return bool(want.holds(have))
-    if isinstance(want, list):
-        return (
-            isinstance(have, list)
-            and len(want) == len(have)
-            and all(_same(a, b) for a, b in zip(want, have, strict=True))
-        )
-    return _same(want, have)
-
-
-def _same(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and type(a) in _SCALARS and a == b
+        return not want.holds(have)
+    if type(want) in _SCALARS and type(have) in _SCALARS:
+        return not (type(want) is type(have) and want == have)
+    strings = type(want) is list and type(have) is list and all(type(v) is str for v in (*want, *have))
+    return set(want) != set(have) if strings else None
 
 
 _SCALARS = (str, int, float, bool, type(None))

@@ -7,6 +7,7 @@ the guest probe's facts (or why there are none).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from tcremedy.cloud.state import CollectionGap, GuestFacts, Instance, LiveState, MetricSeries
 
@@ -26,6 +27,7 @@ def gap_reason(state: LiveState, scope: str, resource_id: str, fallback: str = "
     return gap_text(gaps_for(state, scope, resource_id)) or fallback
 
 
+@lru_cache(maxsize=64)  # the one collection timestamp, read for every metric of every instance
 def _epoch(text: str) -> float | None:
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
