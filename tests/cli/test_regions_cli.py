@@ -137,3 +137,13 @@ def test_what_holds_one_region_refuses_several_in_one_line(
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: ") and named in line and "one region" in line
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.emulator(scenario="fleet", fleet_size=2, regions=TWO)
+def test_a_region_that_fails_fails_the_run_in_one_line(emulator: RunningEmulator) -> None:
+    # Each region is read in its own process: what goes wrong there comes back as the usual error.
+    env = {"TENCENTCLOUD_SECRET_ID": "AKID" + "0" * 32, "TENCENTCLOUD_SECRET_KEY": "x" * 32}
+    result = run("check", "--endpoint", emulator.endpoint, *TWO_ARGS, env=env)
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: Tencent Cloud rejected the credentials (DescribeInstances): AuthFailure")

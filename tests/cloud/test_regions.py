@@ -1,11 +1,13 @@
 """Several regions in one run: the local cloud serves each with its own fleet (--regions), the
-collector lists them (DescribeRegions) and reads them side by side, each region paced on its own."""
+collector lists them (DescribeRegions) and reads them side by side, each region paced on its own, on
+threads or in a forked process each."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
+from tencentcloud.common.credential import Credential
 
 from tcremedy.cloud.api import CloudApi
 from tcremedy.cloud.clients import make_clients, parse_endpoint
@@ -14,10 +16,12 @@ from tcremedy.cloud.collect_guest import ProbeSettings
 from tcremedy.cloud.regions import collect_regions, describe_regions
 from tcremedy.cloud.retry import RetryPolicy
 from tcremedy.emulator.testing import RunningEmulator
+from tcremedy.errors import CollectionError
 
 
+@pytest.mark.parametrize("processes", [False, True], ids=["threads", "a-process-each"])
 @pytest.mark.emulator(scenario="fleet", fleet_size=12, regions=("ap-shanghai", "ap-beijing"))
-def test_each_region_is_listed_and_read_on_its_own(emulator: RunningEmulator) -> None:
+def test_each_region_is_listed_and_read_on_its_own(emulator: RunningEmulator, processes: bool) -> None:
     endpoint = parse_endpoint(emulator.endpoint)
     apis: dict[str, CloudApi] = {}
 
@@ -34,9 +38,28 @@ def test_each_region_is_listed_and_read_on_its_own(emulator: RunningEmulator) ->
         lambda r: CollectRequest(region=r, probe=probe, endpoint=emulator.endpoint),
         regions,
         datetime(2026, 1, 5, 12, 0, tzinfo=UTC),
+        processes=processes,  # forked children send back their states and request counts
     )
     assert sorted(states) == regions
     ids = [set(s.instances) for s in states.values()]
     assert all(len(i) == 12 for i in ids) and not (ids[0] & ids[1] or ids[1] & ids[2] or ids[0] & ids[2])
     assert all(inst.region == r for r, s in states.items() for inst in s.instances.values())
     assert all(apis[r].stats.calls["DescribeInstances"] == 1 for r in regions)  # one CloudApi per region
+
+
+@pytest.mark.emulator(scenario="fleet", fleet_size=2, regions=("ap-shanghai",))
+def test_an_error_in_a_region_process_is_the_usual_error(emulator: RunningEmulator) -> None:
+    endpoint = parse_endpoint(emulator.endpoint)
+    wrong = Credential("AKID" + "0" * 32, "x" * 32)
+
+    def api_for(region: str) -> CloudApi:
+        return CloudApi(make_clients(wrong, region, endpoint, timeout=10))
+
+    with pytest.raises(CollectionError, match="rejected the credentials"):
+        collect_regions(
+            api_for,
+            lambda r: CollectRequest(region=r, endpoint=emulator.endpoint),
+            ["ap-guangzhou", "ap-shanghai"],
+            datetime(2026, 1, 5, 12, 0, tzinfo=UTC),
+            processes=True,
+        )

@@ -4,18 +4,32 @@ Tencent's rate limits apply per action *per region* and credential
 (https://cloud.tencent.com/document/api/652/121590), so every region gets its own ``CloudApi``
 (own clients, pacing buckets and request slots) and the regions run side by side: a run over
 several regions takes about as long as its slowest region.
+
+Side by side means in processes when the machine has a core for each region and one to spare
+(Linux ``fork``): one region at its documented limits keeps a Python process busy for about half a
+core (about 1 ms of CPU per instance, ~550 instances a second at GetMonitorData's 50/s), and threads
+share one interpreter lock, so three regions in one process would be paced by the lock, not by
+Tencent. Each region is then collected in a forked child (its ``CloudApi`` made before the fork, no
+connection open yet); the child sends back the state and its request counts. With fewer cores the
+regions run on threads of one process: forked children would only add work to busy cores
+(bench/plan_regions.py --threads / --processes compares the two).
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import Any
 
 from tcremedy.cloud.api import ApiError, CloudApi
 from tcremedy.cloud.collect import CollectRequest, collect
+from tcremedy.cloud.retry import CallStats
 from tcremedy.cloud.state import LiveState
-from tcremedy.errors import CollectionError
+from tcremedy.errors import CollectionError, TcremedyError
 
 
 def describe_regions(api: CloudApi) -> list[str]:
@@ -38,11 +52,80 @@ def collect_regions(
     request_for: Callable[[str], CollectRequest],
     regions: Sequence[str],
     now: datetime,
+    *,
+    processes: bool | None = False,
 ) -> dict[str, LiveState]:
-    """Region -> its live state, the regions collected concurrently, all at the one timestamp ``now``."""
+    """Region -> its live state, the regions collected concurrently, all at the one timestamp ``now``;
+    ``processes``: each region in its own forked process (True), on threads (False), or processes
+    when the machine has a core per region and one more (None; see the module doc)."""
     regions = list(dict.fromkeys(regions))
     if not regions:
         return {}
+    apis = {r: api_for(r) for r in regions}
+    if processes is None:
+        processes = len(_cores()) > len(regions)
+    if processes and len(regions) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        return _in_processes(apis, request_for, now)
     with ThreadPoolExecutor(max_workers=len(regions)) as pool:
-        jobs = {r: pool.submit(collect, api_for(r), request_for(r), now) for r in regions}
+        jobs = {r: pool.submit(collect, apis[r], request_for(r), now) for r in regions}
         return {r: job.result() for r, job in jobs.items()}
+
+
+def _cores() -> set[int]:
+    """The cores this process may run on."""
+    try:
+        return os.sched_getaffinity(0)
+    except AttributeError:  # not Linux
+        return set(range(os.cpu_count() or 1))
+
+
+# What the forked children read (inherited through fork, never pickled): the apis, requests, time.
+_JOB: tuple[dict[str, CloudApi], Callable[[str], CollectRequest], datetime] | None = None
+
+
+def _in_processes(
+    apis: dict[str, CloudApi], request_for: Callable[[str], CollectRequest], now: datetime
+) -> dict[str, LiveState]:
+    global _JOB
+    _JOB = (apis, request_for, now)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes=len(apis)) as pool:
+            answers = pool.map(_collect_forked, list(apis), chunksize=1)
+    finally:
+        _JOB = None
+    states: dict[str, LiveState] = {}
+    for region, (kind, value) in zip(apis, answers, strict=True):
+        if kind == "error":
+            raise CollectionError(value)
+        if kind == "crash":
+            raise RuntimeError(f"collecting region {region}: {value}")
+        state, counts = value
+        _add(apis[region].stats, counts)
+        states[region] = state
+    return states
+
+
+def _collect_forked(region: str) -> tuple[str, Any]:
+    """In the child: collect one region; errors travel back as text (not every exception pickles)."""
+    assert _JOB is not None
+    apis, request_for, now = _JOB
+    api = apis[region]
+    before = _counts(api.stats)
+    try:
+        state = collect(api, request_for(region), now)
+    except TcremedyError as exc:
+        return "error", str(exc)
+    except Exception as exc:  # reported by the parent, with its type
+        return "crash", f"{type(exc).__name__}: {exc}"
+    after = _counts(api.stats)
+    return "ok", (state, {name: after[name] - before[name] for name in after})
+
+
+def _counts(stats: CallStats) -> dict[str, Counter[str]]:
+    return {name: Counter(getattr(stats, name)) for name in ("calls", "retries", "errors", "codes")}
+
+
+def _add(stats: CallStats, counts: dict[str, Counter[str]]) -> None:
+    """The child's requests, counted in the parent's ``CallStats`` (no thread runs in the parent now)."""
+    for name, counter in counts.items():
+        getattr(stats, name).update(counter)

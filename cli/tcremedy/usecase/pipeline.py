@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tcremedy.cloud.api import DEFAULT_CONCURRENCY, CloudApi, Pacer
+from tcremedy.cloud.api import DEFAULT_CONCURRENCY, CloudApi, Pacer, Progress
 from tcremedy.cloud.clients import ensure_reachable, make_clients, resolve_endpoint, resolve_region
 from tcremedy.cloud.collect import CollectRequest, collect
 from tcremedy.cloud.collect_guest import ProbeSettings
@@ -190,7 +190,6 @@ def _collect_live(
         query = query_for_selector(policy.selector, opts.instances)
         chosen = lambda inst: selects(policy.selector, inst)  # noqa: E731
         window = policy.capacity.window_seconds
-    progress = progress_for(opts.quiet)
 
     def request_for(region: str) -> CollectRequest:
         return CollectRequest(
@@ -202,22 +201,26 @@ def _collect_live(
             endpoint=endpoint.url,
         )
 
-    def api_for(region: str) -> CloudApi:
+    def api_for(region: str, shown: Progress | None = None) -> CloudApi:
         clients = make_clients(resolved.credential, region, endpoint)
         concurrency = opts.concurrency or DEFAULT_CONCURRENCY
         return CloudApi(
             clients,
             stats=stats,
             concurrency=concurrency,
-            progress=progress,
+            progress=shown,
             pacer=Pacer(dict(opts.rate_limits)),
         )
 
     regions = regions_for(api_for)
-    with progress if progress is not None else nullcontext():
-        if len(regions) == 1:
-            return {regions[0]: collect(api_for(regions[0]), request_for(regions[0]))}, stats
-        return collect_regions(api_for, request_for, regions, datetime.now(UTC)), stats
+    if len(regions) == 1:
+        progress = progress_for(opts.quiet)
+        with progress if progress is not None else nullcontext():
+            return {regions[0]: collect(api_for(regions[0], progress), request_for(regions[0]))}, stats
+    if not opts.quiet:  # no progress bar: the regions may be read in forked processes
+        print(f"reading {len(regions)} regions side by side: {', '.join(regions)}", file=sys.stderr)
+    states = collect_regions(api_for, request_for, regions, datetime.now(UTC), processes=None)
+    return states, stats
 
 
 def run_pipeline(opts: PipelineOptions) -> PipelineResult:
