@@ -41,6 +41,7 @@ bench: venv engine
 	$(PY) bench/startup.py
 	$(PY) bench/emulator_describe.py
 	$(PY) bench/plan_fleet.py
+	$(PY) bench/plan_regions.py
 	$(PY) bench/diagnose_fleet.py
 	$(PY) bench/robustness.py
 
