@@ -14,9 +14,13 @@ Defaults for tests: ``transition_seconds=0.05`` (lifecycle steps barely wait; ca
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,3 +54,41 @@ def emulator(
 ) -> RunningEmulator:
     marker = request.node.get_closest_marker("emulator")
     return emulator_factory(**(marker.kwargs if marker else {}))
+
+
+def _processes_of(workdir: Path) -> list[int]:
+    """Processes started for an apply in ``workdir`` (their environment names its .tcremedy)."""
+    marker = str(workdir.resolve() / ".tcremedy").encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            with contextlib.suppress(OSError):  # gone, or not ours to read
+                if marker in Path(f"/proc/{entry}/environ").read_bytes():
+                    found.append(int(entry))
+    return found
+
+
+@pytest.fixture
+def no_orphans(tmp_path: Path) -> Iterator[Path]:
+    """For tests that SIGKILL apply in ``tmp_path``: at teardown every engine and provider process
+    of that work dir must have ended (waited on pidfds, no polling, up to 30 s); any left over is
+    killed, and the test fails naming it (an orphan is a product bug, issue 14 item 5)."""
+    yield tmp_path
+    left = []
+    for pid in _processes_of(tmp_path):
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            continue
+        try:
+            if not select.select([fd], [], [], 30)[0]:
+                left.append(pid)
+        finally:
+            os.close(fd)
+    names = []
+    for pid in left:
+        with contextlib.suppress(OSError):
+            names.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:120])
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes outlived apply: {names}"

@@ -22,6 +22,7 @@ TCREMEDY = str(Path(sys.executable).parent / "tcremedy")
 ENV = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PULUMI_CONFIG_PASSPHRASE": "test-only"}
 
 
+@pytest.mark.usefixtures("no_orphans")  # the killed run's engine and providers end with it
 def test_apply_killed_after_the_fix_leaves_the_guest_to_revert_by_itself(tmp_path: Path) -> None:
     with start_emulator(scenario="guest-port-changed", transition_seconds=0.05) as emu:
         (iid,) = emu.instance_ids()

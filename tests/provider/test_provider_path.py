@@ -139,6 +139,7 @@ def _ingress(emu: RunningEmulator) -> list[dict]:
     return found["SecurityGroupPolicySet"]["Ingress"]
 
 
+@pytest.mark.usefixtures("no_orphans")  # the killed run's engine and providers end with it
 def test_sigkill_during_the_update_then_apply_again_converges_on_the_provider_path(tmp_path):
     """The same crash as the sdk-dynamic path's: killed once CreateSecurityGroupPolicies has been
     carried out (held by the emulator before its answer). The provider would refuse the rule as a

@@ -14,6 +14,7 @@ import grpc
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2_grpc
 
+from tcremedy.remediate.lifeline import exit_with_engine
 from tencentcloud_standin import VERSION
 from tencentcloud_standin.provider import StandInProvider
 
@@ -52,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="pulumi-resource-tencentcloud stand-in (tests only)")
     parser.add_argument("engine")
     known, _ = parser.parse_known_args()
+    exit_with_engine(any_plugin=True)  # a killed engine takes its plugins along (issue 14 item 5)
 
     async def serve() -> None:
         server = grpc.aio.server()
