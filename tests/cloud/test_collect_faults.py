@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from tcremedy.cloud.api import CloudApi
 from tcremedy.cloud.clients import make_clients, parse_endpoint
 from tcremedy.cloud.collect import CollectRequest, collect
 from tcremedy.cloud.collect_guest import ProbeSettings
+from tcremedy.cloud.collect_monitor import window
 from tcremedy.cloud.retry import CallStats, RetryPolicy
 from tcremedy.emulator.testing import RunningEmulator
 from tcremedy.policy.model import Selector
@@ -54,6 +55,15 @@ def probed(emu: RunningEmulator) -> list[str]:
             for iid, inst in cvm.instances.items()
             if inst.is_windows and inst.state == "RUNNING" and inst.guest.agent == "Online"
         )
+
+
+def test_runs_in_the_same_minute_read_the_same_window() -> None:
+    """The window ends at the last whole minute before the collection timestamp: every batch of a
+    run, and another run in the same minute, ask for the same samples (the next minute moves it)."""
+    start, end = window(NOW, 900)
+    assert (start, end) == ("2026-03-02T08:15:00+00:00", "2026-03-02T08:30:00+00:00")
+    assert window(NOW + timedelta(seconds=44), 900) == (start, end)
+    assert window(NOW + timedelta(seconds=45), 900) != (start, end)
 
 
 @pytest.mark.emulator(scenario="fleet", fleet_size=12, rdp_listeners=False)
