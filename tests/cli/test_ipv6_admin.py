@@ -1,6 +1,8 @@
-"""An IPv6 admin range end to end on the default (sdk-dynamic) path: diagnosed, repaired with an
-``Ipv6CidrBlock`` rule (an IPv6 source in ``CidrBlock`` is InvalidParameterValue.Malformed), and the
-emulator's judge then admits an address of that range and nobody outside the admin ranges."""
+"""An IPv6 admin range end to end on the default (sdk-dynamic) path, on the shipped scenario
+sg-ipv6-admin-missing with the shipped policy policies/examples/ipv6-admin.yaml: diagnosed, repaired
+with an ``Ipv6CidrBlock`` rule (an IPv6 source in ``CidrBlock`` is InvalidParameterValue.Malformed),
+and the emulator's judge then admits an address of that range (through the subnet ACL's listed
+default rule for IPv6) and nobody outside the ranges the group admits."""
 
 from __future__ import annotations
 
@@ -16,13 +18,7 @@ from tcremedy.emulator.testing import start_emulator
 
 pytestmark = pytest.mark.engine
 TCREMEDY = str(Path(sys.executable).parent / "tcremedy")
-POLICY = """\
-apiVersion: tcremedy/v1
-kind: RdpPolicy
-name: v6
-rdp:
-  admin_cidrs: [203.0.113.0/24, 198.51.100.10/32, "2001:db8:10::/48"]
-"""
+POLICY = Path(__file__).resolve().parents[2] / "policies" / "examples" / "ipv6-admin.yaml"
 
 
 def tc(endpoint: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -38,11 +34,11 @@ def tc(endpoint: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]
 
 
 def test_an_ipv6_admin_range_is_diagnosed_repaired_and_admitted(tmp_path: Path) -> None:
-    (tmp_path / "p.yaml").write_text(POLICY)
-    with start_emulator(scenario="sg-missing-rdp", transition_seconds=0.05) as emu:
+    (tmp_path / "p.yaml").write_text(POLICY.read_text())
+    with start_emulator(scenario="sg-ipv6-admin-missing", transition_seconds=0.05) as emu:
         plan = json.loads(tc(emu.endpoint, tmp_path, "plan", "--json").stdout)
         [inst] = plan["instances"]
-        assert "2001:db8:10::/48" in inst["root_cause"]["evidence"]["not_admitted"]
+        assert inst["root_cause"]["evidence"]["not_admitted"] == ["2001:db8:10::/48"]
         applied = tc(emu.endpoint, tmp_path, "apply", "--yes")
         assert applied.returncode == 0 and "STILL OPEN" not in applied.stdout, applied.stdout + applied.stderr
         assert tc(emu.endpoint, tmp_path, "plan", "--detailed-exitcode", "-q").returncode == 0
@@ -50,7 +46,7 @@ def test_an_ipv6_admin_range_is_diagnosed_repaired_and_admitted(tmp_path: Path) 
         for ip, reachable in (
             ("2001:db8:10::7", True),
             ("203.0.113.9", True),
-            ("2001:db8:99::1", False),
+            ("2001:db8:77::1", False),
             ("192.0.2.99", False),
         ):
             verdict = emu.control("POST", "reachability", {"instance_id": iid, "source_ip": ip, "port": 3389})

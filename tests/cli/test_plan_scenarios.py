@@ -18,7 +18,8 @@ import tcremedy.emulator
 from tcremedy.emulator.testing import RunningEmulator
 from tcremedy.main import app
 
-POLICY = Path(__file__).resolve().parents[2] / "policies" / "windows-rdp.yaml"
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+POLICY = POLICIES / "windows-rdp.yaml"  # a scenario's ``expect.policy`` names another one under policies/
 SCENARIO_DIR = Path(tcremedy.emulator.__file__).parent / "scenarios"
 SCENARIOS = sorted(p for p in SCENARIO_DIR.glob("*.yaml") if "generator" not in yaml.safe_load(p.read_text()))
 
@@ -38,6 +39,7 @@ def test_plan_names_the_scenario_root_cause(
         monkeypatch.delenv(name, raising=False)
     expect = yaml.safe_load(scenario.read_text()).get("expect") or {}
     expected, unknown = expect.get("root_cause"), set(expect.get("unknown") or ())
+    policy = POLICIES / expect["policy"] if expect.get("policy") else POLICY
     emu = emulator_factory(scenario=str(scenario))
     result = CliRunner().invoke(
         app,
@@ -48,7 +50,7 @@ def test_plan_names_the_scenario_root_cause(
             "--endpoint",
             emu.endpoint,
             "--policy",
-            str(POLICY),
+            str(policy),
             "--save-state",
             str(tmp_path / "state.json"),
         ],
@@ -66,7 +68,7 @@ def test_plan_names_the_scenario_root_cause(
     assert result.exit_code == (0 if compliant else 2)
     # The same diagnosis as a person reads it: the cause as a heading, no JSON, no empty values.
     human = CliRunner().invoke(
-        app, ["plan", "--policy", str(POLICY), "--from-state", str(tmp_path / "state.json")]
+        app, ["plan", "--policy", str(policy), "--from-state", str(tmp_path / "state.json")]
     ).stdout
     if expected:
         assert f"\n{expected}  " in human

@@ -102,6 +102,15 @@ def test_single_scenario_shape_and_cause(emulator_factory, name: str) -> None:
             )
             and first_rdp_match(vpc, inst["SecurityGroupIds"]) == "ACCEPT"
         ),
+        "sg-ipv6-admin-missing": lambda: (
+            [r["Ipv6CidrBlock"] for r in rdp_ingress(vpc, inst["SecurityGroupIds"][0]) if r["Ipv6CidrBlock"]]
+            == ["2001:db8:99::/48"]
+            and [
+                (e["CidrBlock"], e["Ipv6CidrBlock"], e["Action"])
+                for a in vpc.call_json("DescribeNetworkAcls", {})["Response"]["NetworkAclSet"]
+                for e in a["IngressEntries"]
+            ][-1] == ("", "::/0", "Accept")  # IPv6 meets the listed default rule
+        ),
         "sg-template-drop": lambda: (
             rdp_ingress(vpc, inst["SecurityGroupIds"][0])[0]["ServiceTemplate"]["ServiceId"][:4] == "ppm-"
             and rdp_ingress(vpc, inst["SecurityGroupIds"][0])[0]["Action"] == "DROP"

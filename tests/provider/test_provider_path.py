@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from provider_harness import TCREMEDY, apply, provider_env, tc
+from tencentcloud.vpc.v20170312 import vpc_client
 
 from tcremedy.emulator.testing import RunningEmulator, start_emulator
 
@@ -268,23 +269,17 @@ def test_path_provider_without_the_plugin_says_why_in_one_line_and_changes_nothi
         assert _instance(emu)["InternetAccessible"]["InternetMaxBandwidthOut"] == 0
 
 
-IPV6_POLICY = """\
-apiVersion: tcremedy/v1
-kind: RdpPolicy
-name: v6
-rdp:
-  admin_cidrs: [203.0.113.0/24, 198.51.100.10/32, "2001:db8:10::/48"]
-"""
+IPV6_POLICY = Path(__file__).resolve().parents[2] / "policies" / "examples" / "ipv6-admin.yaml"
 
 
 def test_an_ipv6_admin_range_is_the_exact_manual_step_on_the_provider_path(tmp_path):
     """pulumi-tencentcloud v1.82.42's security_group_rule sends ``cidr_ip`` only as ``CidrBlock``
     (services/vpc/resource_tc_security_group_rule.go ~l.201, service_tencentcloud_vpc.go
     ``policy.CidrBlock = info.CidrIp``), where an IPv6 source is InvalidParameterValue.Malformed: on
-    that path the IPv6 range is the exact rule to add by hand (plan and apply say so, no traceback),
-    the IPv4 ranges are closed as code, and the judge admits exactly what was made."""
-    (tmp_path / "p.yaml").write_text(IPV6_POLICY)
-    with start_emulator(scenario="sg-missing-rdp", transition_seconds=0.05) as emu:
+    that path the IPv6 range is the exact rule to add by hand (plan and apply say so, no traceback);
+    the manual step made as written closes it (shipped scenario sg-ipv6-admin-missing)."""
+    (tmp_path / "p.yaml").write_text(IPV6_POLICY.read_text())
+    with start_emulator(scenario="sg-ipv6-admin-missing", transition_seconds=0.05) as emu:
         plan = tc(emu, tmp_path, "plan", "--json", "--policy", "p.yaml")
         [inst] = json.loads(plan.stdout)["instances"]
         v6_step = next(s for s in inst["fixes"] if "2001:db8:10::/48" in json.dumps(s["parameters"]))
@@ -293,12 +288,17 @@ def test_an_ipv6_admin_range_is_the_exact_manual_step_on_the_provider_path(tmp_p
         out = applied.stdout + applied.stderr
         assert "Traceback" not in out and "Malformed" not in out, out
         assert "STILL OPEN" not in out and applied.returncode == 0, out
-        group = inst["fixes"][0]["parameters"]["security_group_id"]
-        assert (
+        group = v6_step["parameters"]["security_group_id"]
+        step = (
             f"CreateSecurityGroupPolicies SecurityGroupId={group} Ingress: PolicyIndex=0 Protocol=TCP "
             "Port=3389 Ipv6CidrBlock=2001:db8:10::/48 Action=ACCEPT"
-        ) in out, out
+        )
+        assert step in out, out
         iid = inst["instance_id"]
-        for ip, reachable in (("203.0.113.9", True), ("198.51.100.10", True), ("2001:db8:10::7", False)):
-            verdict = emu.control("POST", "reachability", {"instance_id": iid, "source_ip": ip, "port": 3389})
-            assert verdict["reachable"] is reachable, (ip, verdict)
+        ask = {"instance_id": iid, "source_ip": "2001:db8:10::7", "port": 3389}
+        assert emu.control("POST", "reachability", ask)["reachable"] is False
+        rule = dict(kv.split("=", 1) for kv in step.split(" Ingress: ")[1].split())
+        made = {"SecurityGroupId": group, "SecurityGroupPolicySet": {"Ingress": [{**rule, "PolicyIndex": 0}]}}
+        emu.client(vpc_client.VpcClient).call_json("CreateSecurityGroupPolicies", made)  # made as written
+        assert emu.control("POST", "reachability", ask)["reachable"] is True
+        assert tc(emu, tmp_path, "plan", "--detailed-exitcode", "-q", "--policy", "p.yaml").returncode == 0
