@@ -12,7 +12,9 @@ policy, ...) is written to a copy of the plan and applied with the real CLI:
   that is not ACCEPT TCP 3389 from one of the policy's admin CIDRs, or an instance rebooted, stopped
   or its password reset (target 0);
 * half-applied refusals: apply refused (exit 1) but the cloud changed at all (target 0);
-* refused: tampered plans apply refused (target all of them).
+* refused: tampered plans apply refused (target all of them);
+* the control: the genuine plan, applied last through the real engine, exits 0 with no change the
+  unsafe check flags (so the refusals are the tampering's, and the check does not cry wolf).
 
     .venv/bin/python bench/robust_tamper.py
 """
@@ -91,6 +93,7 @@ def unsafe_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 def main() -> int:
     start = time.monotonic()
     unsafe, half, refused, rows = 0, 0, 0, []
+    control_ok, control_note = False, "not run"
     with tempfile.TemporaryDirectory(prefix="robust-tamper-") as tmp:
         root = Path(tmp)
         (root / "tamper.yaml").write_text(SCENARIO)
@@ -116,15 +119,29 @@ def main() -> int:
                     refused += 1
                     half += after != before
                 rows.append((name, run.returncode, "unsafe: " + "; ".join(bad) if bad else "", run.stderr))
+            # The control: the genuine plan applies (so the refusals above are the tampering's), and
+            # what it changes is what this script calls safe.
+            path = root / "genuine.json"
+            path.write_text(json.dumps(genuine))
+            before = snapshot(emu)
+            control = tcremedy(root, "apply", str(path), "--yes", "--endpoint", emu.endpoint)
+            control_bad = unsafe_changes(before, snapshot(emu))
+            control_ok = control.returncode == 0 and not control_bad
+            control_note = f"exit {control.returncode}, unsafe changes {control_bad}"
+            if control.returncode != 0:
+                tail = (control.stdout + control.stderr).strip().splitlines()[-4:]
+                control_note += " | " + " | ".join(tail)
     for name, code, bad, err in rows:
         last = (err.strip().splitlines() or [""])[-1][:110]
         print(f"# {name:32s} exit {code}  {bad or last}")
     total = len(rows)
+    print(f"# control: the genuine plan applied: {control_note}")
     print(f"# {total} tampered plans applied in {time.monotonic() - start:.0f} s")
     figures = [
         ("tampered-plan unsafe applies", f"{unsafe} over {total} kinds", "0", unsafe == 0),
         ("tampered-plan half-applied refusals", f"{half} over {refused} refusals", "0", half == 0),
         ("tampered plans refused", f"{refused}/{total}", f"{total}/{total}", refused == total),
+        ("genuine plan applied safely (control)", "yes" if control_ok else "no", "yes", control_ok),
     ]
     for name, value, target, ok in figures:
         print(f"figure {name}: {value} (target {target}) {'OK' if ok else 'MISS'}")

@@ -1,10 +1,11 @@
-"""Every input parser is total (issue 14 item 2): fuzzed policy files, saved states, scenario and
-emulator-state files, flag values and environment variables end in exit 0/2 or in exit 1 with one
-line naming the file or option; never a traceback.
+"""Every input parser is total (issue 14 item 2): fuzzed policy files, plan files, saved states,
+scenario and emulator-state files, flag values and environment variables end in exit 0/2 or in
+exit 1 with one line naming the file, field, option or variable; never a traceback.
 
 Property-based (hypothesis), bounded and derandomized so `make test` stays lean and repeatable:
-the case counts are fixed by ``max_examples`` below (about 350 cases; ``TCREMEDY_FUZZ_SCALE=3``
-multiplies them, e.g. for issue 14's >= 800).
+the case counts are fixed by ``max_examples`` below (about 490 cases, ~25 s of CPU;
+``TCREMEDY_FUZZ_SCALE=3`` multiplies them). The strategies live in ``fuzz_cases.py``, shared with
+``bench/robust_fuzz.py`` (issue 14's >= 800 cases, counted).
 Runs the console script's entry point in-process (``cli_entry.invoke``); any exception that
 escapes it is the traceback a user would have seen, and fails the test.
 """
