@@ -166,13 +166,25 @@ class CloudApi:
 
 
 def all_pages(
-    api: CloudApi, fetch: Callable[[int], dict[str, Any]], size: int, set_key: str
+    api: CloudApi,
+    fetch: Callable[[int], dict[str, Any]],
+    size: int,
+    set_key: str,
+    on_page: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Every item of an Offset/Limit listing: ``fetch(offset)`` returns one response of ``size``
-    items at most; the first page's TotalCount says which further pages to fetch (concurrently)."""
-    first = fetch(0)
+    items at most; the first page's TotalCount says which further pages to fetch (concurrently).
+    ``on_page(items)`` sees each page's items as soon as that page arrived (any thread)."""
+
+    def one(offset: int) -> dict[str, Any]:
+        page = fetch(offset)
+        if on_page is not None:
+            on_page(list(page.get(set_key) or ()))
+        return page
+
+    first = one(0)
     total = int(first.get("TotalCount") or 0)
-    rest = api.map(fetch, range(size, total, size))
+    rest = api.map(one, range(size, total, size))
     return [item for page in (first, *rest) for item in page.get(set_key) or ()]
 
 

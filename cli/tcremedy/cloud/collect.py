@@ -4,9 +4,10 @@ Order of work (each step batched and run on the bounded pool of ``CloudApi``):
 
 1. ``DescribeInstances`` with the selector's ids / tags / exact name pushed down as filters; every
    listed instance lands in the state (so the report can count what the policy skipped), but only
-   the *selected* ones are inspected further.
-2. In one go: security-group rules per distinct group, subnets by id, metrics per metric (50
-   instances per request), TAT agent status (100 per request).
+   the *selected* ones are inspected further. Metrics per metric (50 instances per request) start
+   as the pages arrive.
+2. In one go: security-group rules per distinct group, subnets by id, TAT agent status (100 per
+   request).
 3. Network ACLs of those subnets, address templates only if a rule references one, and the guest
    probe (one ``RunCommand`` per 200 online running Windows instances, then polling).
 
@@ -46,7 +47,17 @@ class CollectRequest:
 def collect(api: CloudApi, request: CollectRequest, now: datetime | None = None) -> LiveState:
     """Read the live state for ``request`` (see module docstring)."""
     now = now or datetime.now(UTC)
-    listed, gaps = describe_instances(api, request.region, request.query)
+    # The metrics start with the first page of the listing (MetricFeed): they are the slowest chain.
+    feed = collect_monitor.MetricFeed(api, now, request.window_seconds, request.metrics)
+
+    def listed_page(page: list[Instance]) -> None:
+        feed.add([i.instance_id for i in page if request.selects(i)])
+
+    try:
+        listed, gaps = describe_instances(api, request.region, request.query, on_page=listed_page)
+    except BaseException:
+        feed.close()
+        raise
     instances = {i.instance_id: i for i in sorted(listed, key=lambda i: i.instance_id)}
     chosen = [i for i in instances.values() if request.selects(i)]
     chosen_ids = [i.instance_id for i in chosen]
@@ -77,9 +88,7 @@ def collect(api: CloudApi, request: CollectRequest, now: datetime | None = None)
         return agents, agent_errors, probes
 
     with ThreadPoolExecutor(max_workers=4) as chains:
-        metric_job = chains.submit(
-            collect_monitor.metrics, api, chosen_ids, now, request.window_seconds, request.metrics
-        )
+        metric_job = chains.submit(feed.finish, chosen_ids)
         sg_job, net_job = chains.submit(sg_chain), chains.submit(network_chain)
         guest_job = chains.submit(guest_chain)
         groups, sg_gaps, templates, template_groups, tpl_gaps, services, service_groups = sg_job.result()

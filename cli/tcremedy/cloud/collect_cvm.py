@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,35 +80,46 @@ def _page(api: CloudApi, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe_instances(
-    api: CloudApi, region: str, query: InstanceQuery
+    api: CloudApi,
+    region: str,
+    query: InstanceQuery,
+    on_page: Callable[[list[Instance]], None] | None = None,
 ) -> tuple[list[Instance], list[CollectionGap]]:
-    """All instances matching ``query``; requested ids that do not exist become gaps."""
+    """All instances matching ``query``; requested ids that do not exist become gaps.
+    ``on_page(instances)`` sees each page's instances as soon as it arrived (so work on them can
+    start while the listing goes on)."""
+    listed: list[Instance] = []
+    lock = threading.Lock()
+
+    def page_of(items: list[dict[str, Any]]) -> None:
+        mapped = [instance_from_api(i, region) for i in items]
+        with lock:
+            listed.extend(mapped)
+        if on_page is not None:
+            on_page(mapped)
+
+    api.progress.phase("instances")
     if query.instance_ids:
         ids = list(dict.fromkeys(query.instance_ids))
-        api.progress.phase("instances")
-        pages = api.map(
-            lambda batch: _page(api, {"InstanceIds": list(batch), "Limit": PAGE}), chunks(ids, PAGE)
-        )
-        instances = [instance_from_api(i, region) for p in pages for i in p.get("InstanceSet") or ()]
-        found = {i.instance_id for i in instances}
+
+        def by_ids(batch: Sequence[str]) -> None:
+            page_of(list(_page(api, {"InstanceIds": list(batch), "Limit": PAGE}).get("InstanceSet") or ()))
+
+        api.map(by_ids, chunks(ids, PAGE))
+        found = {i.instance_id for i in listed}
         gaps = [
             CollectionGap(
-                "instance",
-                iid,
-                "InvalidInstanceId.NotFound",
-                f"instance {iid} was not found in {region}",
-                "DescribeInstances",
+                "instance", iid, "InvalidInstanceId.NotFound", f"instance {iid} was not found in {region}"
             )
             for iid in ids
             if iid not in found
         ]
-        return instances, gaps
+        return list({i.instance_id: i for i in listed}.values()), gaps
     filters = query.filters()
     base: dict[str, Any] = {"Limit": PAGE, **({"Filters": filters} if filters else {})}
-    api.progress.phase("instances")
-    items = all_pages(api, lambda off: _page(api, {**base, "Offset": off}), PAGE, "InstanceSet")
-    unique = {i["InstanceId"]: i for i in items}  # a page boundary shifting under us must not duplicate
-    return [instance_from_api(i, region) for i in unique.values()], []
+    all_pages(api, lambda off: _page(api, {**base, "Offset": off}), PAGE, "InstanceSet", on_page=page_of)
+    # a page boundary shifting under us must not duplicate an instance
+    return list({i.instance_id: i for i in listed}.values()), []
 
 
 def distinct(values: Sequence[str]) -> list[str]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tcremedy.cloud.api import CloudApi, split_batches
+from tcremedy.cloud.api import ApiError, CloudApi, split_batches
 from tcremedy.cloud.state import CollectionGap, MetricSeries
 
 NAMESPACE = "QCE/CVM"
@@ -43,6 +45,104 @@ def series_from_api(data: dict[str, Any], metric: str, period: int) -> dict[str,
     return out
 
 
+def _fetch(
+    api: CloudApi, name: str, start: str, end: str
+) -> Callable[[Sequence[str]], dict[str, MetricSeries]]:
+    def call(batch: Sequence[str]) -> dict[str, MetricSeries]:
+        params = {
+            "Namespace": NAMESPACE,
+            "MetricName": name,
+            "Period": PERIOD,
+            "StartTime": start,
+            "EndTime": end,
+            "Instances": [{"Dimensions": [{"Name": "InstanceId", "Value": iid}]} for iid in batch],
+        }
+        return series_from_api(api.call("monitor", "GetMonitorData", params), name, PERIOD)
+
+    return call
+
+
+Outcome = tuple[list[tuple[Sequence[str], dict[str, MetricSeries]]], list[tuple[str, ApiError]]]
+
+
+class MetricFeed:
+    """``GetMonitorData`` started while the instance list is still arriving.
+
+    ``add`` takes selected instance ids as the listing pages come in; every ``BATCH`` of them starts
+    its requests (one per metric) at once, so the metrics, the slowest chain at GetMonitorData's
+    rate, overlap the listing instead of following it. ``finish`` sends what is left and waits.
+    Every metric's batches share one pool, so the action's pacing, not the order, sets the pace.
+    """
+
+    def __init__(
+        self, api: CloudApi, now: datetime, window_seconds: int, names: Sequence[str] = METRICS
+    ) -> None:
+        self.api = api
+        self.names = tuple(names)
+        self.start, self.end = window(now, window_seconds)
+        self._pending: list[str] = []
+        self._fed: set[str] = set()
+        self._lock = threading.Lock()
+        # paced requests wait in their worker for their departure: room for the waiting ones too
+        self._pool = ThreadPoolExecutor(max_workers=2 * api.concurrency, thread_name_prefix="metrics")
+        self._jobs: list[tuple[str, Future[Outcome]]] = []
+
+    def add(self, instance_ids: Sequence[str]) -> None:
+        with self._lock:
+            for iid in instance_ids:
+                if iid not in self._fed:
+                    self._fed.add(iid)
+                    self._pending.append(iid)
+            while len(self._pending) >= BATCH:
+                batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
+                self._send(batch)
+
+    def _send(self, batch: Sequence[str]) -> None:
+        self.api.progress.expect(len(self.names))
+        for name in self.names:
+            self._jobs.append((name, self._pool.submit(self._one, name, batch)))
+
+    def _one(self, name: str, batch: Sequence[str]) -> Outcome:
+        try:
+            return split_batches(self.api, batch, BATCH, _fetch(self.api, name, self.start, self.end))
+        finally:
+            self.api.progress.advance()
+
+    def finish(
+        self, instance_ids: Sequence[str]
+    ) -> tuple[dict[str, dict[str, MetricSeries]], list[CollectionGap]]:
+        """instance id -> metric name -> series for ``instance_ids`` (those not added yet are read
+        now). A failed request becomes one gap per instance and metric."""
+        self.api.progress.phase("metrics")
+        try:
+            self.add(instance_ids)
+            with self._lock:
+                rest, self._pending = self._pending, []
+                if rest:
+                    self._send(rest)
+                jobs = list(self._jobs)
+            result: dict[str, dict[str, MetricSeries]] = {iid: {} for iid in instance_ids}
+            gaps: list[CollectionGap] = []
+            for name, job in jobs:
+                done, failed = job.result()
+                gaps.extend(
+                    CollectionGap("metrics", iid, exc.code, f"GetMonitorData {name} failed: {exc.message}")
+                    for iid, exc in failed
+                    if iid in result
+                )
+                for _batch, out in done:
+                    for iid, series in out.items():
+                        if iid in result:
+                            result[iid][series.metric] = series
+            return result, gaps
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop: requests not started yet are dropped (the listing failed, nothing will be judged)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def metrics(
     api: CloudApi,
     instance_ids: Sequence[str],
@@ -51,39 +151,7 @@ def metrics(
     names: Sequence[str] = METRICS,
 ) -> tuple[dict[str, dict[str, MetricSeries]], list[CollectionGap]]:
     """instance id -> metric name -> series. A failed request becomes one gap per instance and metric."""
-    start, end = window(now, window_seconds)
-    api.progress.phase("metrics")
-
-    def fetch(name: str) -> Callable[[Sequence[str]], dict[str, MetricSeries]]:
-        def call(batch: Sequence[str]) -> dict[str, MetricSeries]:
-            params = {
-                "Namespace": NAMESPACE,
-                "MetricName": name,
-                "Period": PERIOD,
-                "StartTime": start,
-                "EndTime": end,
-                "Instances": [{"Dimensions": [{"Name": "InstanceId", "Value": iid}]} for iid in batch],
-            }
-            return series_from_api(api.call("monitor", "GetMonitorData", params), name, PERIOD)
-
-        return call
-
-    result: dict[str, dict[str, MetricSeries]] = {iid: {} for iid in instance_ids}
-    gaps: list[CollectionGap] = []
-    # every metric's batches at once (one pool), so the action's pacing, not the order, sets the pace
-    outcomes = api.map(lambda name: split_batches(api, list(instance_ids), BATCH, fetch(name)), names)
-    for name, (done, failed) in zip(names, outcomes, strict=True):
-        gaps.extend(
-            CollectionGap(
-                "metrics", iid, exc.code, f"GetMonitorData {name} failed: {exc.message}", "GetMonitorData"
-            )
-            for iid, exc in failed
-        )
-        for _batch, out in done:
-            for iid, series in out.items():
-                if iid in result:
-                    result[iid][series.metric] = series
-    return result, gaps
+    return MetricFeed(api, now, window_seconds, names).finish(instance_ids)
 
 
 def lower_bound(instances: int, names: Sequence[str] = METRICS) -> int:
