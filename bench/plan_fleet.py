@@ -6,9 +6,11 @@ process and prints, each against its target (exit 1 when any misses):
 
 * API calls vs the batching lower bound (<= 1.05x);
 * wall time vs the rate-limit critical-path bound computed from Tencent's documented limits
-  (``tcremedy.ratelimits``): the instance listing, then the slowest of the four collection chains
-  (metrics; agents -> probe; groups -> templates; subnets -> ACLs), each action's calls / its rate
-  (<= 1.15x);
+  (``tcremedy.ratelimits``) over the collector's dependency graph (``critical_path``): each step's
+  calls / its rate plus one latency; the metrics start with the listing's first page, the other
+  chains (agents -> probe; groups -> templates; subnets -> ACLs) once the listing is complete; at
+  10,000 instances this is the slowest action's calls / its rate, GetMonitorData's (<= 1.15x).
+  The older, looser bound (the listing, then the slowest chain) is printed beside it;
 * RequestLimitExceeded answers (0);
 * client CPU per instance for the whole plan (<= 1 ms) and the process's peak RSS (<= 250 MB).
 
@@ -126,21 +128,38 @@ def seconds_at_rate(action: str, calls: int) -> float:
     return calls / rate if rate else 0.0
 
 
-def critical_path(bounds: dict[str, int]) -> float:
-    """Seconds the documented limits impose: the listing, then the slowest independent chain."""
+OTHER_CHAINS = (
+    ("DescribeAutomationAgentStatus", "RunCommand", "DescribeInvocations", "DescribeInvocationTasks"),
+    ("DescribeSecurityGroupPolicies",),
+    ("DescribeSubnets", "DescribeNetworkAcls"),
+)
+
+
+def critical_path(bounds: dict[str, int], latency_s: float = 0.0) -> float:
+    """Seconds the documented limits impose on the collector's dependency graph (each step's calls at
+    its rate, plus one latency for its answer): the listing's first page; the metrics, fed page by
+    page, overlap the rest of the listing (they end after both it and their own calls at their rate);
+    the other chains (agents -> probe; groups; subnets -> ACLs) start once the listing is complete."""
+
+    def step(action: str) -> float:
+        calls = bounds.get(action, 0)
+        return seconds_at_rate(action, calls) + latency_s if calls else 0.0
 
     def chain(*actions: str) -> float:
-        return sum(seconds_at_rate(a, bounds.get(a, 0)) for a in actions)
+        return sum(step(a) for a in actions)
 
-    chains = [
-        chain("GetMonitorData"),
-        chain(
-            "DescribeAutomationAgentStatus", "RunCommand", "DescribeInvocations", "DescribeInvocationTasks"
-        ),
-        chain("DescribeSecurityGroupPolicies"),
-        chain("DescribeSubnets", "DescribeNetworkAcls"),
-    ]
-    return chain("DescribeInstances") + max(chains)
+    pages = bounds.get("DescribeInstances", 1)
+    first = latency_s
+    listing = first + (seconds_at_rate("DescribeInstances", pages - 1) + latency_s if pages > 1 else 0.0)
+    metrics = max(listing, first + seconds_at_rate("GetMonitorData", bounds.get("GetMonitorData", 0)))
+    return max(metrics + latency_s, listing + max(chain(*c) for c in OTHER_CHAINS))
+
+
+def serial_path(bounds: dict[str, int]) -> float:
+    """The bound before the metrics overlapped the listing: the listing, then the slowest chain."""
+    listing = seconds_at_rate("DescribeInstances", bounds.get("DescribeInstances", 0))
+    chains = [("GetMonitorData",), *OTHER_CHAINS]
+    return listing + max(sum(seconds_at_rate(a, bounds.get(a, 0)) for a in c) for c in chains)
 
 
 def measure(
@@ -187,12 +206,13 @@ def measure(
     calls: Counter[str] = Counter()
     retries: Counter[str] = Counter()
     bounds: Counter[str] = Counter()
-    paths = {}
+    paths, serial = {}, {}
     for region, state in states.items():
         selected = [i for i, inst in state.instances.items() if selects(policy.selector, inst)]
         mine = lower_bounds(state, selected)
         bounds.update(mine)
-        paths[region] = critical_path(mine)
+        paths[region] = critical_path(mine, latency_ms / 1000)
+        serial[region] = serial_path(mine)
         calls.update(apis[region].stats.calls)
         retries.update(apis[region].stats.retries)
     total = sum(len(s.instances) for s in states.values())
@@ -209,6 +229,7 @@ def measure(
         "total_bound": sum(bounds.values()),
         "wall": wall,
         "path_bound": max(paths.values()),  # the regions run side by side, each at its own limits
+        "serial_bound": max(serial.values()),
         "throttled": sum(a.stats.codes["RequestLimitExceeded"] for a in apis.values()),
         "cpu_ms": 1000 * cpu / max(1, total),
         "collect_cpu": collect_cpu,  # client CPU seconds while collecting (wall's floor: one interpreter)
@@ -260,6 +281,10 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"wall: {r['wall']:.2f} s vs rate-limit critical path {path:.2f} s: "
         f"{r['wall'] / path if path else 0:.3f}x (target <= {TARGETS['wall']}x)"
+    )
+    print(
+        f"  (the listing and then the slowest chain, as before the metrics overlapped the listing: "
+        f"{r['serial_bound']:.2f} s, {r['wall'] / r['serial_bound'] if r['serial_bound'] else 0:.3f}x)"
     )
     print(f"RequestLimitExceeded: {r['throttled']} (target 0)   gaps: {r['gaps']}")
     print(
