@@ -95,7 +95,15 @@ def describe_invocations(region: RegionState, params: dict[str, Any]) -> dict[st
 def describe_invocation_tasks(region: RegionState, params: dict[str, Any]) -> dict[str, Any]:
     backend: TatBackend = region.tat
     hide = p.boolean(params, "HideOutput", True)
-    pairs = [(inv, t) for inv in list(backend.invocations.values())[::-1] for t in inv.tasks]
+    invocations = list(backend.invocations.values())[::-1]
+    # An invocation-id filter (what a probe's result read sends) narrows to those invocations before
+    # their tasks are listed: the cost follows the answer, not every task the region ever ran.
+    # _select applies every filter again, so the narrowing changes nothing but the cost.
+    filters = p.filters(params, error_code="InvalidParameterValue.InvalidFilter")
+    wanted = next((set(vs) for name, vs in filters if name == "invocation-id"), None)
+    if wanted is not None:
+        invocations = [inv for inv in invocations if inv.invocation_id in wanted]
+    pairs = [(inv, t) for inv in invocations for t in inv.tasks]
     checks: dict[str, Callable[[Any, list[str]], bool]] = {
         "invocation-task-id": lambda it, vs: it[1].task_id in vs,
         "invocation-id": lambda it, vs: it[0].invocation_id in vs,
