@@ -130,6 +130,18 @@ def test_every_automatic_fix_declares_itself_on_the_provider_path() -> None:
         assert own, f"{fix.name}: no provider-path declaration for its {fix.scope} resource"
 
 
+def test_every_automatic_fix_names_its_dynamic_resource_and_provider() -> None:
+    """The sdk-dynamic path's classes are made from the registry: each automatic fix names its type
+    and the provider that makes its kind (the providers check their kind against the fix's)."""
+    from tcremedy.remediate.program.dynamic_backend import CLASSES
+
+    for fix in FIXES.automatic():
+        assert CLASSES[fix.dynamic_type]._resource_type_name == f"dynamic/tcremedy:{fix.dynamic_type}"
+        module, _, name = fix.dynamic_provider.partition(":")
+        provider = getattr(__import__(module, fromlist=[name]), name)
+        assert getattr(provider, "KIND", fix.kind) == fix.kind, fix.name
+
+
 def test_the_adding_a_fix_page_shows_the_modules_and_tests_as_they_are() -> None:
     """docs/adding-a-fix.md (issue 10's demonstration): each new file it shows is the file as it is,
     each test it shows is in its test file as shown."""

@@ -3,8 +3,9 @@
 Importing this package imports every module in it, which registers every fix. Adding one: a module
 with a ``Fix`` subclass decorated ``@FIXES.register`` (name, the codes it closes, opt-in, resource
 kind, both backends' types, ``steps``, ``still_wanted``, ``violations``, and what it declares on the
-pulumi-tencentcloud path: ``provider_resource`` / ``provider_inputs`` / ``provider_group``), and its
-test (docs/adding-a-fix.md). The check that finds the cause names the fix (``Check.fix``); the
+pulumi-tencentcloud path: ``provider_resource`` / ``provider_inputs`` / ``provider_group``, and on
+the sdk-dynamic path: ``dynamic_provider``, ``dynamic_outputs``, ``dynamic_order``, ``dynamic_inputs``),
+and its test (docs/adding-a-fix.md). The check that finds the cause names the fix (``Check.fix``); the
 policy's ``FIX_NAMES`` lists the automatic ones. Manual fixes (no resource kind) only say what to do
 by hand.
 """

@@ -62,6 +62,8 @@ class AclAllowRdp(Fix):
     provider_type = "tencentcloud:Vpc/acl:Acl"  # adopted: its entry lists change, the ACL never goes
     provider_adopts = True
     dynamic_type = "AclRdpEntry"
+    dynamic_provider = "tcremedy.remediate.sdk_acls:AclRdpEntryProvider"
+    dynamic_outputs = ("adopted",)
     noun = ("network ACL entry", "network ACL entries")
     verb = "to add"
 

@@ -177,6 +177,18 @@ class Fix:
         """A new value re-runs a one-shot action (a new occurrence of the finding)."""
         return f"{res.params.get('trigger', '')}/"
 
+    # -- the sdk-dynamic path: one Pulumi dynamic resource of type ``dynamic_type`` per fix resource,
+    # made by the provider class ``dynamic_provider`` names (``remediate/sdk_*.py``; the engine
+    # unpickles it by reference, so it lives in a module of its own that imports pulumi.dynamic).
+
+    dynamic_provider: ClassVar[str] = ""  # "module:Class"
+    dynamic_outputs: ClassVar[tuple[str, ...]] = ()  # outputs its provider sets (declared unknown)
+    dynamic_order: ClassVar[int] = 0  # among one instance's resources, each after the ones before
+
+    def dynamic_inputs(self, res: FixResource, passwords: Mapping[str, str]) -> dict[str, Any]:
+        """The dynamic resource's inputs (``passwords``: instance id -> new password)."""
+        return dict(res.params)
+
     # -- helpers for subclasses
 
     def auto(self, given: StepInput, res: FixResource, description: str) -> FixStep:
@@ -247,6 +259,13 @@ class FixRegistry:
 
     def get(self, name: str) -> Fix | None:
         return self._fixes.get(name)
+
+    def of(self, res: FixResource) -> Fix:
+        """The fix that declares ``res`` on either path: by its name, else by its kind."""
+        fix = self._fixes.get(res.fix) or self.for_kind(res.kind)
+        if fix is None or fix.kind != res.kind:
+            raise ValueError(f"{res.key}: no registered fix makes a {res.kind} resource named {res.fix!r}")
+        return fix
 
     def for_code(self, code: str) -> Fix | None:
         """The fix that closes ``code`` (automatic or manual), or None."""

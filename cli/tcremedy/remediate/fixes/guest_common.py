@@ -42,6 +42,9 @@ class GuestFix(Fix):
     scope = "instance"
     provider_type = "tencentcloud:Tat/invocationCommandAttachment:InvocationCommandAttachment"
     dynamic_type = "GuestFix"
+    dynamic_provider = "tcremedy.remediate.sdk_guest:GuestFixProvider"
+    dynamic_outputs = ("invocation_id",)
+    dynamic_order = 4  # last: it needs a started guest, its password reset and reboot done
     provider_outputs = (INVOCATIONS_OUTPUT,)
     noun = ("guest fix", "guest fixes")
     verb = "to run"
@@ -82,6 +85,10 @@ class GuestFix(Fix):
         if "port" in params and whole(params.get("port")) != limits.port:
             found.append(f"port {params.get('port')!r} is not the policy's RDP port {limits.port}")
         return found
+
+    def dynamic_inputs(self, res: FixResource, passwords: Mapping[str, str]) -> dict[str, Any]:
+        p = res.params
+        return {**p, "digest": script_digest(p["script"], p.get("port"), p.get("revert_minutes"))}
 
     def provider_trigger(self, res: FixResource) -> str:
         """Also a changed script re-runs it."""

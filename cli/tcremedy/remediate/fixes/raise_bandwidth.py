@@ -41,6 +41,9 @@ class RaiseBandwidth(Fix):
     provider_type = "tencentcloud:Instance/instance:Instance"  # the adopted instance's bandwidth input
     provider_adopts = True
     dynamic_type = "InstanceBandwidth"
+    dynamic_provider = "tcremedy.remediate.sdk_instances:InstanceBandwidthProvider"
+    dynamic_outputs = ("previous_mbps",)
+    dynamic_order = 1
     noun = ("bandwidth limit", "bandwidth limits")
     verb = "to raise"
     stands_for_instance = True

@@ -34,6 +34,8 @@ class RebootInstance(Fix):
     scope = "instance"
     provider_type = "tencentcloud:Cvm/rebootInstance:RebootInstance"
     dynamic_type = "InstanceReboot"
+    dynamic_provider = "tcremedy.remediate.sdk_instances:InstanceRebootProvider"
+    dynamic_order = 3  # after a start, a bandwidth change and a password reset
     noun = ("instance", "instances")
     verb = "to reboot"
     stands_for_instance = True

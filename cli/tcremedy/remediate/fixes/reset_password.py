@@ -9,6 +9,7 @@ through ``running_flag`` (``remediate.provider_passes``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -36,6 +37,8 @@ class ResetPassword(Fix):
     provider_type = "tencentcloud:Instance/instance:Instance"  # the adopted instance's password input
     provider_adopts = True
     dynamic_type = "InstancePassword"
+    dynamic_provider = "tcremedy.remediate.sdk_instances:InstancePasswordProvider"
+    dynamic_order = 2
     noun = ("password", "passwords")
     verb = "to reset"
     stands_for_instance = True
@@ -77,6 +80,13 @@ class ResetPassword(Fix):
         if not limits.password_env or params.get("password_env") != limits.password_env:
             return ["password_env is not the policy's fixes.password_env"]
         return []
+
+    def dynamic_inputs(self, res: FixResource, passwords: Mapping[str, str]) -> dict[str, Any]:
+        import pulumi
+
+        # A Pulumi secret: encrypted in state, never an output. An empty value on a kept (carried-over)
+        # fix changes nothing: the provider diffs the trigger, not the password.
+        return {**res.params, "password": pulumi.Output.secret(passwords.get(res.instance_id, ""))}
 
     def provider_inputs(self, program: ProviderProgram, res: FixResource, inst: Instance) -> dict[str, Any]:
         password = program.passwords.get(res.instance_id)

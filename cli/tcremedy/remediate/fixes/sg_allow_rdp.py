@@ -53,6 +53,8 @@ class SgAllowRdp(Fix):
     scope = "security_group"
     provider_type = "tencentcloud:Security/groupRule:GroupRule"
     dynamic_type = "SecurityGroupIngressRule"
+    dynamic_provider = "tcremedy.remediate.sdk_rules:SecurityGroupIngressRuleProvider"
+    dynamic_outputs = ("adopted",)
     noun = ("security-group rule", "security-group rules")
     verb = "to add"
 

@@ -50,6 +50,8 @@ class StartInstance(Fix):
     provider_type = "tencentcloud:Instance/instance:Instance"  # the adopted instance's running_flag
     provider_adopts = True
     dynamic_type = "InstanceRunning"
+    dynamic_provider = "tcremedy.remediate.sdk_instances:InstanceRunningProvider"
+    dynamic_order = 0  # started first
     noun = ("instance", "instances")
     verb = "to start"
     stands_for_instance = True

@@ -57,14 +57,6 @@ def adopted_inputs(inst: Instance) -> dict[str, Any]:
     return {k: v for k, v in args.items() if v is not None}
 
 
-def fix_of(res: FixResource) -> Fix:
-    """The registered fix that declares ``res``: by its name, else by its kind."""
-    fix = FIXES.get(res.fix) or FIXES.for_kind(res.kind)
-    if fix is None or fix.kind != res.kind:
-        raise ValueError(f"{res.key}: no registered fix makes a {res.kind} resource named {res.fix!r}")
-    return fix
-
-
 class TencentCloudProviderBackend:
     """The ``ProviderProgram`` the fixes' provider declarations read (``fixes.base``)."""
 
@@ -90,7 +82,7 @@ class TencentCloudProviderBackend:
         self.adopting: list[str] = []  # shadowed rules adopted this run: a second pass moves them up
 
     def security_group_rule(self, res: FixResource, after: pulumi.Resource | None = None) -> pulumi.Resource:
-        made = fix_of(res).provider_resource(self, res, [after] if after is not None else [])
+        made = FIXES.of(res).provider_resource(self, res, [after] if after is not None else [])
         if made is None:
             raise ValueError(f"{res.key}: fix {res.fix!r} declares no provider resource")
         return made
@@ -98,7 +90,7 @@ class TencentCloudProviderBackend:
     def network_acl_entries(self, acl_id: str, entries: Sequence[FixResource]) -> list[pulumi.Resource]:
         by_fix: dict[str, tuple[Fix, list[FixResource]]] = {}
         for res in entries:
-            by_fix.setdefault(fix_of(res).name, (fix_of(res), []))[1].append(res)
+            by_fix.setdefault(FIXES.of(res).name, (FIXES.of(res), []))[1].append(res)
         return [made for fix, listed in by_fix.values() for made in fix.provider_group(self, acl_id, listed)]
 
     def instance_fixes(self, instance_id: str, fixes: Sequence[FixResource]) -> list[pulumi.Resource]:
@@ -106,7 +98,7 @@ class TencentCloudProviderBackend:
         args = adopted_inputs(inst)
         managed: list[str] = []
         for res in fixes:
-            inputs = fix_of(res).provider_inputs(self, res, inst)
+            inputs = FIXES.of(res).provider_inputs(self, res, inst)
             if unmanaged := sorted(set(inputs) - set(MANAGED)):
                 raise ValueError(f"{res.key}: sets instance inputs tcremedy does not manage: {unmanaged}")
             args.update(inputs)
@@ -120,8 +112,8 @@ class TencentCloudProviderBackend:
             ),
         )
         made: list[pulumi.Resource] = [adopted]
-        for res in sorted(fixes, key=lambda r: (fix_of(r).provider_order, r.key)):
-            own = fix_of(res).provider_resource(self, res, list(made))
+        for res in sorted(fixes, key=lambda r: (FIXES.of(r).provider_order, r.key)):
+            own = FIXES.of(res).provider_resource(self, res, list(made))
             if own is not None:
                 made.append(own)
         return made
