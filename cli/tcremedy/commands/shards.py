@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -52,6 +51,8 @@ def shards(
     endpoint: EndpointOpt = None,
 ) -> None:
     """Print the shard matrix."""
+    import json
+
     from tcremedy.cloud.clients import ensure_reachable, resolve_endpoint, resolve_region
     from tcremedy.cloud.shards import DEFAULT_ACCOUNT, shard_matrix
 
