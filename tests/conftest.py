@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tcremedy.emulator.testing import RunningEmulator, start_emulator
+from tcremedy.emulator.testing import RunningEmulator, new_model_rejections, start_emulator
 
 # Keep any proxy configured in the environment away from loopback requests made by the SDK.
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -36,6 +36,20 @@ TEST_DEFAULTS: dict[str, Any] = {"transition_seconds": 0.05}
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "emulator(**config): EmulatorConfig fields for the `emulator` fixture")
+
+
+@pytest.fixture(autouse=True)
+def tcremedy_requests_pass_the_sdk_models() -> Iterator[None]:
+    """Issue 9: every request tcremedy sends passes the local cloud's SDK-model validation, in the
+    whole suite. tcremedy tags its requests (RequestClient "...; tcremedy", cloud/clients.py); the
+    local cloud records any of them its validation refuses (``World.model_rejections``), and a test
+    during which one was refused fails here, whatever tcremedy made of the error."""
+    new_model_rejections()  # what earlier tests' shared emulators saw is theirs
+    yield
+    refused = new_model_rejections()
+    if refused:
+        listed = "\n  ".join(refused)
+        pytest.fail(f"requests tcremedy sent were refused by the SDK-model validation:\n  {listed}")
 
 
 @pytest.fixture

@@ -152,3 +152,25 @@ def test_every_read_answers_every_member_its_model_declares(emulator) -> None:
             if not any(f"{a}: missing" in p for a in ABSENT)
         ]
     assert problems == [], "\n".join(problems)
+
+
+def test_a_request_of_tcremedys_refused_by_the_models_is_recorded_for_the_suites_check(emulator) -> None:
+    """tcremedy's clients tag their requests; one the validation refuses is recorded (and the autouse
+    check in tests/conftest.py fails the test it happened in), one of another client is not."""
+    from tencentcloud.common import credential
+
+    from tcremedy.cloud.clients import make_clients, parse_endpoint
+    from tcremedy.emulator.testing import new_model_rejections
+
+    ours = make_clients(
+        credential.Credential(emulator.secret_id, emulator.secret_key),
+        emulator.region,
+        parse_endpoint(emulator.endpoint),
+    )["vpc"]
+    with pytest.raises(TencentCloudSDKException) as err:
+        ours.call_json("DescribeNetworkAcls", {"Offset": "0"})  # an integer in the model
+    assert err.value.code == "InvalidParameter"
+    other = emulator.client(vpc_client.VpcClient)
+    with pytest.raises(TencentCloudSDKException):
+        other.call_json("DescribeNetworkAcls", {"Nope": 1})
+    assert new_model_rejections() == [f"vpc.DescribeNetworkAcls: InvalidParameter: {err.value.message}"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -123,4 +124,20 @@ def start_emulator(**config: Any) -> Iterator[RunningEmulator]:
     """Start an emulator on a free loopback port; keyword arguments are ``EmulatorConfig`` fields."""
     config.setdefault("port", 0)
     with running(EmulatorConfig(**config)) as server:
-        yield RunningEmulator(server)
+        emu = RunningEmulator(server)
+        STARTED.add(emu.world)
+        yield emu
+
+
+# The worlds of the emulators started in this process, for the tests' check that every request
+# tcremedy sent passed the SDK-model validation (``World.model_rejections``; tests/conftest.py).
+STARTED: weakref.WeakSet[World] = weakref.WeakSet()
+
+
+def new_model_rejections() -> list[str]:
+    """tcremedy's requests refused by SDK-model validation since the last call, in every live world."""
+    found = []
+    for world in list(STARTED):
+        found += world.model_rejections[world.rejections_reported :]
+        world.rejections_reported = len(world.model_rejections)
+    return found

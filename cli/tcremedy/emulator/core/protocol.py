@@ -215,7 +215,13 @@ def _run(
         if admit is not None:
             admit(auth.secret_id, region_name, auth.service, action)
         params = parse_params(request, query)
-        validate_request(auth.service, action, params, form=request.method == "GET")  # SDK request model
+        try:
+            validate_request(auth.service, action, params, form=request.method == "GET")  # SDK request model
+        except ApiError as exc:
+            client = request.headers.get("x-tc-requestclient", "") or str(params.get("RequestClient", ""))
+            if client.endswith("; tcremedy"):
+                world.model_rejections.append(f"{auth.service}.{action}: {exc}")
+            raise
         if holds is not None:
             holds.started(request_id, auth.service, action)
             if not holds.checkpoint(request_id, auth.service, action, "before"):

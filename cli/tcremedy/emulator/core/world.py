@@ -142,6 +142,10 @@ class World:
         self.ids = IdSource(seed)
         self.meta: dict[str, Any] = {}
         self._regions: dict[str, RegionState] = {}
+        # tcremedy's own requests (RequestClient "...; tcremedy") the SDK-model validation refused:
+        # "service.Action: Code message" (tests fail on any; tcremedy.emulator.testing)
+        self.model_rejections: list[str] = []
+        self.rejections_reported = 0  # how many of them a test has been told of
 
     def reset(self) -> None:
         """Forget everything (like moto's reset): no regions, fresh id stream, no meta."""
