@@ -25,6 +25,7 @@ TCREMEDY = str(Path(sys.executable).parent / "tcremedy")
 FIXABLE = [  # sg-missing-rdp: the `converged` fixture and tests/cli/test_crash_apply.py apply it
     "sg-drop-before-accept",
     "sg-second-group-drops",
+    "sg-template-drop",  # a DROP written with templates shadows the admin's ACCEPT (issue 9 item 2)
     "bandwidth-zero",
     "instance-stopped",
     "guest-rdp-disabled",

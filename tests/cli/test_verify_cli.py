@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 import tcremedy.emulator
@@ -19,7 +20,8 @@ from tcremedy.emulator.testing import RunningEmulator
 from tcremedy.main import app
 
 POLICY = Path(__file__).resolve().parents[2] / "policies" / "windows-rdp.yaml"
-SCENARIOS = sorted(p.stem for p in (Path(tcremedy.emulator.__file__).parent / "scenarios").glob("*.yaml"))
+SCENARIO_DIR = Path(tcremedy.emulator.__file__).parent / "scenarios"
+SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 TIMEOUT = "0.3"  # seconds a dropped connection is waited for
 
 # What the admin sees, per diagnosed root cause (None = healthy).
@@ -51,8 +53,8 @@ SEEN = {
 TIED = {"BANDWIDTH_BELOW_POLICY", "GUEST_UNREACHABLE"}  # causes that explain no outcome
 
 
-def run_verify(emu: RunningEmulator, *extra: str) -> tuple[int, dict]:
-    args = ["verify", "--json", "--endpoint", emu.endpoint, "--policy", str(POLICY), "--timeout", TIMEOUT]
+def run_verify(emu: RunningEmulator, *extra: str, policy: Path = POLICY) -> tuple[int, dict]:
+    args = ["verify", "--json", "--endpoint", emu.endpoint, "--policy", str(policy), "--timeout", TIMEOUT]
     result = CliRunner().invoke(app, [*args, *extra])
     return result.exit_code, json.loads(result.stdout)
 
@@ -65,7 +67,9 @@ def test_verify_sees_what_an_admin_sees(
         monkeypatch.delenv(name, raising=False)
     emu = emulator_factory(scenario=scenario, fleet_size=40)
     expected = emu.control("GET", "scenario")["instances"]
-    code, doc = run_verify(emu, "--detailed-exitcode")
+    named = yaml.safe_load((SCENARIO_DIR / f"{scenario}.yaml").read_text()).get("expect") or {}
+    policy = POLICY.parent / named["policy"] if named.get("policy") else POLICY  # the scenario's own
+    code, doc = run_verify(emu, "--detailed-exitcode", policy=policy)
     assert doc["format"] == "tcremedy.verify/v1" and "error" not in doc, doc.get("error")
     assert doc["instances"]
     for inst in doc["instances"]:
