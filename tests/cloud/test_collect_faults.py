@@ -24,6 +24,8 @@ from tcremedy.cloud.collect import CollectRequest, collect
 from tcremedy.cloud.collect_guest import ProbeSettings
 from tcremedy.cloud.collect_monitor import window
 from tcremedy.cloud.retry import CallStats, RetryPolicy
+from tcremedy.cloud.state import Instance, LiveState, MetricSeries
+from tcremedy.diagnose.readings import window_series
 from tcremedy.emulator.testing import RunningEmulator
 from tcremedy.policy.model import Selector
 from tcremedy.policy.selector import selects
@@ -64,6 +66,17 @@ def test_runs_in_the_same_minute_read_the_same_window() -> None:
     assert (start, end) == ("2026-03-02T08:15:00+00:00", "2026-03-02T08:30:00+00:00")
     assert window(NOW + timedelta(seconds=44), 900) == (start, end)
     assert window(NOW + timedelta(seconds=45), 900) != (start, end)
+
+
+def test_diagnosis_reads_the_window_collection_asked_for() -> None:
+    """A run collected at hh:30:00 and one at hh:30:59 read the same 15 samples (not 16 and 15)."""
+    start, end = (datetime.fromisoformat(t).timestamp() for t in window(NOW, 900))
+    stamps = tuple(float(t) for t in range(int(start), int(end) + 1, 60))  # what the cloud answers
+    series = MetricSeries("CpuUsage", 60, stamps, tuple(range(len(stamps))))
+    inst = Instance("ins-1", "ap-guangzhou", metrics={"CpuUsage": series})
+    states = [LiveState("ap-guangzhou", NOW.replace(second=s).isoformat()) for s in (0, 59)]
+    read = [window_series(inst, state, "CpuUsage", 900) for state in states]
+    assert read[0] == read[1] == list(range(1, 16))
 
 
 @pytest.mark.emulator(scenario="fleet", fleet_size=12, rdp_listeners=False)

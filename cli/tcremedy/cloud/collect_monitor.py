@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tcremedy.cloud.api import ApiError, CloudApi, split_batches
-from tcremedy.cloud.state import CollectionGap, MetricSeries
+from tcremedy.cloud.state import CollectionGap, MetricSeries, window_end
 
 NAMESPACE = "QCE/CVM"
 BATCH = 50  # instances per GetMonitorData request
@@ -23,8 +23,7 @@ def window(now: datetime, seconds: int) -> tuple[str, str]:
     """(StartTime, EndTime) as ISO-8601 with offset, as the API wants them. The end is anchored to the
     last whole period before ``now`` (the one collection timestamp), so every batch of a run, and two
     runs in the same period over the same world, read the same samples."""
-    end = now.astimezone(UTC).replace(microsecond=0)
-    end -= timedelta(seconds=int(end.timestamp()) % PERIOD)
+    end = datetime.fromtimestamp(window_end(now.timestamp(), PERIOD), UTC)
     return (end - timedelta(seconds=seconds)).isoformat(), end.isoformat()
 
 

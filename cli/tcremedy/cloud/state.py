@@ -100,6 +100,14 @@ class Subnet:
     network_acl_id: str = ""  # "" = no ACL bound
 
 
+def window_end(epoch: float, period: int) -> int:
+    """The end of the metrics window of a collection at ``epoch``: the last whole period at or before
+    it. Collection asks for the samples up to there and diagnosis reads the window's samples back
+    from there, so two runs in the same period read the same samples (issue 14 item 6)."""
+    t = int(epoch)
+    return t - t % period if period > 0 else t
+
+
 @dataclass(frozen=True)
 class MetricSeries:
     """One QCE/CVM metric for one instance over the collection window."""

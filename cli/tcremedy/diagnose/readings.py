@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from tcremedy.cloud.state import CollectionGap, GuestFacts, Instance, LiveState, MetricSeries
+from tcremedy.cloud.state import CollectionGap, GuestFacts, Instance, LiveState, MetricSeries, window_end
 
 
 def gaps_for(state: LiveState, scope: str, resource_id: str) -> list[CollectionGap]:
@@ -43,6 +43,14 @@ def _series(instance: Instance, name: str) -> MetricSeries | None:
     return None
 
 
+def _in_window(series: MetricSeries, state: LiveState, window: int) -> list[float]:
+    """The values in (end - window, end], oldest first; ``end`` is the window end of the collection
+    (as collection asked for it), so a run at hh:mm:00 and one at hh:mm:59 read the same samples."""
+    collected = _epoch(state.collected_at)
+    end = window_end(collected, series.period) if collected else max(series.timestamps, default=0.0)
+    return [v for t, v in zip(series.timestamps, series.values, strict=False) if end - window < t <= end]
+
+
 def window_max(
     instance: Instance, state: LiveState, names: tuple[str, ...], window: int
 ) -> tuple[float, str, int] | None:
@@ -52,8 +60,7 @@ def window_max(
         series = _series(instance, name)
         if series is None or not series.values:
             continue
-        end = _epoch(state.collected_at) or max(series.timestamps, default=0.0)
-        points = [v for t, v in zip(series.timestamps, series.values, strict=False) if t >= end - window]
+        points = _in_window(series, state, window)
         if not points:
             continue
         top = max(points)
@@ -67,8 +74,7 @@ def window_series(instance: Instance, state: LiveState, name: str, window: int) 
     series = _series(instance, name)
     if series is None or not series.values:
         return []
-    end = _epoch(state.collected_at) or max(series.timestamps, default=0.0)
-    return [v for t, v in zip(series.timestamps, series.values, strict=False) if t >= end - window]
+    return _in_window(series, state, window)
 
 
 def guest_facts(instance: Instance, state: LiveState) -> tuple[GuestFacts | None, str]:
