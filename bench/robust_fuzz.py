@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -62,12 +63,18 @@ class Tally:
 
     def check(self, kind: str, call: Callable[[], Run], *names: str) -> None:
         self.cases[kind] += 1
+        began = time.monotonic()
         try:
             run = call()
         except Exception as exc:  # escaped the entry point: the user's traceback
             self.tracebacks[kind] += 1
-            self.examples.append(f"{kind}: {type(exc).__name__}: {exc}"[:300])
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/tcremedy/" in f.filename]
+            last = frames[-1] if frames else None
+            at = f" at {last.filename.rsplit('/tcremedy/', 1)[-1]}:{last.lineno}" if last else ""
+            self.examples.append(f"{kind}: {type(exc).__name__}: {exc}{at}"[:300])
             return
+        if time.monotonic() - began > 10:
+            print(f"# slow {kind} case: {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
         problem = total_problem(run, *names)
         if problem.startswith("traceback"):
             self.tracebacks[kind] += 1
@@ -78,6 +85,8 @@ class Tally:
 
 
 def fuzz(tally: Tally, count: int, seed: int, strategy: Any, body: Callable[[Any], None]) -> None:
+    began = time.monotonic()
+
     @hypothesis_seed(seed)
     @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(strategy)
@@ -85,6 +94,9 @@ def fuzz(tally: Tally, count: int, seed: int, strategy: Any, body: Callable[[Any
         body(value)
 
     run()
+    done = sum(tally.cases.values())
+    took = time.monotonic() - began
+    print(f"# ... {done} cases so far ({took:.0f} s for the last kind)", file=sys.stderr, flush=True)
 
 
 def main() -> int:
@@ -95,6 +107,7 @@ def main() -> int:
     counts = {k: max(1, int(v * args.scale)) for k, v in COUNTS.items()}
     tally = Tally()
     start = time.monotonic()
+    sys.stdin = open(os.devnull)  # noqa: SIM115 (a fuzzed `-` must never wait on a terminal)
     with tempfile.TemporaryDirectory(prefix="robust-fuzz-") as tmp:
         work = Path(tmp)
         (work / "cwd").mkdir()

@@ -35,7 +35,12 @@ def run_part(path: Path) -> tuple[list[dict[str, str]], int, str, float]:
     start = time.monotonic()
     try:
         proc = subprocess.run(
-            [sys.executable, str(path)], capture_output=True, text=True, timeout=TIMEOUT, cwd=HERE.parent
+            [sys.executable, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            cwd=HERE.parent,
+            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
         return [], -1, f"did not finish within {TIMEOUT} s", time.monotonic() - start

@@ -192,7 +192,7 @@ def mutate_plan(genuine: dict[str, Any], edit: dict[str, Any]) -> str:
             if fixes:
                 rnd.choice(fixes)["resource"]["kind"] = value if isinstance(value, str) else "firewall"
         elif how == "duplicate" and isinstance(doc.get("fixes"), list) and doc["fixes"]:
-            doc["fixes"] = doc["fixes"] * size
+            doc["fixes"] = doc["fixes"][:50] * size  # at most 10,000 steps, however often drawn
         elif how == "truncate":
             full = json.dumps(doc)
             text = full[: rnd.randrange(len(full))]

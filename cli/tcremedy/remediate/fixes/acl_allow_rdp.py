@@ -147,7 +147,7 @@ class AclAllowRdp(Fix):
 
     def violations(self, params: Mapping[str, Any], limits: Limits) -> list[str]:
         direction = params.get("direction")
-        if direction not in ACL_DIRECTIONS:
+        if not isinstance(direction, str) or direction not in ACL_DIRECTIONS:  # a plan file's any value
             return [f"direction {direction!r} is not ingress or egress"]
         return rule_violations(params, limits, acl_port(str(direction), limits.port))
 
