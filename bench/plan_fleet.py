@@ -51,6 +51,7 @@ from tcremedy.cloud.credentials import resolve_credential
 from tcremedy.cloud.regions import collect_regions
 from tcremedy.cloud.state import LiveState
 from tcremedy.diagnose.engine import diagnose
+from tcremedy.gcwork import fleet_allocation
 from tcremedy.planfile import propose_fixes
 from tcremedy.policy.loader import load_policy, packaged_default_policy
 from tcremedy.policy.selector import query_for_selector, selects
@@ -192,15 +193,16 @@ def measure(
             )
 
         cpu0, kids0, started = time.process_time(), _children_cpu(), time.perf_counter()
-        # As `plan --region A --region B` does: several regions in forked processes (cloud/regions.py).
-        states = collect_regions(api_for, request_for, names, datetime.now(UTC), processes=processes)
-        wall = time.perf_counter() - started
-        kids = _children_cpu() - kids0  # the regions' processes, reaped when their pool closed
-        collect_cpu = time.process_time() - cpu0 + kids
-        for state in states.values():
-            fleet = diagnose(policy, state)
-            propose_fixes(policy, state, fleet)
-        cpu = time.process_time() - cpu0 + kids
+        with fleet_allocation():  # as run_pipeline (usecase/pipeline.py) does for plan
+            # As `plan --region A --region B` does: several regions in forked processes (cloud/regions.py).
+            states = collect_regions(api_for, request_for, names, datetime.now(UTC), processes=processes)
+            wall = time.perf_counter() - started
+            kids = _children_cpu() - kids0  # the regions' processes, reaped when their pool closed
+            collect_cpu = time.process_time() - cpu0 + kids
+            for state in states.values():
+                fleet = diagnose(policy, state)
+                propose_fixes(policy, state, fleet)
+            cpu = time.process_time() - cpu0 + kids
         with urllib.request.urlopen(f"{url}/_emulator/stats", timeout=10) as resp:
             server = json.loads(resp.read())
     calls: Counter[str] = Counter()

@@ -22,6 +22,7 @@ from tcremedy.emulator.defaults import (
     MAX_FLEET_SIZE,
 )
 from tcremedy.errors import TcremedyError
+from tcremedy.gcwork import settle_long_lived
 
 
 class RateLimitMode(StrEnum):
@@ -168,6 +169,7 @@ def serve(
     signal.signal(signal.SIGTERM, stop)
     sys.stdout.write(server.endpoint + "\n")
     sys.stdout.flush()
+    settle_long_lived()  # the world just built lives as long as the server: never rescan it
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -25,6 +25,7 @@ from tcremedy.cloud.state import LiveState
 from tcremedy.diagnose.engine import diagnose, merge, merge_regions
 from tcremedy.diagnose.model import FleetDiagnosis
 from tcremedy.errors import CollectionError, TcremedyError
+from tcremedy.gcwork import fleet_allocation
 from tcremedy.policy.loader import resolve_policy_path
 from tcremedy.policy.model import Policy, Selector
 from tcremedy.policy.policyset import PolicySet, load_policy_set
@@ -225,6 +226,11 @@ def _collect_live(
 
 def run_pipeline(opts: PipelineOptions) -> PipelineResult:
     """Policy -> live state (cloud or file) -> diagnosis -> proposed fixes. Raises TcremedyError."""
+    with fleet_allocation():
+        return _run_pipeline(opts)
+
+
+def _run_pipeline(opts: PipelineOptions) -> PipelineResult:
     policy_path = resolve_policy_path(opts.policy, Path.cwd())
     policies = load_policy_set(policy_path)
     if len(policies.policies) > 1 and not opts.policy_set:
