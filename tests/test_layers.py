@@ -13,8 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cli" / "tcremedy"
 # Lowest first. A unit imports only units on its own layer or below (and never its neighbours in a cycle).
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset(
-        {"errors", "serde", "defaults", "sdk_models", "safeyaml", "ratelimits", "guest"}
-    ),  # facts, scripts
+        {"errors", "serde", "defaults", "sdk_models", "safeyaml", "ratelimits", "guest", "gcwork"}
+    ),  # facts, scripts, runtime settings
     frozenset({"cloud"}),  # SDK -> plain LiveState
     frozenset({"policy"}),  # what must hold (reads LiveState types)
     frozenset({"diagnose"}),  # pure checks
