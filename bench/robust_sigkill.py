@@ -44,26 +44,9 @@ from tencentcloud.vpc.v20170312 import vpc_client
 
 from tcremedy.emulator.testing import RunningEmulator, start_emulator
 
-TCREMEDY = str(Path(sys.executable).parent / "tcremedy")
-SG_AND_ACL = """
-name: sg-and-acl-block-rdp
-vpcs: [{name: demo, cidr: 10.0.0.0/16, subnets: [{name: app, cidr: 10.0.1.0/24, zone: ap-guangzhou-3}]}]
-security_groups:
-  - name: web
-    ingress: [{protocol: TCP, port: "80,443", cidr: 0.0.0.0/0, action: ACCEPT}]
-    egress: [{protocol: ALL, cidr: 0.0.0.0/0, action: ACCEPT}]
-network_acls:
-  - name: app-acl
-    vpc: demo
-    subnets: [app]
-    ingress:
-      - {protocol: TCP, port: "3389", cidr: 0.0.0.0/0, action: DROP, description: no rdp}
-      - {protocol: ALL, cidr: 0.0.0.0/0, action: ACCEPT}
-    egress: [{protocol: ALL, cidr: 0.0.0.0/0, action: ACCEPT}]
-instances:
-  - {name: win-rdp-01, image: windows, subnet: app, security_groups: [web], bandwidth: 10,
-     load: {CpuUsage: 12, MemUsage: 38, WanOuttraffic: 0.6, WanIntraffic: 0.3}}
-"""
+# The crash tests' scenario, environment and process finder: one definition, in the test module.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "cli"))
+from test_crash_apply import SG_AND_ACL, TCREMEDY, engine_processes, env
 
 
 @dataclass(frozen=True)
@@ -107,15 +90,6 @@ RUNS = (
 )
 
 
-def env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "NO_PROXY": "127.0.0.1,localhost",
-        "PULUMI_CONFIG_PASSPHRASE": "bench-only",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
 def tc(emu: RunningEmulator, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [TCREMEDY, *args, "--endpoint", emu.endpoint],
@@ -126,18 +100,6 @@ def tc(emu: RunningEmulator, cwd: Path, *args: str) -> subprocess.CompletedProce
         text=True,
         timeout=600,
     )
-
-
-def engine_processes(cwd: Path) -> list[int]:
-    """Processes started for this work dir (their environment names its .tcremedy directory)."""
-    marker = str(cwd.resolve() / ".tcremedy").encode()
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != os.getpid():
-            with contextlib.suppress(OSError):
-                if marker in Path(f"/proc/{entry}/environ").read_bytes():
-                    found.append(int(entry))
-    return found
 
 
 def still_running(pids: list[int], timeout: float) -> list[int]:
