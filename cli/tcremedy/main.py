@@ -18,7 +18,7 @@ from tcremedy.commands import plan as plan_cmd
 from tcremedy.commands import policy as policy_cmd
 from tcremedy.commands import shards as shards_cmd
 from tcremedy.commands import verify as verify_cmd
-from tcremedy.commands.options import TcremedyCommand, TcremedyGroup
+from tcremedy.commands.command import TcremedyCommand, TcremedyGroup
 from tcremedy.errors import TcremedyError
 
 app = typer.Typer(

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tcremedy.commands.command import TcremedyCommand
 from tcremedy.commands.options import (
     APPLY,
     AllRegionsOpt,
@@ -24,7 +25,6 @@ from tcremedy.commands.options import (
     QuietOpt,
     RateLimitOpt,
     RegionsOpt,
-    TcremedyCommand,
     check_finite,
     check_region_choice,
     check_text,

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from tcremedy.commands.command import TcremedyCommand
 from tcremedy.commands.options import (
     OUTPUT,
     AllRegionsOpt,
@@ -30,7 +31,6 @@ from tcremedy.commands.options import (
     SarifOpt,
     SaveStateOpt,
     ShowCompliantOpt,
-    TcremedyCommand,
     VerboseOpt,
     check_region_choice,
 )

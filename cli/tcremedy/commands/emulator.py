@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from tcremedy.commands.options import TcremedyCommand, TcremedyGroup, check_finite, check_text
+from tcremedy.commands.command import TcremedyCommand, TcremedyGroup
+from tcremedy.commands.options import check_finite, check_text
 from tcremedy.emulator.defaults import (
     DEFAULT_FLEET_SIZE,
     DEFAULT_HOST,

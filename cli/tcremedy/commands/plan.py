@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from tcremedy.commands.command import TcremedyCommand
 from tcremedy.commands.options import (
     OUTPUT,
     AllRegionsOpt,
@@ -33,7 +34,6 @@ from tcremedy.commands.options import (
     SarifOpt,
     SaveStateOpt,
     ShowCompliantOpt,
-    TcremedyCommand,
     VerboseOpt,
     check_region_choice,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tcremedy.commands.options import TcremedyCommand, TcremedyGroup
+from tcremedy.commands.command import TcremedyCommand, TcremedyGroup
 
 app = typer.Typer(
     help="Policy files: their JSON Schema.", no_args_is_help=True, rich_markup_mode=None, cls=TcremedyGroup

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tcremedy.commands.command import TcremedyCommand
 from tcremedy.commands.options import (
     CLOUD,
     AllRegionsOpt,
     EndpointOpt,
     RegionsOpt,
-    TcremedyCommand,
     check_region_choice,
     check_text,
 )

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from tcremedy.commands.command import TcremedyCommand
 from tcremedy.commands.options import (
     ConcurrencyOpt,
     EndpointOpt,
@@ -23,7 +24,6 @@ from tcremedy.commands.options import (
     ProfileOpt,
     QuietOpt,
     RegionOpt,
-    TcremedyCommand,
     check_finite,
 )
 from tcremedy.errors import TcremedyError
