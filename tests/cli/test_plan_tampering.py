@@ -228,7 +228,7 @@ def test_a_tampered_plan_is_refused_and_nothing_is_applied(world, tmp_path: Path
 
 def test_the_genuine_plan_passes_every_check(world, tmp_path: Path) -> None:
     """The control: the same checks accept the plan as written, with its own triggers."""
-    from tcremedy.usecase.apply import ApplyOptions, _from_planfile
+    from tcremedy.usecase.apply_context import ApplyOptions, from_planfile
 
     emu, _, genuine = world
     path = tmp_path / "plan.json"
@@ -240,7 +240,7 @@ def test_the_genuine_plan_passes_every_check(world, tmp_path: Path) -> None:
         def confirm(self, question: str) -> bool | None:
             return None
 
-    ctx = _from_planfile(ApplyOptions(plan_file=path, endpoint=emu.endpoint), Quiet())
+    ctx = from_planfile(ApplyOptions(plan_file=path, endpoint=emu.endpoint), Quiet())
     planned = {
         (f["instance_id"], f["finding_code"], f["resource"]["key"]) for f in genuine["fixes"] if f["auto"]
     }

@@ -166,7 +166,8 @@ def apply(
     from dataclasses import replace
 
     from tcremedy.ratelimits import overrides_from
-    from tcremedy.usecase.apply import ApplyOptions, run_apply
+    from tcremedy.usecase.apply import run_apply
+    from tcremedy.usecase.apply_context import ApplyOptions
 
     check_region_choice(ctx)
     given = list(dict.fromkeys(ctx.params["region"] or ()))

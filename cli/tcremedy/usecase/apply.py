@@ -2,25 +2,23 @@
 update, then re-read the cloud and report each finding closed or still open.
 
 The flow is I/O at the edges around pure steps: collection and diagnosis come from the plan
-pipeline (``tcremedy.commands.plan``), fix planning from ``planner``, judging the preview from
-``guardrails``; the engine is driven only by ``driver``. Output goes through ``Ui`` so the CLI
-decides how it looks and whether it may ask.
+pipeline (``apply_context``: the options and what one apply works on), fix planning from
+``planner``, judging the preview from ``guardrails``; the engine is driven only by ``driver``;
+what the update closed is judged in ``apply_verdicts``. Output goes through ``Ui`` so the CLI
+decides how it looks and whether it may ask. This module is the orchestration of one region's
+stack and what it shows along the way.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from tcremedy.cloud.clients import resolve_endpoint, resolve_region
 from tcremedy.cloud.credentials import resolve_credential
-from tcremedy.cloud.state import LiveState
-from tcremedy.diagnose.model import FleetDiagnosis
-from tcremedy.errors import GuardrailViolation, PlanFileError, TcremedyError
+from tcremedy.errors import GuardrailViolation, TcremedyError
 from tcremedy.policy.model import Policy
 from tcremedy.remediate import console
 from tcremedy.remediate.effects import await_effects, cloud_api
@@ -31,19 +29,18 @@ from tcremedy.remediate.limits import Limits
 from tcremedy.remediate.paths import (
     PATH_CHOICES,
     PROVIDER_PATH,
-    PathChoice,
     backend_for,
     choose_path,
     engine_env,
     find_tencentcloud_plugin,
     provider_path_plan,
 )
-from tcremedy.remediate.planfile import read_planfile
-from tcremedy.remediate.planner import FixPlan, FixResource, FixStep, plan_fixes, program_resources
+from tcremedy.remediate.planner import FixResource, FixStep, program_resources
 from tcremedy.remediate.provider_config import provider_config
 from tcremedy.remediate.provider_passes import more_passes, reset_again
 from tcremedy.report.fixsummary import fix_summary
-from tcremedy.verify.outcome import VerifyReport, verify_fleet
+from tcremedy.usecase.apply_context import ApplyOptions, Context, Ui, from_planfile, plan_now
+from tcremedy.usecase.apply_verdicts import ApplyOutcome, settle_reverts, verify_fixes
 
 OP_SYMBOLS = {
     "create": "+",
@@ -61,156 +58,6 @@ FORCED_RESTART = (
     "ResetInstancesPassword with ForceStop: the instance is STOPPED (forced) and started again; "
     "RDP sessions drop and unsaved work in the guest is lost"
 )
-
-
-class Ui(Protocol):
-    def say(self, text: str = "") -> None: ...
-
-    def note(self, text: str) -> None: ...
-
-    def confirm(self, question: str) -> bool | None:
-        """True/False from the user; None when nobody can be asked (no terminal)."""
-        ...
-
-
-@dataclass(frozen=True)
-class ApplyOptions:
-    plan_file: Path | None = None
-    yes: bool = False
-    only: tuple[str, ...] = ()
-    instances: tuple[str, ...] = ()
-    policy: Path | None = None
-    endpoint: str | None = None
-    region: str | None = None
-    profile: str | None = None
-    backend_url: str | None = None
-    home: Path = Path(".tcremedy")
-    quiet: bool = False
-    verify_connect: bool = False  # after the re-plan, an RDP handshake to each repaired instance
-    connect_timeout: float = 5.0
-    path: str = "auto"  # --path: auto | provider | sdk-dynamic
-    rate_limits: Mapping[str, float] = field(default_factory=dict)  # --rate-limit: action -> N/s
-
-
-@dataclass(frozen=True)
-class Verdict:
-    instance_id: str
-    finding_code: str
-    closed: bool
-    manual_left: bool = False  # part of what closes it is a manual step (listed): open is expected
-
-    @property
-    def ok(self) -> bool:
-        return self.closed or self.manual_left
-
-
-@dataclass(frozen=True)
-class ApplyOutcome:
-    path: PathChoice | None
-    applied: bool
-    changes: dict[str, int] = field(default_factory=dict)
-    verdicts: tuple[Verdict, ...] = ()
-    manual: tuple[FixStep, ...] = ()
-    new_findings: tuple[tuple[str, str], ...] = ()  # (instance, code) revealed once a masking cause is gone
-    connect: VerifyReport | None = None  # --verify-connect: the handshake to each repaired instance
-    reverts_left: tuple[str, ...] = ()  # instances whose guest will undo its fixes (not verified)
-
-    @property
-    def exit_code(self) -> int:
-        connected = self.connect is None or self.connect.all_connected
-        return 0 if all(v.ok for v in self.verdicts) and connected and not self.reverts_left else 1
-
-
-@dataclass(frozen=True)
-class Context:
-    """Everything one apply works on, read from the cloud (and the plan file, when given)."""
-
-    policy: Policy
-    state: LiveState
-    fleet: FleetDiagnosis
-    plan: FixPlan
-    endpoint_url: str
-    region: str
-
-
-# ---------------------------------------------------------------- reading the cloud
-
-
-def _pipeline_options(opts: ApplyOptions, **over: Any) -> Any:
-    from tcremedy.usecase.pipeline import PipelineOptions
-
-    base = {
-        "policy": opts.policy,
-        "region": opts.region,
-        "endpoint": opts.endpoint,
-        "profile": opts.profile,
-        "instances": opts.instances,
-        "rate_limits": opts.rate_limits,
-        "quiet": True,
-    }
-    return PipelineOptions(**{**base, **over})
-
-
-def _plan_now(opts: ApplyOptions, ui: Ui) -> Context:
-    from tcremedy.usecase.pipeline import run_pipeline
-
-    result = run_pipeline(_pipeline_options(opts))
-    plan = plan_fixes(
-        result.policy,
-        result.state,
-        result.fleet,
-        only_codes=opts.only,
-        instance_ids=opts.instances,
-        available_env=tuple(os.environ),
-    )
-    return Context(
-        result.policy, result.state, result.fleet, plan, result.state.endpoint, result.state.region
-    )
-
-
-def _collect(policy: Policy, opts: ApplyOptions, ui: Ui, **over: Any) -> tuple[LiveState, FleetDiagnosis]:
-    from tcremedy.diagnose.engine import diagnose
-    from tcremedy.usecase.pipeline import collect_live
-
-    state, _ = collect_live(policy, _pipeline_options(opts, **over))
-    return state, diagnose(policy, state)
-
-
-def _from_planfile(opts: ApplyOptions, ui: Ui) -> Context:
-    """The plan file's reviewed steps, each re-derived from the policy on disk and the live cloud."""
-    from tcremedy.remediate.plan_check import check_shape, policy_for_plan, rederive
-
-    assert opts.plan_file is not None
-    pf = read_planfile(opts.plan_file)
-    source = str(opts.plan_file)
-    if opts.region and opts.region != pf.region:
-        raise PlanFileError(f"{source}: the plan is for region {pf.region}, not --region {opts.region}")
-    endpoint = resolve_endpoint(opts.endpoint if opts.endpoint is not None else (pf.endpoint or None))
-    if endpoint.url.rstrip("/") != pf.endpoint.rstrip("/"):
-        raise PlanFileError(
-            f"{source}: the plan was made against {pf.endpoint or 'Tencent Cloud'}, "
-            f"not {endpoint.url or 'Tencent Cloud'}"
-        )
-    policy, _, _ = policy_for_plan(pf, source, opts.policy)
-    affected = check_shape(pf, policy, source)
-    state, fleet = _collect(policy, opts, ui, region=pf.region, endpoint=pf.endpoint or None)
-    live = state.fingerprint(affected)
-    if live != pf.state_fingerprint:
-        raise PlanFileError(
-            f"{source}: STALE plan: the cloud changed since {pf.created_at} for instance(s) "
-            f"{', '.join(affected) or '(none)'} (fingerprint {live[:19]}... != plan's "
-            f"{pf.state_fingerprint[:19]}...); run `tcremedy plan --out` again"
-        )
-    steps = [
-        s
-        for s in rederive(pf, policy, state, source)
-        if (not opts.only or s.finding_code in opts.only)
-        and (not opts.instances or s.instance_id in opts.instances)
-    ]
-    return Context(policy, state, fleet, FixPlan(pf.region, tuple(steps)), pf.endpoint, pf.region)
-
-
-# ---------------------------------------------------------------- the engine side
 
 
 def check_password_env(policy: Policy, steps: Sequence[FixStep]) -> None:
@@ -275,72 +122,6 @@ def _show_preview(ui: Ui, ops: Sequence[StepOp]) -> None:
             ui.say(f"{'':>14}! {FORCED_RESTART}")
 
 
-def _verify(
-    ctx: Context, opts: ApplyOptions, ui: Ui, targeted: Sequence[FixStep]
-) -> tuple[tuple[Verdict, ...], tuple[tuple[str, str], ...], VerifyReport | None]:
-    touched = tuple(sorted({s.instance_id for s in targeted}))
-    if not touched:
-        return (), (), None
-    ui.say("Verifying: re-reading the touched instances ...")
-    state, fleet = _collect(
-        ctx.policy, opts, ui, instances=touched, region=ctx.region, endpoint=ctx.endpoint_url or None
-    )
-    open_now = {(d.instance_id, f.code) for d in fleet.instances for f in d.findings}
-    wanted = dict.fromkeys((s.instance_id, s.finding_code) for s in targeted)
-    by_hand = {(s.instance_id, s.finding_code) for s in ctx.plan.manual}
-    verdicts = tuple(
-        Verdict(iid, code, (iid, code) not in open_now, (iid, code) in by_hand) for iid, code in wanted
-    )
-    before = {(d.instance_id, f.code) for d in ctx.fleet.instances for f in d.findings}
-    new = tuple(sorted(k for k in open_now if k not in before and k[0] in touched))
-    connect = None
-    if opts.verify_connect:
-        ui.say("Verifying: connecting over RDP to the repaired instances ...")
-        connect = verify_fleet(fleet, state, ctx.policy.rdp.port, timeout=opts.connect_timeout, only=touched)
-    return verdicts, new, connect
-
-
-def _settle_reverts(
-    ctx: Context,
-    opts: ApplyOptions,
-    ui: Ui,
-    targeted: Sequence[FixStep],
-    verdicts: Sequence[Verdict],
-    connect: VerifyReport | None,
-) -> tuple[str, ...]:
-    """Cancel the reverts of the guest fixes where access is verified; the rest revert by themselves."""
-    from tcremedy.cloud.api import CloudApi
-    from tcremedy.cloud.clients import make_clients
-    from tcremedy.remediate.revert import cancel_reverts, guarded
-
-    scripts = guarded(targeted)
-    if not scripts:
-        return ()
-    minutes = ctx.policy.guest.revert_minutes
-
-    def verified(iid: str) -> bool:
-        closed = all(v.closed for v in verdicts if v.instance_id == iid)
-        return closed and (connect is None or any(c.instance_id == iid and c.ok for c in connect.instances))
-
-    ok = sorted(iid for iid in scripts if verified(iid))
-    errors: dict[str, str] = {iid: "access not verified" for iid in scripts if iid not in ok}
-    if ok:
-        cred = resolve_credential(ctx.endpoint_url, opts.profile)
-        clients = make_clients(cred.credential, ctx.region, resolve_endpoint(ctx.endpoint_url or None))
-        errors.update(
-            {iid: e for iid, e in cancel_reverts(CloudApi(clients, concurrency=2), ok).items() if e}
-        )
-    for iid in sorted(scripts):
-        if iid in errors:
-            ui.say(
-                f"  REVERT PENDING  {iid}: {errors[iid]}; the guest undoes {', '.join(scripts[iid])} "
-                f"by itself within {minutes} min"
-            )
-        else:
-            ui.say(f"  kept  {iid}: access verified, scheduled revert of {', '.join(scripts[iid])} cancelled")
-    return tuple(sorted(errors))
-
-
 def run_apply(
     opts: ApplyOptions, ui: Ui, progress: Callable[[str, str, str], None] | None = None
 ) -> ApplyOutcome:
@@ -350,7 +131,7 @@ def run_apply(
     if opts.path not in PATH_CHOICES:
         raise TcremedyError(f"option --path: expected one of {', '.join(PATH_CHOICES)}, got {opts.path!r}")
     fix_timeout()  # a bad $TCREMEDY_FIX_TIMEOUT is refused before anything runs
-    ctx = _from_planfile(opts, ui) if opts.plan_file else _plan_now(opts, ui)
+    ctx = from_planfile(opts, ui) if opts.plan_file else plan_now(opts, ui)
     check_password_env(ctx.policy, ctx.plan.automatic)
     engine = locate_engine()
     cred = resolve_credential(ctx.endpoint_url, opts.profile)
@@ -417,7 +198,7 @@ def run_apply(
     targeted = ctx.plan.automatic
     if not planned:
         ui.say("No changes: the cloud already matches the fixes.")
-        verdicts, new, connect = _verify(ctx, opts, ui, targeted)
+        verdicts, new, connect = verify_fixes(ctx, opts, ui, targeted)
         return ApplyOutcome(choice, False, {}, verdicts, ctx.plan.manual, new, connect)
     if not opts.yes:
         answer = ui.confirm("Apply these changes?")
@@ -440,8 +221,8 @@ def run_apply(
 
         update = more_passes(driver, rebuild, backend, api, done, ui, progress) or update
     await_effects(api, done, update.outputs.get("guestInvocations") or {})
-    verdicts, new, connect = _verify(ctx, opts, ui, targeted)
-    left = _settle_reverts(ctx, opts, ui, targeted, verdicts, connect)
+    verdicts, new, connect = verify_fixes(ctx, opts, ui, targeted)
+    left = settle_reverts(ctx, opts, ui, targeted, verdicts, connect)
     return ApplyOutcome(choice, True, planned, verdicts, ctx.plan.manual, new, connect, left)
 
 
