@@ -6,7 +6,8 @@ from diagnose_builders import entry, group, rule, state_with
 
 from tcremedy.cloud.state import NetworkAcl
 from tcremedy.diagnose.model import Access, Coverage
-from tcremedy.diagnose.reachability import acl_verdicts, no_acl_verdicts, parse_ports, security_group_verdict
+from tcremedy.diagnose.reachability import acl_verdicts, no_acl_verdicts, security_group_verdict
+from tcremedy.diagnose.rule_fields import parse_ports
 
 ADMIN = "203.0.113.0/24"
 

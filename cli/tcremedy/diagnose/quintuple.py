@@ -20,17 +20,8 @@ from collections.abc import Sequence
 
 from tcremedy.cloud.state import NetworkAcl, QuintupleEntry
 from tcremedy.diagnose.model import ReachVerdict, RuleRef
-from tcremedy.diagnose.reachability import (
-    _BITS,
-    ALL_PORTS,
-    EPHEMERAL_PORTS,
-    Matcher,
-    _boxes,
-    _cidr_interval,
-    _compact,
-    _verdict,
-    parse_ports,
-)
+from tcremedy.diagnose.plane import ALL_PORTS, BITS, EPHEMERAL_PORTS, Matcher, boxes, verdict
+from tcremedy.diagnose.rule_fields import cidr_interval, compact, parse_ports
 
 
 def quintuple_verdicts(
@@ -50,7 +41,7 @@ def quintuple_verdicts(
             action="DROP",
             text=f"{acl.network_acl_id} {direction}: implicit final DROP (no quintuple entry matched)",
         )
-        out.append(_verdict(f"network_acl.{direction}", net, EPHEMERAL_PORTS, matchers, default))
+        out.append(verdict(f"network_acl.{direction}", net, EPHEMERAL_PORTS, matchers, default))
     return out[0], out[1]
 
 
@@ -63,7 +54,7 @@ def _matcher(
         direction=direction,
         index=e.priority,
         action=e.action.upper(),
-        rule=_compact(e),
+        rule=compact(e),
         text=f"{acl_id} quintuple {direction} #{e.priority}: {e.action.upper()} {e.protocol.upper()} "
         f"{e.source_cidr or e.source_ipv6_cidr or 'any'}:{e.source_port or 'ALL'} -> "
         f"{e.destination_cidr or e.destination_ipv6_cidr or 'any'}:{e.destination_port or 'ALL'}",
@@ -77,25 +68,25 @@ def _matcher(
     else:  # instance -> client
         client = (e.destination_cidr, e.destination_ipv6_cidr, e.destination_port)
         inside = (e.source_cidr, e.source_ipv6_cidr, e.source_port)
-    whole = [(0, (1 << _BITS[version]) - 1)]
+    whole = [(0, (1 << BITS[version]) - 1)]
     inside_ok = _inside_matches(inside, version, port, instance_ips, proto)
     client_ports = (ALL_PORTS,) if proto == "ALL" else parse_ports(client[2] or "ALL")
     interval = _side(client[0], client[1], version)
     if inside_ok is False or interval is False or client_ports == ():
         return Matcher(ref, ())
     if inside_ok is None or interval is None or client_ports is None:
-        return Matcher(ref, (), _boxes(interval or whole, [ALL_PORTS]))
-    return Matcher(ref, _boxes(interval, client_ports))
+        return Matcher(ref, (), boxes(interval or whole, [ALL_PORTS]))
+    return Matcher(ref, boxes(interval, client_ports))
 
 
 def _side(v4: str, v6: str, version: int) -> list[tuple[int, int]] | bool | None:
     """Address intervals of one side: [] never, False other family only, None malformed."""
     if not v4 and not v6:
-        return [(0, (1 << _BITS[version]) - 1)]
+        return [(0, (1 << BITS[version]) - 1)]
     text = v4 if version == 4 else v6
     if not text:
         return False
-    interval = _cidr_interval(text, version, widen_zero=False)
+    interval = cidr_interval(text, version, widen_zero=False)
     return [interval] if interval else None
 
 
@@ -116,5 +107,5 @@ def _inside_matches(
         return False
     ips = [ipaddress.ip_address(ip) for ip in instance_ips if ipaddress.ip_address(ip).version == version]
     if not ips:  # the instance's address is not known: only a rule for every address surely fits
-        return True if side == [(0, (1 << _BITS[version]) - 1)] else None
+        return True if side == [(0, (1 << BITS[version]) - 1)] else None
     return any(lo <= int(ip) <= hi for ip in ips for lo, hi in side)

@@ -46,7 +46,7 @@ import ipaddress
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from tcremedy.diagnose.reachability import parse_ports
+from tcremedy.diagnose.rule_fields import parse_ports
 from tcremedy.policy.model import Policy, is_public_cidr
 from tcremedy.remediate.crossguard_limits import (
     BANDWIDTH_FIELDS,

@@ -18,7 +18,7 @@ from itertools import product
 from typing import Any
 
 from tcremedy.cloud.state import LiveState, SecurityGroupRule
-from tcremedy.diagnose.reachability import parse_ports
+from tcremedy.diagnose.rule_fields import parse_ports
 
 OWNED_DESCRIPTION_PREFIX = "tcremedy:"
 
