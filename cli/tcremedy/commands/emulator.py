@@ -130,8 +130,9 @@ def serve(
 
     The first line on stdout is the endpoint, e.g. http://127.0.0.1:8080.
     """
+    from tcremedy.emulator.core.app import EmulatorConfig
     from tcremedy.emulator.core.persistence import StateFileError
-    from tcremedy.emulator.core.server import EmulatorConfig, EmulatorServer
+    from tcremedy.emulator.core.server import EmulatorServer
 
     if throttle_rate + error_rate > 1:
         raise _fail("--throttle-rate plus --error-rate must not exceed 1")

@@ -19,7 +19,8 @@ from tencentcloud.common import credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
-from tcremedy.emulator.core.server import EmulatorConfig, EmulatorServer, running
+from tcremedy.emulator.core.app import EmulatorConfig
+from tcremedy.emulator.core.server import EmulatorServer, running
 from tcremedy.emulator.core.world import World
 from tcremedy.emulator.defaults import CONTROL_PREFIX
 

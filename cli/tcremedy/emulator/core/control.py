@@ -50,8 +50,8 @@ from tcremedy.emulator.defaults import CONTROL_PREFIX
 from tcremedy.errors import TcremedyError
 
 if TYPE_CHECKING:
+    from tcremedy.emulator.core.app import Emulator
     from tcremedy.emulator.core.protocol import HttpRequest
-    from tcremedy.emulator.core.server import Emulator
 
 
 class ControlError(Exception):
