@@ -38,7 +38,7 @@ def validate_request(service: str, action: str, params: dict[str, Any], *, form:
         fields = model_fields(service, f"{action}Request")
     except RequestModelError:
         return  # an action the SDK has no model for is not ours to judge (the router answers it)
-    _members(service, fields, params, "", form=form, top=True)
+    _members(service, fields, params, (), form=form, top=True)
     for path in REQUIRED.get((service, action), ()):
         if _absent(params.get(path)):
             raise MissingParameter(path)
@@ -70,42 +70,54 @@ def _absent(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
+Where = tuple[str | int, ...]  # the path to a member: names and list indexes, rendered only for a message
+
+
+def _path(where: Where) -> str:
+    return ".".join(str(part) for part in where)
+
+
 def _members(
     service: str,
     fields: dict[str, Field],
     params: dict[str, Any],
-    where: str,
+    where: Where,
     *,
     form: bool,
     top: bool = False,
 ) -> None:
+    # Paths are built only for an error message: a GetMonitorData request has 50 instances x their
+    # dimensions, and formatting every member's path cost more than checking it.
     for name, value in params.items():
         spec = fields.get(name)
-        path = f"{where}{name}"
         if spec is None:
             if top and name in COMMON:
                 continue
-            raise UnknownParameter(f"The parameter `{path}` is not recognized.")
+            raise UnknownParameter(f"The parameter `{_path((*where, name))}` is not recognized.")
         if value is None:
             continue
         if spec.is_list:
             if not isinstance(value, list):
-                raise InvalidParameter(f"The parameter `{path}` must be an array.")
+                raise InvalidParameter(f"The parameter `{_path((*where, name))}` must be an array.")
             for n, item in enumerate(value):
-                _value(service, spec, item, f"{path}.{n}", form=form)
+                _value(service, spec, item, where, name, n, form=form)
         else:
-            _value(service, spec, value, path, form=form)
+            _value(service, spec, value, where, name, None, form=form)
 
 
-def _value(service: str, spec: Field, value: Any, path: str, *, form: bool) -> None:
+def _value(
+    service: str, spec: Field, value: Any, where: Where, name: str, n: int | None, *, form: bool
+) -> None:
     if spec.is_model:
+        here = (*where, name) if n is None else (*where, name, n)
         if not isinstance(value, dict):
-            raise InvalidParameter(f"The parameter `{path}` must be an object ({spec.kind}).")
-        _members(service, model_fields(service, spec.kind), value, f"{path}.", form=form)
+            raise InvalidParameter(f"The parameter `{_path(here)}` must be an object ({spec.kind}).")
+        _members(service, model_fields(service, spec.kind), value, here, form=form)
         return
     if not _scalar_ok(spec.kind, value, form):
+        here = (*where, name) if n is None else (*where, name, n)
         raise InvalidParameter(
-            f"The parameter `{path}` must be {_KINDS.get(spec.kind, spec.kind)}, "
+            f"The parameter `{_path(here)}` must be {_KINDS.get(spec.kind, spec.kind)}, "
             f"got {type(value).__name__} {str(value)[:40]!r}."
         )
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from tcremedy.emulator.core.backend import StatelessBackend
 from tcremedy.emulator.core.errors import ApiError, InvalidParameterValue
-from tcremedy.emulator.services.cvm.load import METRICS, sample
+from tcremedy.emulator.services.cvm.load import METRICS
+from tcremedy.emulator.services.cvm.load import series as load_series
 
 NAMESPACE = "QCE/CVM"
 PERIODS = (10, 60, 300, 3600, 86400)
@@ -87,23 +88,17 @@ class MonitorBackend(StatelessBackend):
         cvm = self.region.cvm
         cvm.settle()
         seed = self.region.world.seed
-        out = []
+        slots = [t // period for t in stamps]
+        timestamps = [float(t) for t in stamps]  # one list for every instance: the same instants
+        out: list[dict[str, Any]] = []
         for iid in instance_ids:
             inst = cvm.instances.get(iid)
             if inst is None or inst.state != "RUNNING":
-                out.append(([], []))  # no agent data while stopped; unknown instances have no data
+                # no agent data while stopped; unknown instances have no data
+                out.append({"Timestamps": [], "Values": []})
                 continue
-            values = [
-                sample(
-                    inst.load,
-                    key,
-                    seed=seed,
-                    instance_id=iid,
-                    timestamp=t,
-                    period=period,
-                    cap_mbps=inst.bandwidth_out,
-                )
-                for t in stamps
-            ]
-            out.append(([float(t) for t in stamps], values))
-        return [{"Timestamps": ts, "Values": vs} for ts, vs in out]
+            values = load_series(
+                inst.load, key, seed=seed, instance_id=iid, slots=slots, cap_mbps=inst.bandwidth_out
+            )
+            out.append({"Timestamps": timestamps, "Values": values})
+        return out
