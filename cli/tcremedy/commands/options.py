@@ -139,6 +139,42 @@ def check_text(ctx: typer.Context, param: Any, value: Any) -> Any:
     return value
 
 
+def check_region(ctx: typer.Context, param: Any, value: Any) -> Any:
+    """Each ``--region`` value is one region name: surrounding blanks are dropped, a blank or comma
+    inside is refused.
+
+    ``$TENCENTCLOUD_REGION`` holds ONE region, as for tccli, the SDK and the Pulumi provider (its
+    ``region`` "can also be sourced from the TENCENTCLOUD_REGION environment variable"). Click splits
+    a repeatable option's variable on whitespace, which would make several regions of it, so the
+    variable is judged as written; its trimmed value is put back (a blank one removed), so what reads
+    it later in this run (``cloud.clients.resolve_region`` with ``--all-regions``) sees the same name.
+    """
+    many = isinstance(value, (list, tuple))
+    source = ctx.get_parameter_source(param.name)
+    from_env = source is not None and source.name == "ENVIRONMENT"
+    if from_env:
+        names = [os.environ.get(REGION_ENV, "").strip()]
+        expected = "the variable holds one, e.g. ap-guangzhou"
+        several = " (several regions: repeat --region, or --all-regions)" if many else ""
+    else:
+        names = [item.strip() for item in (value if many else [] if value is None else [value])]
+        expected = "expected one, e.g. ap-guangzhou"
+        several = " (several regions: repeat --region)" if many else ""
+    for name in names:
+        if any(c.isspace() or c == "," for c in name):
+            raise _bad(ctx, param, f"{name[:60]!r} is not one region name; {expected}{several}")
+    check_text(ctx, param, names)
+    if from_env:
+        if names[0]:
+            os.environ[REGION_ENV] = names[0]
+        else:
+            os.environ.pop(REGION_ENV, None)
+        names = [n for n in names if n]
+    if many:
+        return names or None
+    return names[0] if names else None
+
+
 def check_region_choice(ctx: typer.Context) -> None:
     """``--region`` (repeatable) or ``--all-regions``, not both; a region that only came from
     $TENCENTCLOUD_REGION gives way to ``--all-regions``."""
@@ -176,7 +212,7 @@ RegionOpt = Annotated[
         envvar=REGION_ENV,
         show_envvar=True,
         rich_help_panel=CLOUD,
-        callback=check_text,
+        callback=check_region,
         help="Region (default: ap-guangzhou).",
     ),
 ]
@@ -188,7 +224,7 @@ RegionsOpt = Annotated[
         envvar=REGION_ENV,
         show_envvar=True,
         rich_help_panel=CLOUD,
-        callback=check_text,
+        callback=check_region,
         help="Region (repeatable: several regions in one run, each read at its own rate limits; "
         "default: ap-guangzhou).",
     ),
