@@ -30,6 +30,9 @@ from tcremedy.cloud.collect import CollectRequest, collect
 from tcremedy.cloud.retry import CallStats
 from tcremedy.cloud.state import LiveState
 from tcremedy.errors import CollectionError, TcremedyError
+from tcremedy.sdk_models import models_module
+
+COLLECTED_SERVICES = ("cvm", "vpc", "monitor", "tat")  # whose request models collection checks
 
 
 def describe_regions(api: CloudApi) -> list[str]:
@@ -86,15 +89,22 @@ _JOB: tuple[dict[str, CloudApi], Callable[[str], CollectRequest], datetime] | No
 def _in_processes(
     apis: dict[str, CloudApi], request_for: Callable[[str], CollectRequest], now: datetime
 ) -> dict[str, LiveState]:
+    """The first region in this process (it would only wait otherwise), each other one in a forked
+    child; the children are forked before this process starts any thread of its own."""
     global _JOB
+    first, *others = list(apis)
+    for service in COLLECTED_SERVICES:  # the SDK's model modules, imported once for every child
+        models_module(service)
     _JOB = (apis, request_for, now)
     try:
-        with multiprocessing.get_context("fork").Pool(processes=len(apis)) as pool:
-            answers = pool.map(_collect_forked, list(apis), chunksize=1)
+        with multiprocessing.get_context("fork").Pool(processes=len(others)) as pool:
+            pending = pool.map_async(_collect_forked, others, chunksize=1)
+            mine = collect(apis[first], request_for(first), now)
+            answers = pending.get()
     finally:
         _JOB = None
-    states: dict[str, LiveState] = {}
-    for region, (kind, value) in zip(apis, answers, strict=True):
+    states: dict[str, LiveState] = {first: mine}
+    for region, (kind, value) in zip(others, answers, strict=True):
         if kind == "error":
             raise CollectionError(value)
         if kind == "crash":
@@ -102,7 +112,7 @@ def _in_processes(
         state, counts = value
         _add(apis[region].stats, counts)
         states[region] = state
-    return states
+    return {region: states[region] for region in apis}
 
 
 def _collect_forked(region: str) -> tuple[str, Any]:

@@ -81,7 +81,6 @@ def call_with_retry(
 ) -> T:
     """Call ``fn`` (one API request), retrying retryable SDK errors until the policy's deadline;
     every attempt is counted."""
-    rng = rng or random.Random()
     deadline = clock() + policy.deadline
     attempt = 0
     while True:
@@ -89,6 +88,7 @@ def call_with_retry(
             result = fn()
         except TencentCloudSDKException as exc:
             code = exc.get_code() or ""
+            rng = rng or random.Random()  # made on the first failure: seeding reads the OS entropy pool
             wait = policy.delay(attempt, rng)
             if not is_retryable(exc) or clock() + wait > deadline:
                 stats.record(action, retry=attempt > 0, error=True, code=code)
