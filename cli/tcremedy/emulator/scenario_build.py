@@ -80,7 +80,7 @@ class Builder:
                 else root
             )
             expected[iid] = cause
-        self.region.cvm.complete_transitions()
+        self.region.cvm.complete_transitions()  # one pass: every instance in its final state
         return expected
 
     def vpc(self, spec: dict[str, Any], where: str) -> None:
@@ -232,7 +232,7 @@ class Builder:
             params["UserData"] = str(spec["user_data"])
         (iid,) = self.call("cvm", "RunInstances", params, where)["InstanceIdSet"]
         cvm = self.region.cvm
-        cvm.complete_transitions()
+        cvm.complete_transitions([iid])  # RUNNING before anything else (only this one: linear build)
         if (
             spec.get("public_ip", True)
             and bandwidth != params["InternetAccessible"]["InternetMaxBandwidthOut"]
@@ -269,15 +269,16 @@ class Builder:
                 {"InstanceIds": [iid], "Password": "Tcremedy-Reset#2024", "ForceStop": True},
                 where,
             )
-            cvm.complete_transitions()
+            cvm.complete_transitions([iid])
         elif spec.get("password_reset") is not None:
             raise self.fail(f"{where}.password_reset", "expected 'failed' (or leave it out)")
         state = spec.get("state", "RUNNING")
         if state == "STOPPED":
             self.call("cvm", "StopInstances", {"InstanceIds": [iid]}, where)
-            cvm.complete_transitions()
+            cvm.complete_transitions([iid])
         elif state != "RUNNING":
             raise self.fail(f"{where}.state", f"expected RUNNING or STOPPED, got {state!r}")
+        cvm.complete_transitions([iid])  # e.g. a bandwidth reset: nothing stays queued for later reads
         return iid
 
 

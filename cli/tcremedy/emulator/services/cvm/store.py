@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from tcremedy.emulator.core.errors import InvalidInstanceIdMalformed, InvalidInstanceIdNotFound
@@ -190,14 +191,21 @@ class CvmStore:
                 inst.prior_reads -= 1
                 self.touch(inst)
 
-    def complete_transitions(self) -> None:
-        """Finish every queued lifecycle step now (scenario building)."""
-        for inst in self.instances.values():
+    def complete_transitions(self, instance_ids: Iterable[str] | None = None) -> None:
+        """Finish queued lifecycle steps now (scenario building): of ``instance_ids``, else of all.
+
+        The builder finishes each instance it creates as it goes, so only that one is touched:
+        finishing every instance per creation made a fleet's build quadratic (3,000 instances:
+        4.8 million touches)."""
+        ids = self.instances.keys() if instance_ids is None else instance_ids
+        for iid in ids:
+            inst = self.instances.get(iid)
+            if inst is None:
+                continue
             inst.prior_reads = 0
             self.touch(inst)
-        for iid in list(self._moving):
-            inst = self.instances[iid]
-            inst.steps = [(0.0, s) for _, s in inst.steps]
+            if iid in self._moving:
+                inst.steps = [(0.0, s) for _, s in inst.steps]
         self.settle()
 
     def _remove(self, inst: Instance) -> None:
