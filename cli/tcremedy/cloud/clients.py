@@ -72,8 +72,9 @@ def resolve_endpoint(option: str | None) -> Endpoint:
 
 
 def resolve_region(option: str | None) -> str:
-    """--region, else TENCENTCLOUD_REGION (the tccli convention), else ap-guangzhou."""
-    return option or os.environ.get(REGION_ENV) or DEFAULT_REGION
+    """--region, else TENCENTCLOUD_REGION (the tccli convention; blanks around it dropped), else
+    ap-guangzhou."""
+    return option or (os.environ.get(REGION_ENV) or "").strip() or DEFAULT_REGION
 
 
 def _loopback_host(hostname: str) -> bool:

@@ -169,6 +169,7 @@ def serve(
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    server.emulator.warm()  # before the endpoint is announced: the first listing finds it ready
     sys.stdout.write(server.endpoint + "\n")
     sys.stdout.flush()
     settle_long_lived()  # the world just built lives as long as the server: never rescan it

@@ -148,6 +148,13 @@ class Emulator:
                 raise
         self.changed()
 
+    def warm(self) -> None:
+        """Prepare what the first requests would otherwise build (the instances' wire forms)."""
+        with self.world.lock:
+            for region in self.world.regions.values():
+                if (cvm := region.created("cvm")) is not None:
+                    cvm.warm()
+
     def reset(self) -> None:
         self.load_scenario(self.world.meta.get("scenario_ref", self.config.scenario))
 

@@ -87,6 +87,10 @@ class RegionState:
         """Plain data of the backends created so far (an untouched service has no state)."""
         return {svc: backend.snapshot() for svc, backend in self._backends.items()}
 
+    def created(self, service: str) -> Any | None:
+        """The service's backend if something already made it, else None (nothing is created)."""
+        return self._backends.get(service)
+
     def has_service(self, service: str) -> bool:
         """Whether the service's backend exists in this build (the VPC package may be absent)."""
         module = BACKENDS[service].partition(":")[0]

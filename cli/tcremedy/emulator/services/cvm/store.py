@@ -76,6 +76,13 @@ class CvmStore:
         pairs = [self._cached(i) for i in instances]
         return PreEncoded([d for d, _ in pairs], [t for _, t in pairs])
 
+    def warm(self) -> None:
+        """Build every instance's wire form now: a server that has just built its fleet would
+        otherwise pay for it while answering the first listing (``emulator serve`` calls this)."""
+        self.settle()
+        for inst in self.instances.values():
+            self._cached(inst)
+
     def _cached(self, inst: Instance) -> tuple[dict[str, Any], str]:
         cached = self._wire.get(inst.instance_id)
         if cached is None:
