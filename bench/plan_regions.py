@@ -3,8 +3,8 @@
 The local cloud serves three regions, each with its own `fleet` (``emulator serve --regions``); one
 run reads them side by side as ``tcremedy plan --region A --region B --region C`` does (a
 ``CloudApi`` per region: its own pacing buckets and request slots, as the limits are per action,
-region and credential; each region in a forked process when the machine has a core per region and
-one more, else threads: ``--processes`` / ``--threads`` force one).
+region and credential; each region after the first in a forked process when the machine has more
+than one core, else threads: ``--processes`` / ``--threads`` force one).
 Prints, each against its target (exit 1 when any misses):
 
 * wall time vs the slowest region's rate-limit critical path (<= 1.15x);
@@ -30,7 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plan_fleet import TARGETS, measure
 from tcremedy.cloud.api import DEFAULT_CONCURRENCY
 
-HOW = {True: "a process each", False: "threads of one process", None: "what plan picks for this machine"}
+HOW = {
+    True: "processes (this one and a forked child per other region)",
+    False: "threads of one process",
+    None: "what plan picks for this machine",
+}
 
 
 def figure(name: str, value: str, target: str, ok: bool) -> bool:

@@ -1,4 +1,4 @@
-"""Tencent Cloud's documented default request-rate limits, and the token bucket both sides use.
+"""Tencent Cloud's documented default request-rate limits; the cloud's token bucket and the client's window.
 
 Each API reference page states "默认接口请求频率限制：N次/秒" ("A maximum of N requests can be initiated
 per second for this API"). The limit applies per action, per region and per (sub-)account
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -119,3 +120,39 @@ class TokenBucket:
             self._refill(self._clock())
             self._tokens -= 1.0
             return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
+class SlidingWindow:
+    """At most ``limit`` departures in any ``window`` seconds, each reserved in advance; thread-safe
+    (the client's pacing).
+
+    The pages say "N requests per second" without saying how the second is counted. A client that
+    never sends more than N in ANY window of one second is within the limit however the cloud
+    counts it: a sliding window, calendar seconds, or a token bucket one second deep (what the local
+    cloud models). A token bucket with a burst of its own is not (its burst plus a second of
+    steady pace can exceed N within one second). And unlike a fixed spacing, the window lets a caller
+    that fell behind (its requests were not ready yet, or its threads woke late on a busy machine)
+    catch up with exactly the capacity it left unused in the last window, never more.
+    """
+
+    def __init__(self, limit: int, window: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = max(1, limit)
+        self.window = window
+        self._clock = clock
+        self._departures: deque[float] = deque(maxlen=self.limit)  # the last ``limit``, ascending
+        self._lock = threading.Lock()
+
+    @property
+    def rate(self) -> float:
+        """The steady pace, departures per second."""
+        return self.limit / self.window
+
+    def reserve(self) -> float:
+        """The next departure (never earlier than ``limit`` departures ago plus the window); returns
+        how long to wait for it."""
+        with self._lock:
+            now = self._clock()
+            full = len(self._departures) == self.limit
+            at = max(now, self._departures[0] + self.window) if full else now
+            self._departures.append(at)  # the oldest falls out
+            return at - now

@@ -9,7 +9,7 @@ import pytest
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from tcremedy.cloud.api import CloudApi
+from tcremedy.cloud.api import CloudApi, Pacer
 from tcremedy.cloud.clients import make_clients, parse_endpoint
 from tcremedy.cloud.collect import CollectRequest, collect
 from tcremedy.cloud.collect_guest import ProbeSettings
@@ -21,7 +21,7 @@ from tcremedy.emulator.testing import RunningEmulator
 from tcremedy.policy.loader import load_policy, packaged_default_policy
 from tcremedy.policy.model import Selector
 from tcremedy.policy.selector import selects
-from tcremedy.ratelimits import DOCUMENTED, parse_overrides, rate_for
+from tcremedy.ratelimits import DOCUMENTED, SlidingWindow, parse_overrides, rate_for
 
 FAST_RETRY = RetryPolicy(deadline=60.0, base_delay=0.005, max_delay=0.05)
 NOW = datetime(2026, 1, 5, 12, 0, 30, tzinfo=UTC)
@@ -84,6 +84,29 @@ def test_every_documented_limit_names_its_page_and_overrides_win() -> None:
     for bad in ("GetMonitorData", "GetMonitorData=0", "=3", "X=inf", "X=nan"):
         with pytest.raises(ValueError, match="--rate-limit"):
             parse_overrides(bad)
+
+
+def test_the_pacing_keeps_every_second_within_the_limit_and_catches_up_what_it_left_unused() -> None:
+    now = [0.0]
+    window = SlidingWindow(3, 1.0, clock=lambda: now[0])
+    departures = []
+
+    def send() -> None:
+        wait = window.reserve()
+        departures.append(now[0] + wait)
+
+    for _ in range(7):  # all at once: 3 now, then 3 a second later, then one more
+        send()
+    assert departures == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0]
+    now[0] = 5.5  # the caller fell behind (nothing was ready): what it left unused goes at once...
+    for _ in range(4):
+        send()
+    assert departures[7:] == [5.5, 5.5, 5.5, 6.5]  # ...but never more than 3 in any second
+    assert all(
+        sum(1 for d in departures if start <= d < start + 1.0) <= 3 for start in departures
+    )
+    paced = Pacer({"GetMonitorData": 0.5}).gate("monitor", "GetMonitorData")  # below one a second
+    assert paced is not None and paced.limit == 1 and paced.window == pytest.approx(1 / (0.5 * Pacer.SHARE))
 
 
 @pytest.mark.emulator(scenario="fleet", fleet_size=300, rate_limits="documented", seed=3)

@@ -9,6 +9,7 @@ independent requests on a bounded thread pool. Responses come back as plain dict
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -19,7 +20,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 
 from tcremedy.cloud.retry import CallStats, RetryPolicy, call_with_retry
 from tcremedy.errors import CollectionError
-from tcremedy.ratelimits import TokenBucket, rate_for
+from tcremedy.ratelimits import SlidingWindow, rate_for
 from tcremedy.sdk_models import conform_request
 
 T = TypeVar("T")
@@ -65,22 +66,23 @@ def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
 
 
 class Pacer:
-    """Client-side token buckets, one per action, at 97 % of the documented rate
-    (``tcremedy.ratelimits``) or of an override, with a burst of a quarter second's worth: the cloud's
-    own bucket (one second's worth) keeps headroom for requests that leave late and arrive bunched
-    (threads waking late on a busy machine), so a paced run meets no RequestLimitExceeded."""
+    """Client-side pacing, one ``SlidingWindow`` per action: at most 97 % of the documented rate
+    (``tcremedy.ratelimits``, or an override) in any one second, so a paced run meets no
+    ``RequestLimitExceeded`` however the cloud counts its second; the 3 % left (at least one request
+    a second) absorbs requests that leave late and arrive bunched. A chain held up early in a run
+    (the metrics while the first pages of the listing are parsed) catches up with what it left
+    unused in the last second."""
 
     SHARE = 0.97
-    BURST_SECONDS = 0.25
 
     def __init__(self, overrides: dict[str, float] | None = None, enabled: bool = True) -> None:
         self.overrides = dict(overrides or {})
         self.enabled = enabled
-        self._gates: dict[tuple[str, str], tuple[threading.Lock, TokenBucket] | None] = {}
+        self._gates: dict[tuple[str, str], SlidingWindow | None] = {}
         self._lock = threading.Lock()
 
-    def gate(self, service: str, action: str) -> tuple[threading.Lock, TokenBucket] | None:
-        """The action's (turnstile, bucket), or None when the action is not paced."""
+    def gate(self, service: str, action: str) -> SlidingWindow | None:
+        """The action's window, or None when the action is not paced."""
         if not self.enabled:
             return None
         key = (service, action)
@@ -88,8 +90,12 @@ class Pacer:
             if key not in self._gates:
                 rate = rate_for(service, action, self.overrides)
                 paced = rate * self.SHARE if rate else 0.0
-                bucket = TokenBucket(paced, paced * self.BURST_SECONDS) if paced else None
-                self._gates[key] = (threading.Lock(), bucket) if bucket else None
+                if not paced:
+                    self._gates[key] = None
+                elif paced >= 1:
+                    self._gates[key] = SlidingWindow(math.floor(paced), 1.0)
+                else:  # below one a second: one request per 1/paced seconds
+                    self._gates[key] = SlidingWindow(1, 1 / paced)
             return self._gates[key]
 
 
@@ -127,7 +133,7 @@ class CloudApi:
             # slot: a slot is held only while the request is on the wire, never while it waits for
             # its paced time, so a slowly paced action (20/s) cannot starve a fast one of slots.
             gate = self.pacer.gate(service, action)
-            if gate is not None and (wait := gate[1].reserve()) > 0:
+            if gate is not None and (wait := gate.reserve()) > 0:
                 time.sleep(wait)
             self._slots.acquire()
             try:
