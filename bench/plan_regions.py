@@ -7,7 +7,9 @@ region and credential; each region after the first in a forked process when the 
 than one core, else threads: ``--processes`` / ``--threads`` force one).
 Prints, each against its target (exit 1 when any misses):
 
-* wall time vs the slowest region's rate-limit critical path (<= 1.15x);
+* wall time vs the slowest region's rate-limit critical path (<= 1.15x): the median of ``--runs``
+  runs (3), each on a fresh local cloud, with the best and the worst beside it (on a shared machine
+  the CPU one run gets varies by a fifth or more, and the wall with it);
 * API calls vs the batching lower bound (<= 1.05x) and RequestLimitExceeded answers (0);
 
 and what the wall figure depends on besides the limits: the client's CPU while collecting (all its
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -48,48 +51,60 @@ def main() -> int:
     parser.add_argument("--fleet-size", type=int, default=3000, help="instances per region")
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="per region")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs, each on a fresh local cloud (wall figure: their median)"
+    )
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--threads", action="store_true", help="regions on threads of one process")
-    how.add_argument("--processes", action="store_true", help="a forked process per region")
+    how.add_argument("--processes", action="store_true", help="regions after the first in forked processes")
     args = parser.parse_args()
     processes = True if args.processes else False if args.threads else None  # None: as plan decides
     if not 2 <= args.regions <= 5:
         parser.error("--regions: expected 2-5")
-    load_before = os.getloadavg()[0]
-    r = measure(
-        args.fleet_size, args.latency_ms, "documented", args.concurrency, args.regions, processes
-    )
-    path, wall = r["path_bound"], r["wall"]
+    if args.runs < 1:
+        parser.error("--runs: expected 1 or more")
+    cores = os.cpu_count() or 1
     print(
-        f"{r['regions']} regions x {args.fleet_size} instances ({r['selected']} selected), latency "
-        f"{args.latency_ms:g} ms, concurrency {args.concurrency} per region, documented rate limits, "
-        f"regions on {HOW[processes]}"
+        f"{args.regions} regions x {args.fleet_size} instances, latency {args.latency_ms:g} ms, concurrency "
+        f"{args.concurrency} per region, documented rate limits, regions on {HOW[processes]}, {cores} cores"
     )
+    results = []
+    for n in range(1, args.runs + 1):
+        load_before = os.getloadavg()[0]
+        r = measure(args.fleet_size, args.latency_ms, "documented", args.concurrency, args.regions, processes)
+        results.append(r)
+        server = sum(r["server_cpu"].values())
+        print(
+            f"run {n}: wall {r['wall']:.2f} s = {r['wall'] / r['path_bound']:.3f}x the bound; client CPU "
+            f"while collecting {r['collect_cpu']:.2f} s (all processes), local cloud CPU in its handlers "
+            f"{server:.2f} s; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+        )
+    ratios = sorted(r["wall"] / r["path_bound"] for r in results)
+    median = statistics.median(ratios)
+    path = max(r["path_bound"] for r in results)
     ok = figure(
         "regions_wall",
-        f"{wall:.2f} s = {wall / path:.3f}x the slowest region's bound {path:.2f} s",
+        f"median {median:.3f}x the slowest region's bound {path:.2f} s over {len(ratios)} run(s) "
+        f"(best {ratios[0]:.3f}x, worst {ratios[-1]:.3f}x)",
         f"<= {TARGETS['wall']}x",
-        wall <= TARGETS["wall"] * path,
+        median <= TARGETS["wall"],
     )
-    ratio = r["total_calls"] / r["total_bound"]
+    worst = max(results, key=lambda r: r["total_calls"] / r["total_bound"])
+    ratio = worst["total_calls"] / worst["total_bound"]
     ok &= figure(
         "regions_calls",
-        f"{r['total_calls']} = {ratio:.3f}x the batching bound {r['total_bound']}",
+        f"{worst['total_calls']} = {ratio:.3f}x the batching bound {worst['total_bound']} (most of any run)",
         f"<= {TARGETS['calls']}x",
         ratio <= TARGETS["calls"],
     )
-    ok &= figure("regions_request_limit_exceeded", str(r["throttled"]), "0", r["throttled"] == 0)
-    server = sum(r["server_cpu"].values())
-    cores = os.cpu_count() or 1
-    print(
-        f"client CPU while collecting: {r['collect_cpu']:.2f} s ({r['collect_cpu'] / path:.2f}x the bound, "
-        f"all processes); local cloud CPU in its handlers: {server:.2f} s; "
-        f"{cores} cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
-    )
-    if not ok and (r["collect_cpu"] + server) > cores * TARGETS["wall"] * path:
+    throttled = sum(r["throttled"] for r in results)
+    ok &= figure("regions_request_limit_exceeded", f"{throttled} (all runs)", "0", throttled == 0)
+    slowest = max(results, key=lambda r: r["wall"] / r["path_bound"])
+    demand = slowest["collect_cpu"] + sum(slowest["server_cpu"].values())
+    if slowest["wall"] > TARGETS["wall"] * slowest["path_bound"] and demand > cores * TARGETS["wall"] * path:
         print(
-            "note: client + local cloud CPU exceed what this machine's cores give in 1.15x the bound; "
-            "the wall figure needs more free cores (or a remote cloud) than this run had"
+            "note: in the slowest run, client + local cloud CPU exceeded what this machine's cores give in "
+            "1.15x the bound; the wall figure needs more free cores (or a remote cloud) than that run had"
         )
     return 0 if ok else 1
 

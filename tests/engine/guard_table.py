@@ -348,7 +348,7 @@ def cloud_templates(emu: Any) -> dict[str, str]:
 
 def engine_env(emu: Any) -> dict[str, str]:
     """What the preview's engine, the stand-in plugin and the pack need (besides the engine's own)."""
-    from tcremedy.policy.model import FIX_NAMES
+    from tcremedy.policy.values import FIX_NAMES
     from tcremedy.remediate.limits import LIMITS_ENV, Limits
 
     return {

@@ -11,7 +11,7 @@ import pytest
 from tcremedy.errors import PolicyError
 from tcremedy.policy.docs import render_table, schema_rows
 from tcremedy.policy.loader import load_policy, packaged_default_policy, parse_policy, resolve_policy_path
-from tcremedy.policy.model import DEFAULT_AUTO_FIXES, FIX_NAMES
+from tcremedy.policy.values import DEFAULT_AUTO_FIXES, FIX_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = """\

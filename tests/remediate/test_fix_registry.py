@@ -16,7 +16,8 @@ from tcremedy.cloud.state import Instance, LiveState
 from tcremedy.diagnose.checks import CHECKS
 from tcremedy.diagnose.codes import CAUSAL_ORDER
 from tcremedy.diagnose.model import FleetDiagnosis, FleetSummary, InstanceDiagnosis
-from tcremedy.policy.model import FIX_NAMES, OPT_IN_FIXES, Fixes, Policy, RdpAccess
+from tcremedy.policy.model import Fixes, Policy, RdpAccess
+from tcremedy.policy.values import FIX_NAMES, OPT_IN_FIXES
 from tcremedy.remediate import guardrails
 from tcremedy.remediate.fixes import FIXES
 from tcremedy.remediate.planner import plan_fixes

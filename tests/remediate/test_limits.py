@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tcremedy.policy.model import FIX_NAMES
+from tcremedy.policy.values import FIX_NAMES
 from tcremedy.remediate.limits import LIMITS_ENV, Limits
 from tcremedy.remediate.sdk_providers import (
     AclRdpEntryProvider,

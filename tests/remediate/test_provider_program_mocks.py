@@ -15,7 +15,7 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 
 from tcremedy.cloud.state import Instance, LiveState, NetworkAcl, NetworkAclEntry, SecurityGroup, Subnet
-from tcremedy.policy.model import FIX_NAMES
+from tcremedy.policy.values import FIX_NAMES
 from tcremedy.remediate.limits import Limits
 from tcremedy.remediate.planner import FixResource
 from tcremedy.remediate.program.declare import build_program

@@ -27,7 +27,8 @@ from tcremedy.cloud.state import Instance, LiveState, NetworkAcl
 from tcremedy.diagnose.context import Context
 from tcremedy.diagnose.model import Access, DriftItem, ReachVerdict
 from tcremedy.diagnose.readings import guest_facts, silent_listener_cause, window_max
-from tcremedy.policy.model import Policy, is_public_cidr
+from tcremedy.policy.model import Policy
+from tcremedy.policy.values import is_public_cidr
 
 
 @dataclass(frozen=True)

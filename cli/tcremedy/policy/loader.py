@@ -19,16 +19,8 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from tcremedy.errors import PolicyError
-from tcremedy.policy.model import (
-    API_VERSION,
-    HEADER_KEYS,
-    KIND,
-    LIST_KEYS,
-    SECTIONS,
-    Policy,
-    describe,
-    is_public_cidr,
-)
+from tcremedy.policy.model import API_VERSION, HEADER_KEYS, KIND, LIST_KEYS, SECTIONS, Policy
+from tcremedy.policy.values import describe, is_public_cidr
 from tcremedy.safeyaml import MAX_POLICY_BYTES, Located, YamlInputError, compose
 
 DEFAULT_POLICY_RELPATH = Path("policies") / "windows-rdp.yaml"

@@ -5,7 +5,8 @@ setting declares its type, default, one-line doc and bounds with ``setting(...)`
 checked strictly (no ``"3389"`` for a port, no ``true`` for a number, no ``.nan``), unknown keys
 are refused. The loader (``loader.py``) maps errors back to ``file:line:col``; the JSON Schema
 (``schema.py``, ``tcremedy policy schema``) and the README table (``docs.py``) are generated from
-these declarations.
+these declarations; the value types they use (strict scalars, checked strings, fix names, size
+limits) are in ``values.py``.
 
 To add a setting: add a field with ``setting(...)`` to a section. To add a section: declare a
 ``@section`` class and add a field for it to ``Policy`` (and to ``SECTIONS``, which keeps file order).
@@ -32,174 +33,35 @@ Consumers read e.g. ``policy.rdp.port``, ``policy.rdp.admin_cidrs``,
 
 from __future__ import annotations
 
-import difflib
-import ipaddress
-import re
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, Strict, WithJsonSchema
+from pydantic import ConfigDict, Field, Strict
 from pydantic.dataclasses import dataclass
-from pydantic_core import PydanticCustomError
+
+from tcremedy.policy.values import (
+    DEFAULT_AUTO_FIXES,
+    FIX_NAMES,
+    MAX_ADMIN_CIDRS,
+    MAX_LIST_ITEMS,
+    MAX_TAGS,
+    Bool,
+    Cidr,
+    EnvName,
+    FindingCode,
+    FixName,
+    Glob,
+    Int,
+    IsoDate,
+    Number,
+    Oracle,
+    PolicyName,
+    Reason,
+    Text,
+)
 
 API_VERSION = "tcremedy/v1"
 KIND = "RdpPolicy"
-
-# Fix names: a contract with the remediation registry (tcremedy.remediate).
-FIX_NAMES: tuple[str, ...] = (
-    "sg_allow_rdp",
-    "acl_allow_rdp",
-    "raise_bandwidth",
-    "start_instance",
-    "reboot_instance",
-    "reset_password",
-    "guest_enable_rdp",
-    "guest_start_termservice",
-    "guest_align_rdp_port",
-    "guest_allow_rdp_firewall",
-    "guest_credssp_mitigated",
-    "guest_set_nla",
-)
-# Fixes that change nothing a user would call disruptive run automatically unless the policy
-# lists its own set; rebooting and resetting the password happen only when listed.
-OPT_IN_FIXES: frozenset[str] = frozenset({"reboot_instance", "reset_password"})
-DEFAULT_AUTO_FIXES: tuple[str, ...] = tuple(f for f in FIX_NAMES if f not in OPT_IN_FIXES)
-
-OS_CHOICES: tuple[str, ...] = ("windows", "any")
-
-# Size limits (stated in policies/README.md; the loader enforces the file-level ones).
-MAX_ADMIN_CIDRS = 100  # each may become one security-group rule; diagnosis is linear in rules x CIDRs
-MAX_LIST_ITEMS = 1000  # instance ids, names, regions
-MAX_TAGS = 50  # Tencent Cloud allows 50 tags per resource
-MAX_TEXT = 255  # any single string (tag values are at most 255 characters on Tencent Cloud)
-
-
-def is_public_cidr(cidr: str) -> bool:
-    """The whole internet: 0.0.0.0/0, ::/0, and 0.0.0.0/n (which Tencent security groups widen to /0).
-
-    The one definition used by the loader, the planner, the providers and the CrossGuard checks.
-    """
-    net = ipaddress.ip_network(cidr, strict=False)
-    return net.prefixlen == 0 or (net.version == 4 and int(net.network_address) == 0)
-
-
-def invalid(problem: str, expected: str) -> PydanticCustomError:
-    """A validation error the loader prints as ``<field>: <problem>; expected <expected>``."""
-    return PydanticCustomError("policy", "{problem}", {"problem": problem, "expected": expected})
-
-
-def _cidr(value: str) -> str:
-    try:
-        net = ipaddress.ip_network(value.strip(), strict=True)
-    except ValueError as exc:
-        raise invalid(
-            f"{value!r} is not a CIDR ({exc})", "an IPv4/IPv6 network like 203.0.113.0/24"
-        ) from None
-    return str(net)
-
-
-def _fix(value: str) -> str:
-    if value not in FIX_NAMES:
-        hint = difflib.get_close_matches(value, FIX_NAMES, n=1, cutoff=0.6)
-        raise invalid(
-            f"unknown fix {value!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
-            "one of " + ", ".join(FIX_NAMES),
-        )
-    return value
-
-
-def _oracle(value: Any) -> int | None:
-    if value not in (0, 1, 2, None) or isinstance(value, bool):
-        raise invalid(f"got {describe(value)}", "0, 1, 2 or null (absent)")
-    return value
-
-
-def _env_name(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-        raise invalid(f"{value!r} is not an environment variable name", "a name like TC_PASSWORD")
-    return value
-
-
-def _glob(value: str) -> str:
-    if not value:
-        raise invalid("empty pattern", "a glob such as web-*")
-    return value
-
-
-def _policy_name(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", value):
-        raise invalid(f"invalid name {value!r}", "letters, digits, '.', '_' or '-' (at most 63)")
-    return value
-
-
-def _iso_date(value: str) -> str:
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise invalid(f"{value!r} is not a date", "an ISO date such as 2026-12-31") from None
-
-
-def _code(value: str) -> str:
-    if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", value):
-        raise invalid(f"{value!r} is not a finding code", "a code such as SG_BLOCKS_RDP (see the README)")
-    return value
-
-
-def _reason(value: str) -> str:
-    if not value.strip():
-        raise invalid("empty reason", "why the exception is accepted, e.g. a ticket")
-    return value
-
-
-def describe(value: Any) -> str:
-    """A value as error messages show it: ``string 'rdp'``, ``boolean True``, ``nothing (null)``."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, (dict, list, tuple)):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    return f"{type(value).__name__} {value!r}".replace("bool ", "boolean ").replace("str ", "string ")
-
-
-# Value types: strict scalars (YAML `"3389"` is not a port, `true` is not a number).
-Text = Annotated[str, Strict(), Field(max_length=MAX_TEXT)]
-Int = Annotated[int, Strict()]
-Number = Annotated[float, Strict()]  # finite: the config refuses .nan and .inf
-Bool = Annotated[bool, Strict()]
-# Validated like pydantic's IPvAnyNetwork (host bits must be clear) and kept as its canonical text.
-Cidr = Annotated[
-    str,
-    Strict(),
-    AfterValidator(_cidr),
-    WithJsonSchema({"type": "string", "format": "ipvanynetwork", "examples": ["203.0.113.0/24"]}),
-]
-FixName = Annotated[
-    str, Strict(), AfterValidator(_fix), WithJsonSchema({"type": "string", "enum": list(FIX_NAMES)})
-]
-Oracle = Annotated[int | None, PlainValidator(_oracle), WithJsonSchema({"enum": [0, 1, 2, None]})]
-EnvName = Annotated[
-    str,
-    Strict(),
-    AfterValidator(_env_name),
-    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}),
-]
-Glob = Annotated[
-    Text, AfterValidator(_glob), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TEXT})
-]
-PolicyName = Annotated[
-    str,
-    Strict(),
-    AfterValidator(_policy_name),
-    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"}),
-]
-
-IsoDate = Annotated[
-    str, Strict(), AfterValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})
-]
-FindingCode = Annotated[
-    str, Strict(), AfterValidator(_code), WithJsonSchema({"type": "string", "pattern": r"^[A-Z][A-Z0-9_]*$"})
-]
-Reason = Annotated[Text, AfterValidator(_reason)]
 
 CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, validate_by_name=True, validate_by_alias=True)
 _T = TypeVar("_T")

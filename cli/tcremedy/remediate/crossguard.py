@@ -47,7 +47,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from tcremedy.diagnose.rule_fields import parse_ports
-from tcremedy.policy.model import Policy, is_public_cidr
+from tcremedy.policy.model import Policy
+from tcremedy.policy.values import is_public_cidr
 from tcremedy.remediate.crossguard_limits import (
     BANDWIDTH_FIELDS,
     BANDWIDTH_PACKAGE,

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tcremedy.policy.model import is_public_cidr
+from tcremedy.policy.values import is_public_cidr
 
 LIMITS_ENV = "TCREMEDY_LIMITS"
 BANDWIDTH_CAP_MBPS = 100  # saturation fixes never raise bandwidth beyond this without a human (cost)

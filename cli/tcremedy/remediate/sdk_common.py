@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-from tcremedy.policy.model import is_public_cidr
+from tcremedy.policy.values import is_public_cidr
 from tcremedy.remediate.effects import timeout
 from tcremedy.remediate.fixes import HOLD, fix_for, resource_violations  # HOLD: kept, not acted on
 from tcremedy.remediate.lifeline import exit_with_engine

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from tcremedy.cloud.acl_defaults import own_entries
 from tcremedy.cloud.state import LiveState, NetworkAclEntry
 from tcremedy.diagnose.plane import EPHEMERAL_PORTS
-from tcremedy.policy.model import Policy, is_public_cidr
+from tcremedy.policy.model import Policy
+from tcremedy.policy.values import is_public_cidr
 from tcremedy.remediate.acl_entries import WantedEntry, declared, identical, provider_cannot_write
 from tcremedy.remediate.fixes.base import (
     FIXES,

@@ -22,7 +22,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tcremedy.cloud.state import LiveState, SecurityGroupRule
-from tcremedy.policy.model import Policy, is_public_cidr
+from tcremedy.policy.model import Policy
+from tcremedy.policy.values import is_public_cidr
 from tcremedy.remediate.fixes.base import (
     FIXES,
     Fix,
