@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -83,21 +84,31 @@ def _oracle(value: Any) -> int | None:
     return value
 
 
-def _env_name(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-        raise invalid(f"{value!r} is not an environment variable name", "a name like TC_PASSWORD")
-    return value
+def _matching(pattern: str, problem: str, expected: str) -> Callable[[str], str]:
+    """A check that the whole value matches ``pattern`` (``problem`` may show it as ``{value!r}``)."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise invalid(problem.format(value=value), expected)
+        return value
+
+    return check
+
+
+ENV_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
+POLICY_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}"
+_env_name = _matching(
+    ENV_NAME_PATTERN, "{value!r} is not an environment variable name", "a name like TC_PASSWORD"
+)
+_policy_name = _matching(
+    POLICY_NAME_PATTERN, "invalid name {value!r}", "letters, digits, '.', '_' or '-' (at most 63)"
+)
 
 
 def _glob(value: str) -> str:
     if not value:
         raise invalid("empty pattern", "a glob such as web-*")
-    return value
-
-
-def _policy_name(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", value):
-        raise invalid(f"invalid name {value!r}", "letters, digits, '.', '_' or '-' (at most 63)")
     return value
 
 
@@ -149,7 +160,7 @@ EnvName = Annotated[
     str,
     Strict(),
     AfterValidator(_env_name),
-    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}),
+    WithJsonSchema({"type": "string", "pattern": f"^{ENV_NAME_PATTERN}$"}),
 ]
 Glob = Annotated[
     Text, AfterValidator(_glob), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TEXT})
@@ -158,7 +169,7 @@ PolicyName = Annotated[
     str,
     Strict(),
     AfterValidator(_policy_name),
-    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"}),
+    WithJsonSchema({"type": "string", "pattern": f"^{POLICY_NAME_PATTERN}$"}),
 ]
 
 IsoDate = Annotated[
