@@ -79,7 +79,7 @@ def overrides_from(items: Iterable[str] | None) -> dict[str, float]:
 
 
 class TokenBucket:
-    """``rate`` tokens per second, at most ``capacity`` saved up; thread-safe."""
+    """``rate`` tokens per second, at most ``capacity`` saved up; thread-safe (the local cloud's limiter)."""
 
     def __init__(self, rate: float, capacity: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
@@ -101,25 +101,6 @@ class TokenBucket:
                 self._tokens -= 1.0
                 return True
             return False
-
-    def wait_time(self) -> float:
-        """Seconds until a token is there (0 = now); takes nothing."""
-        with self._lock:
-            self._refill(self._clock())
-            return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self.rate
-
-    def take(self) -> None:
-        """Take a token (the caller made sure one is there, e.g. by ``wait_time`` under its own lock)."""
-        with self._lock:
-            self._refill(self._clock())
-            self._tokens -= 1.0
-
-    def reserve(self) -> float:
-        """Take a token now or in the future; returns how long to wait before using it (the client)."""
-        with self._lock:
-            self._refill(self._clock())
-            self._tokens -= 1.0
-            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
 
 
 class SlidingWindow:
