@@ -3,7 +3,7 @@
 The local cloud serves three regions, each with its own `fleet` (``emulator serve --regions``); one
 run reads them side by side as ``tcremedy plan --region A --region B --region C`` does (a
 ``CloudApi`` per region: its own pacing buckets and request slots, as the limits are per action,
-region and credential; each region after the first in a forked process when the machine has more
+region and credential; each region in a forked process when the machine has more
 than one core, else threads: ``--processes`` / ``--threads`` force one).
 Prints, each against its target (exit 1 when any misses):
 
@@ -34,7 +34,7 @@ from plan_fleet import TARGETS, measure
 from tcremedy.cloud.api import DEFAULT_CONCURRENCY
 
 HOW = {
-    True: "processes (this one and a forked child per other region)",
+    True: "a forked process each",
     False: "threads of one process",
     None: "what plan picks for this machine",
 }
@@ -56,7 +56,7 @@ def main() -> int:
     )
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--threads", action="store_true", help="regions on threads of one process")
-    how.add_argument("--processes", action="store_true", help="regions after the first in forked processes")
+    how.add_argument("--processes", action="store_true", help="a forked process per region")
     args = parser.parse_args()
     processes = True if args.processes else False if args.threads else None  # None: as plan decides
     if not 2 <= args.regions <= 5:

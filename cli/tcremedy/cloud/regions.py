@@ -8,9 +8,9 @@ several regions takes about as long as its slowest region.
 Side by side means in processes whenever the machine has more than one core (Linux ``fork``): one
 region at its documented limits keeps a Python process busy for about half a core (~0.5 ms of CPU
 per instance, ~550 instances a second at GetMonitorData's 50/s), and threads share one interpreter
-lock, so three regions in one process would be paced by the lock, not by Tencent. This process
-collects the first region itself and a forked child each other one (its ``CloudApi`` made before
-the fork, no connection open yet); a child sends back its state and request counts. On one core
+lock, so three regions in one process would be paced by the lock, not by Tencent. Each region is
+then collected in a forked child (its ``CloudApi`` made before the fork, no connection open yet);
+a child sends back its state and request counts. On one core
 the regions run on threads of one process (bench/plan_regions.py --threads / --processes compares
 the two: on 2 cores shared with the local cloud, 3 regions x 3,000 instances took 1.07-1.30x their
 bound in processes against 1.21-1.54x on threads).
@@ -60,7 +60,7 @@ def collect_regions(
     processes: bool | None = False,
 ) -> dict[str, LiveState]:
     """Region -> its live state, the regions collected concurrently, all at the one timestamp ``now``;
-    ``processes``: the regions after the first in forked processes (True), on threads (False), or
+    ``processes``: each region in a forked process (True), on threads (False), or
     processes when the machine has more than one core (None; see the module doc)."""
     regions = list(dict.fromkeys(regions))
     if not regions:
@@ -90,22 +90,19 @@ _JOB: tuple[dict[str, CloudApi], Callable[[str], CollectRequest], datetime] | No
 def _in_processes(
     apis: dict[str, CloudApi], request_for: Callable[[str], CollectRequest], now: datetime
 ) -> dict[str, LiveState]:
-    """The first region in this process (it would only wait otherwise), each other one in a forked
-    child; the children are forked before this process starts any thread of its own."""
+    """Each region in a forked child; the pool is left only once every child has answered (leaving
+    it while a child still works, to raise an error of this process's own, could hang its teardown)."""
     global _JOB
-    first, *others = list(apis)
     for service in COLLECTED_SERVICES:  # the SDK's model modules, imported once for every child
         models_module(service)
     _JOB = (apis, request_for, now)
     try:
-        with multiprocessing.get_context("fork").Pool(processes=len(others)) as pool:
-            pending = pool.map_async(_collect_forked, others, chunksize=1)
-            mine = collect(apis[first], request_for(first), now)
-            answers = pending.get()
+        with multiprocessing.get_context("fork").Pool(processes=len(apis)) as pool:
+            answers = pool.map(_collect_forked, list(apis), chunksize=1)
     finally:
         _JOB = None
-    states: dict[str, LiveState] = {first: mine}
-    for region, (kind, value) in zip(others, answers, strict=True):
+    states: dict[str, LiveState] = {}
+    for region, (kind, value) in zip(apis, answers, strict=True):
         if kind == "error":
             raise CollectionError(value)
         if kind == "crash":
@@ -113,7 +110,7 @@ def _in_processes(
         state, counts = value
         _add(apis[region].stats, counts)
         states[region] = state
-    return {region: states[region] for region in apis}
+    return states
 
 
 def _collect_forked(region: str) -> tuple[str, Any]:
