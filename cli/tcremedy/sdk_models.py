@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -36,16 +36,16 @@ class RequestModelError(ValueError):
     """A request that does not fit the SDK's model for its action (a bug in the caller)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Field:
     """One declared attribute: a scalar kind (``str``/``int``/``bool``/``float``) or a model name."""
 
     kind: str
     is_list: bool = False
+    is_model: bool = field(init=False, compare=False)  # kept, not derived per member checked
 
-    @property
-    def is_model(self) -> bool:
-        return self.kind not in SCALARS
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_model", self.kind not in SCALARS)
 
 
 def _parse_rtype(text: str) -> Field:
@@ -136,19 +136,23 @@ def _conform(service: str, model: str, params: Any, where: str | None) -> dict[s
             raise _fail(where, f".{name}: not a parameter of the SDK model {model}")
         if value is None:
             continue
+        kind = spec.kind
         if not spec.is_list:
-            out[name] = _value(service, spec, value, (None if where is None else f"{where}.{name}"))
+            # a string where the model says str, the common case, is taken without a call
+            out[name] = (
+                value
+                if kind == "str" and type(value) is str
+                else _value(service, spec, value, (None if where is None else f"{where}.{name}"))
+            )
             continue
         if not isinstance(value, list | tuple):
             raise _fail(where, f".{name}: expected a list, got {type(value).__name__}")
-        kind = spec.kind
         if kind == "str" and all(type(v) is str for v in value):  # the common case, checked cheaply
             out[name] = list(value)
+        elif spec.is_model and where is None:
+            out[name] = [_conform(service, kind, v, None) for v in value]
         elif spec.is_model:
-            out[name] = [
-                _conform(service, kind, v, (None if where is None else f"{where}.{name}[{n}]"))
-                for n, v in enumerate(value)
-            ]
+            out[name] = [_conform(service, kind, v, f"{where}.{name}[{n}]") for n, v in enumerate(value)]
         else:
             out[name] = [
                 _scalar(kind, v, (None if where is None else f"{where}.{name}[{n}]"))

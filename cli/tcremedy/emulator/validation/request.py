@@ -94,8 +94,8 @@ def _members(
             if top and name in COMMON:
                 continue
             raise UnknownParameter(f"The parameter `{_path((*where, name))}` is not recognized.")
-        if value is None:
-            continue
+        if value is None or (spec.kind == "str" and type(value) is str and not spec.is_list):
+            continue  # a string where the model says str, the common case, is checked without a call
         if spec.is_list:
             if not isinstance(value, list):
                 raise InvalidParameter(f"The parameter `{_path((*where, name))}` must be an array.")

@@ -12,6 +12,7 @@ import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
@@ -77,6 +78,7 @@ class Load:
         return data
 
 
+@lru_cache(maxsize=1 << 16)  # one per instance and metric: a fleet's keys are made once, not per request
 def _noise_key(seed: int, instance_id: str, metric: str) -> int:
     """A 64-bit key per (seed, instance, metric): a hash of text, stable across processes."""
     digest = hashlib.blake2b(f"{seed}:{instance_id}:{metric}".encode(), digest_size=8).digest()

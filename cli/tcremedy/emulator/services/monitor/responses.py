@@ -66,9 +66,11 @@ def _texts(points: list[dict[str, Any]]) -> list[str]:
         dims = ",".join(
             f'{{"Name":{_text(d["Name"])},"Value":{_text(d["Value"])}}}' for d in point["Dimensions"]
         )
-        floats = all(type(v) is float for v in values)
+        try:  # float.__repr__ refuses anything but a float: then the encoder writes the list
+            numbers = "[" + ",".join(map(float.__repr__, values)) + "]"
+        except TypeError:
+            numbers = _encode(values)
         texts.append(
-            f'{{"Dimensions":[{dims}],"Timestamps":{encoded[id(stamps)]},'
-            f'"Values":{"[" + ",".join(map(float.__repr__, values)) + "]" if floats else _encode(values)}}}'
+            f'{{"Dimensions":[{dims}],"Timestamps":{encoded[id(stamps)]},"Values":{numbers}}}'
         )
     return texts
