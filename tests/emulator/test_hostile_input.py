@@ -137,6 +137,37 @@ def test_malformed_or_oversized_bodies_get_the_error_envelope(served) -> None:
     assert raw(host, port, bad_control).startswith(b"HTTP/1.1 400")
 
 
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [
+        (b"POST / HTTP/1.1\r\nHost x\r\n", b"400"),  # a field line without a colon
+        (b"POST / HTTP/1.1\r\nHost: x\r\n folded\r\n", b"400"),  # obsolete line folding
+        (b"POST / HTTP/1.1\r\n" + b"X-A: b\r\n" * 101, b"431"),  # more than 100 fields
+        (b"POST / HTTP/1.1\r\nX-A: " + b"b" * 70_000 + b"\r\n", b"431"),  # a field line too long
+        (b"POST / HTTP/2.0\r\nHost: x\r\n", b"505"),
+        (b"POST / HTTP/one\r\nHost: x\r\n", b"400"),
+        (b"POST /\r\n", b"400"),  # HTTP/0.9 knows only GET
+    ],
+)
+def test_a_malformed_request_head_gets_a_status_and_the_error_envelope(served, head, status) -> None:
+    host, port, _ = served
+    answer = raw(host, port, head + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 " + status), answer[:80]
+    assert b'"Code":"InvalidParameter"' in answer and b"Connection: close" in answer
+
+
+def test_one_connection_carries_requests_until_the_client_says_close(served) -> None:
+    host, port, _ = served
+    health = b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\n\r\n"
+    last = b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(health + health + last)  # no half-close: only the third asks to close
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    assert b"".join(chunks).count(b"HTTP/1.1 200 OK\r\n") == 3
+
+
 def test_absurd_indexes_and_mixed_shapes_are_invalid_parameters(served) -> None:
     host, port, _ = served
     get = client(host, port, reqMethod="GET")

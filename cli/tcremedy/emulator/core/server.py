@@ -20,12 +20,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.utils import formatdate
+from functools import lru_cache
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 from tcremedy.emulator.core.app import Emulator, EmulatorConfig, OffsetClock
 from tcremedy.emulator.core.errors import ApiError, InternalError, InvalidParameter, RequestSizeLimitExceeded
+from tcremedy.emulator.core.http_head import BadHead, parse_request_line, read_fields
 from tcremedy.emulator.core.protocol import CONTENT_TYPE, HttpRequest, error_envelope, new_request_id
 from tcremedy.emulator.core.world import World
 from tcremedy.emulator.defaults import CONTROL_PREFIX
@@ -58,6 +62,29 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def parse_request(self) -> bool:
+        """The request line and header fields (``http_head``: no mail parser per request), with
+        ``http.server``'s rules for keeping the connection and for ``Expect: 100-continue``."""
+        self.command, self.request_version, self.close_connection = "", "HTTP/0.9", True
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        try:
+            method, target, version = parse_request_line(self.raw_requestline)
+            if version == (0, 9) and method != "GET":
+                raise BadHead(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({method[:40]!r})")
+            self.command, self.path = method, target
+            self.request_version = f"HTTP/{version[0]}.{version[1]}"
+            self.headers = read_fields(self.rfile)  # type: ignore[assignment]
+        except BadHead as exc:
+            self.send_error(exc.status, exc.message)
+            return False
+        if self.path.startswith("//"):  # a path, not a network location
+            self.path = "/" + self.path.lstrip("/")
+        connection = (self.headers.get("Connection") or "").lower()
+        self.close_connection = connection == "close" or (version < (1, 1) and connection != "keep-alive")
+        if version >= (1, 1) and (self.headers.get("Expect") or "").lower() == "100-continue":
+            return self.handle_expect_100()
+        return True
 
     def handle_one_request(self) -> None:
         self._action = ""
@@ -140,11 +167,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, outcome.body)
 
     def _send(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", CONTENT_TYPE)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        """The status line, the headers ``send_response`` wrote (Server, Date) and ours, and the body,
+        in one write."""
+        head = (
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nServer: {self.version_string()}\r\n"
+            f"Date: {_http_date(int(time.time()))}\r\nContent-Type: {CONTENT_TYPE}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        self.wfile.write(head.encode("latin-1") + body)
+
+
+@lru_cache(maxsize=4)
+def _http_date(second: int) -> str:
+    """The Date header's text (RFC 9110 5.6.7), once per second."""
+    return formatdate(second, usegmt=True)
 
 
 class _HttpServer(ThreadingHTTPServer):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from tcremedy.emulator.services.cvm.guest import Guest
@@ -32,8 +34,13 @@ MAX_BANDWIDTH_MBPS = 200
 
 
 def iso(ts: float) -> str:
-    """Epoch seconds as the API's ISO-8601 UTC text (``2026-01-01T00:00:00+00:00``)."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    """Epoch seconds as the API's ISO-8601 UTC text (``2026-01-01T00:00:00+00:00``), whole seconds."""
+    return _iso_second(int(ts) if ts >= 0 else math.floor(ts))
+
+
+@lru_cache(maxsize=1 << 14)  # a page of 100 TAT tasks writes 6 times each, mostly the same seconds
+def _iso_second(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 @dataclass

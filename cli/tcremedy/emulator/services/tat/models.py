@@ -208,20 +208,25 @@ class TatBackend:
             if (not instance_ids or task.instance_id in instance_ids) and self.task_status(task) == "RUNNING":
                 task.status, task.exit_code, task.error_info, task.done = "TERMINATED", 1, "cancelled", now
 
-    def task_status(self, task: Task) -> str:
-        return task.status if self.region.now >= task.done else "RUNNING"
+    def task_status(self, task: Task, now: float | None = None) -> str:
+        return task.status if (self.region.now if now is None else now) >= task.done else "RUNNING"
 
-    def invocation_status(self, inv: Invocation) -> str:
-        states = [self.task_status(t) for t in inv.tasks]
+    def invocation_status(self, inv: Invocation, now: float | None = None) -> str:
+        now = self.region.now if now is None else now
+        states = [self.task_status(t, now) for t in inv.tasks]
         if not states or any(s == "RUNNING" for s in states):
             return "RUNNING"
         if all(s == "SUCCESS" for s in states):
             return "SUCCESS"
         return "FAILED" if all(s == "FAILED" for s in states) else "PARTIAL_FAILED"
 
-    def task_wire(self, inv: Invocation, task: Task, hide_output: bool) -> dict[str, Any]:
-        status = self.task_status(task)
+    def task_wire(
+        self, inv: Invocation, task: Task, hide_output: bool, now: float | None = None
+    ) -> dict[str, Any]:
+        """``now``: the clock read once for a whole page."""
+        status = self.task_status(task, now)
         finished = status != "RUNNING"
+        created = iso(task.created)
         return {
             "InvocationId": inv.invocation_id,
             "InvocationTaskId": task.task_id,
@@ -234,13 +239,13 @@ class TatBackend:
                 "Dropped": task.dropped if finished else 0,
                 "OutputUrl": "",
                 "OutputUploadCOSErrorInfo": "",
-                "ExecStartTime": iso(task.created),
+                "ExecStartTime": created,
                 "ExecEndTime": iso(task.done) if finished else None,
             },
-            "StartTime": iso(task.created),
+            "StartTime": created,
             "EndTime": iso(task.done) if finished else None,
-            "CreatedTime": iso(task.created),
-            "UpdatedTime": iso(task.done if finished else task.created),
+            "CreatedTime": created,
+            "UpdatedTime": iso(task.done) if finished else created,
             "CommandDocument": {
                 "Content": inv.content,
                 "CommandType": inv.command_type,
@@ -257,7 +262,8 @@ class TatBackend:
 
     def invocation_wire(self, inv: Invocation) -> dict[str, Any]:
         done = max((t.done for t in inv.tasks), default=inv.created)
-        status = self.invocation_status(inv)
+        now = self.region.now
+        status = self.invocation_status(inv, now)
         finished = status != "RUNNING"
         return {
             "InvocationId": inv.invocation_id,
@@ -267,7 +273,7 @@ class TatBackend:
             "InvocationTaskBasicInfoSet": [
                 {
                     "InvocationTaskId": t.task_id,
-                    "TaskStatus": self.task_status(t),
+                    "TaskStatus": self.task_status(t, now),
                     "InstanceId": t.instance_id,
                 }
                 for t in inv.tasks

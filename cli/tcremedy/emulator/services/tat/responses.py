@@ -111,7 +111,9 @@ def describe_invocation_tasks(region: RegionState, params: dict[str, Any]) -> di
         "command-id": lambda it, vs: it[0].command_id in vs,
     }
     page, total = _select(params, "InvocationTaskIds", checks, pairs, lambda it: it[1].task_id)
-    return {"TotalCount": total, "InvocationTaskSet": [backend.task_wire(inv, t, hide) for inv, t in page]}
+    now = region.now
+    tasks = [backend.task_wire(inv, t, hide, now) for inv, t in page]
+    return {"TotalCount": total, "InvocationTaskSet": tasks}
 
 
 @action(SERVICE, VERSION, "DescribeAutomationAgentStatus")
