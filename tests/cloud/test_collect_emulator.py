@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -63,6 +64,31 @@ def test_fleet_is_read_in_batches(emulator: RunningEmulator) -> None:
             assert inst.metrics == {} and inst.guest is None
     assert all(i.guest.facts is not None for i in probed if not i.guest.error)  # type: ignore[union-attr]
     assert any(i.guest.facts is not None for i in probed)  # type: ignore[union-attr]
+
+
+@pytest.mark.emulator(scenario="fleet", fleet_size=450, rdp_listeners=False)
+def test_the_probe_runs_and_its_tasks_are_read_while_the_listing_still_arrives(
+    emulator: RunningEmulator,
+) -> None:
+    """The guest chain starts with the first listing pages (GuestFeed): held on its last page, the
+    listing is still incomplete when the first probe's tasks are read; released, nothing is lost."""
+    listing = emulator.hold("DescribeInstances", skip=4)  # the 5th and last page of 450
+    tasks = emulator.hold("DescribeInvocationTasks")
+    api = api_for(emulator)
+    with ThreadPoolExecutor(1) as pool:
+        job = pool.submit(run, emulator, api)
+        emulator.wait_held(listing)
+        emulator.wait_held(tasks)  # a probe ran and finished on instances of the first four pages
+        assert api.stats.calls["DescribeInstances"] == 4 and api.stats.calls["RunCommand"] >= 1  # 5th held
+        emulator.release(tasks)
+        emulator.release(listing)
+        state = job.result(timeout=120)
+    running = [i for i in state.instances.values() if selects(WINDOWS, i) and i.state == "RUNNING"]
+    online = [i for i in running if i.guest and i.guest.agent_status == "Online"]
+    assert len(state.instances) == 450 and not state.gaps and len(online) > 200
+    assert all(i.guest is not None and i.guest.facts is not None for i in online)  # every probe read
+    assert api.stats.calls["RunCommand"] == math.ceil(len(online) / 200)  # batches stayed full
+    assert api.stats.calls["DescribeInvocationTasks"] == math.ceil(len(online) / 100)
 
 
 @pytest.mark.emulator(scenario="sg-second-group-drops", throttle_rate=0.3, seed=7)

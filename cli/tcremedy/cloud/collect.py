@@ -4,12 +4,12 @@ Order of work (each step batched and run on the bounded pool of ``CloudApi``):
 
 1. ``DescribeInstances`` with the selector's ids / tags / exact name pushed down as filters; every
    listed instance lands in the state (so the report can count what the policy skipped), but only
-   the *selected* ones are inspected further. Metrics per metric (50 instances per request) start
-   as the pages arrive.
-2. In one go: security-group rules per distinct group, subnets by id, TAT agent status (100 per
-   request).
-3. Network ACLs of those subnets, address templates only if a rule references one, and the guest
-   probe (one ``RunCommand`` per 200 online running Windows instances, then polling).
+   the *selected* ones are inspected further. As the pages arrive, metrics per metric (50
+   instances per request) start, and so does the guest chain (``guest_feed``): TAT agent status
+   (100 per request), the probe (one ``RunCommand`` per 200 online running Windows instances),
+   polling, and each finished invocation's tasks.
+2. In one go: security-group rules per distinct group, subnets by id.
+3. Network ACLs of those subnets, address templates only if a rule references one.
 
 Anything that cannot be read becomes a ``CollectionGap`` in ``LiveState.gaps`` (a guest that cannot be
 probed: a ``GuestProbe`` whose ``error`` says why); never silence.
@@ -26,6 +26,7 @@ from tcremedy.cloud import collect_guest, collect_monitor, collect_vpc
 from tcremedy.cloud.api import CloudApi
 from tcremedy.cloud.collect_cvm import InstanceQuery, describe_instances, distinct
 from tcremedy.cloud.collect_guest import ProbeSettings
+from tcremedy.cloud.guest_feed import GuestFeed
 from tcremedy.cloud.state import CollectionGap, GuestProbe, Instance, LiveState
 
 Selects = Callable[[Instance], bool]
@@ -48,15 +49,20 @@ def collect(api: CloudApi, request: CollectRequest, now: datetime | None = None)
     """Read the live state for ``request`` (see module docstring)."""
     now = now or datetime.now(UTC)
     # The metrics start with the first page of the listing (MetricFeed): they are the slowest chain.
+    # So does the guest chain (GuestFeed): agent status, probe and task reads per full batch.
     feed = collect_monitor.MetricFeed(api, now, request.window_seconds, request.metrics)
+    guest_feed = GuestFeed(api, request.probe)
 
     def listed_page(page: list[Instance]) -> None:
-        feed.add([i.instance_id for i in page if request.selects(i)])
+        chosen = [i for i in page if request.selects(i)]
+        feed.add([i.instance_id for i in chosen])
+        guest_feed.add([i.instance_id for i in chosen if i.state == "RUNNING"])
 
     try:
         listed, gaps = describe_instances(api, request.region, request.query, on_page=listed_page)
     except BaseException:
         feed.close()
+        guest_feed.close()
         raise
     instances = {i.instance_id: i for i in sorted(listed, key=lambda i: i.instance_id)}
     chosen = [i for i in instances.values() if request.selects(i)]
@@ -81,16 +87,10 @@ def collect(api: CloudApi, request: CollectRequest, now: datetime | None = None)
         acls, acl_gaps = collect_vpc.network_acls(api, acl_ids)
         return subnets, subnet_gaps, acls, acl_gaps
 
-    def guest_chain() -> tuple[dict[str, str], dict[str, str], dict[str, GuestProbe]]:
-        agents, agent_errors = collect_guest.agent_status(api, running)
-        online = [iid for iid in running if agents.get(iid) == "Online"]
-        probes = collect_guest.probe(api, online, request.probe) if request.probe.enabled else {}
-        return agents, agent_errors, probes
-
     with ThreadPoolExecutor(max_workers=4) as chains:
         metric_job = chains.submit(feed.finish, chosen_ids)
         sg_job, net_job = chains.submit(sg_chain), chains.submit(network_chain)
-        guest_job = chains.submit(guest_chain)
+        guest_job = chains.submit(guest_feed.finish, running)
         groups, sg_gaps, templates, template_groups, tpl_gaps, services, service_groups = sg_job.result()
         subnets, subnet_gaps, acls, acl_gaps = net_job.result()
         agents, agent_errors, probes = guest_job.result()

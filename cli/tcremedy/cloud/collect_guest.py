@@ -7,6 +7,7 @@ firewall state and changes nothing). ``--no-guest-probe`` turns it off.
 Steps: ``DescribeAutomationAgentStatus`` (100 ids per request) -> ``RunCommand`` (200 ids per
 request, POWERSHELL, base64 content) -> poll ``DescribeInvocations`` until every invocation finished
 or the deadline passed -> ``DescribeInvocationTasks`` (by invocation id, 100 tasks per page, with output).
+``guest_feed.GuestFeed`` runs these steps, each one per full batch as soon as it has one.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from __future__ import annotations
 import base64
 import math
 import re
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +73,7 @@ def agent_status(api: CloudApi, instance_ids: Sequence[str]) -> tuple[dict[str, 
     return status, errors
 
 
-def _run(
+def run_probe(
     api: CloudApi, instance_ids: Sequence[str], settings: ProbeSettings
 ) -> tuple[dict[str, Sequence[str]], dict[str, str]]:
     """RunCommand in batches; returns invocation id -> its instance ids, and instance id -> error for
@@ -98,7 +98,7 @@ def _run(
     return {invocation: batch for batch, invocation in done}, errors
 
 
-def _tasks_by_invocation(
+def tasks_by_invocation(
     api: CloudApi, invocation_ids: Sequence[str]
 ) -> tuple[list[dict[str, Any]], dict[str, ApiError]]:
     """Every task of the invocations, 100 per page, up to 5 invocation ids per filter; and
@@ -146,19 +146,6 @@ def _tasks_by_invocation(
     return tasks, failed
 
 
-def _all_finished(api: CloudApi, invocation_ids: Sequence[str]) -> bool:
-    """One cheap status poll: are all invocations past RUNNING? (100 invocation ids per request)."""
-
-    def one(batch: Sequence[str]) -> bool:
-        resp = api.call("tat", "DescribeInvocations", {"InvocationIds": list(batch), "Limit": STATUS_BATCH})
-        found = resp.get("InvocationSet") or ()
-        return len(found) == len(batch) and all(
-            i.get("InvocationStatus") not in RUNNING_INVOCATION_STATES for i in found
-        )
-
-    return all(api.map(one, chunks(list(invocation_ids), STATUS_BATCH)))
-
-
 def probe_from_task(task: dict[str, Any]) -> GuestProbe:
     """Pure: one finished (or abandoned) InvocationTask -> GuestProbe."""
     status = task.get("TaskStatus") or ""
@@ -180,50 +167,6 @@ def probe_from_task(task: dict[str, Any]) -> GuestProbe:
     return GuestProbe(
         "Online", status, f"probe task {status or 'UNKNOWN'}" + (f": {detail}" if detail else "")
     )
-
-
-def probe(
-    api: CloudApi,
-    instance_ids: Sequence[str],
-    settings: ProbeSettings,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> dict[str, GuestProbe]:
-    """Run the probe on ``instance_ids`` (all online and running) and wait for the results.
-
-    Waiting polls ``DescribeInvocations`` (one request per 100 invocations) with a doubling delay;
-    the tasks and their output are then read once, so the output pages are fetched one time only.
-    """
-    if not instance_ids:
-        return {}
-    deadline = clock() + settings.deadline
-    invocations, run_errors = _run(api, instance_ids, settings)
-    result = {iid: GuestProbe("Online", "", err) for iid, err in run_errors.items()}
-    if not invocations:
-        return result
-    api.progress.phase("guest probe results")
-    delay = settings.first_poll
-    while True:
-        sleep(min(delay, max(0.0, deadline - clock())))
-        try:
-            finished = _all_finished(api, list(invocations))
-        except ApiError:  # the status poll failed for good: read the tasks as they are
-            finished = True
-        if finished or clock() >= deadline:
-            break
-        delay = min(delay * 2, settings.poll_interval)
-    found, failed = _tasks_by_invocation(api, list(invocations))
-    tasks = {t.get("InstanceId"): t for t in found}
-    for invocation, batch in invocations.items():
-        exc = failed.get(invocation)
-        for iid in batch:
-            if exc is not None:  # its tasks could not be read: said so, with the call and the error
-                result[iid] = GuestProbe("Online", "", f"{exc.action} failed: {exc.code}: {exc.message}")
-            elif (task := tasks.get(iid)) is not None:
-                result[iid] = probe_from_task(task)
-            else:
-                result[iid] = GuestProbe("Online", "", "no probe task was reported")
-    return result
 
 
 def lower_bound(online: int) -> dict[str, int]:
