@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
@@ -63,6 +63,32 @@ class ApiError(Exception):
 def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     """``items`` in consecutive slices of ``size`` at most."""
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class Batches(Generic[T]):
+    """Items as they arrive, each taken once, cut into full batches of ``size``; ``rest`` hands over
+    the last, partial one. Not locked: the feeds that use it hold their own lock around it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._taken: set[T] = set()
+        self._pending: list[T] = []
+
+    def add(self, items: Iterable[T]) -> list[list[T]]:
+        """The batches ``items`` completed (often none)."""
+        for item in items:
+            if item not in self._taken:
+                self._taken.add(item)
+                self._pending.append(item)
+        full = []
+        while len(self._pending) >= self.size:
+            full.append(self._pending[: self.size])
+            self._pending = self._pending[self.size :]
+        return full
+
+    def rest(self) -> list[T]:
+        rest, self._pending = self._pending, []
+        return rest
 
 
 class Pacer:

@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tcremedy.cloud.api import ApiError, CloudApi, split_batches
+from tcremedy.cloud.api import ApiError, Batches, CloudApi, split_batches
 from tcremedy.cloud.state import CollectionGap, MetricSeries, window_end
 
 NAMESPACE = "QCE/CVM"
@@ -86,8 +86,7 @@ class MetricFeed:
         self.api = api
         self.names = tuple(names)
         self.start, self.end = window(now, window_seconds)
-        self._pending: list[str] = []
-        self._fed: set[str] = set()
+        self._batches: Batches[str] = Batches(BATCH)
         self._lock = threading.Lock()
         # paced requests wait in their worker for their departure: room for the waiting ones too
         self._pool = ThreadPoolExecutor(max_workers=2 * api.concurrency, thread_name_prefix="metrics")
@@ -96,12 +95,7 @@ class MetricFeed:
 
     def add(self, instance_ids: Sequence[str]) -> None:
         with self._lock:
-            for iid in instance_ids:
-                if iid not in self._fed:
-                    self._fed.add(iid)
-                    self._pending.append(iid)
-            while len(self._pending) >= BATCH:
-                batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
+            for batch in self._batches.add(instance_ids):
                 self._send(batch)
 
     def _send(self, batch: Sequence[str]) -> None:
@@ -125,8 +119,7 @@ class MetricFeed:
         try:
             self.add(instance_ids)
             with self._lock:
-                rest, self._pending = self._pending, []
-                if rest:
+                if rest := self._batches.rest():
                     self._send(rest)
                 jobs = list(self._jobs)
             result: dict[str, dict[str, MetricSeries]] = {iid: {} for iid in instance_ids}

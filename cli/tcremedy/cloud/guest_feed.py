@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from tcremedy.cloud.api import ApiError, CloudApi, chunks
+from tcremedy.cloud.api import ApiError, Batches, CloudApi, chunks
 from tcremedy.cloud.collect_guest import (
     INVOCATION_FILTER_VALUES,
     RUN_BATCH,
@@ -52,9 +52,8 @@ class GuestFeed:
         self._changed = threading.Condition(self._lock)  # an invocation registered, or the runs ended
         # paced requests wait in their worker for their departure: room for the waiting ones too
         self._pool = ThreadPoolExecutor(max_workers=2 * api.concurrency, thread_name_prefix="guest")
-        self._fed: set[str] = set()
-        self._to_status: list[str] = []
-        self._to_run: list[str] = []
+        self._to_status: Batches[str] = Batches(STATUS_BATCH)
+        self._to_run: Batches[str] = Batches(RUN_BATCH)
         self._status_jobs: list[Future[None]] = []
         self._run_jobs: list[Future[None]] = []
         self._read_jobs: list[Future[None]] = []
@@ -71,12 +70,7 @@ class GuestFeed:
     def add(self, instance_ids: Sequence[str]) -> None:
         """Running instances to look at; every full batch of them has its agent status asked now."""
         with self._lock:
-            for iid in instance_ids:
-                if iid not in self._fed:
-                    self._fed.add(iid)
-                    self._to_status.append(iid)
-            while len(self._to_status) >= STATUS_BATCH:
-                batch, self._to_status = self._to_status[:STATUS_BATCH], self._to_status[STATUS_BATCH:]
+            for batch in self._to_status.add(instance_ids):
                 self._status_jobs.append(self._pool.submit(self._status, batch))
 
     def finish(self, instance_ids: Sequence[str]) -> Guests:
@@ -84,13 +78,11 @@ class GuestFeed:
         try:
             self.add(instance_ids)
             with self._lock:
-                rest, self._to_status = self._to_status, []
-                if rest:
+                if rest := self._to_status.rest():
                     self._status_jobs.append(self._pool.submit(self._status, rest))
             _wait(self._status_jobs)
             with self._lock:
-                rest, self._to_run = self._to_run, []
-                if rest:
+                if rest := self._to_run.rest():
                     self._run_jobs.append(self._pool.submit(self._probe, rest))
             _wait(self._run_jobs)
             with self._lock:
@@ -123,9 +115,7 @@ class GuestFeed:
             self.agent_errors.update(errors)
             if not self.settings.enabled:
                 return
-            self._to_run.extend(online)
-            while len(self._to_run) >= RUN_BATCH:
-                run, self._to_run = self._to_run[:RUN_BATCH], self._to_run[RUN_BATCH:]
+            for run in self._to_run.add(online):
                 self._run_jobs.append(self._pool.submit(self._probe, run))
 
     def _probe(self, batch: Sequence[str]) -> None:
