@@ -18,6 +18,7 @@ bound in processes against 1.21-1.54x on threads).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import Counter
@@ -116,6 +117,10 @@ def _in_processes(
 def _collect_forked(region: str) -> tuple[str, Any]:
     """In the child: collect one region; errors travel back as text (not every exception pickles)."""
     assert _JOB is not None
+    # No collector of reference cycles in the child: a collection makes none (after a 3,000-instance
+    # region the collector found 0 unreachable objects) and the child ends once it has answered, so
+    # scanning its growing state was CPU spent for nothing, on cores the other regions need.
+    gc.disable()
     apis, request_for, now = _JOB
     api = apis[region]
     before = _counts(api.stats)
