@@ -164,8 +164,6 @@ def _conform(service: str, model: str, params: Any, where: str | None) -> dict[s
 def _value(service: str, spec: Field, value: Any, where: str | None) -> Any:
     if spec.is_model:
         return _conform(service, spec.kind, value, where)
-    if spec.kind == "str" and type(value) is str:
-        return value
     return _scalar(spec.kind, value, where)
 
 

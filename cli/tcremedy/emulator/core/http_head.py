@@ -34,9 +34,11 @@ class Fields(dict[str, str]):
 
 
 def parse_request_line(line: bytes) -> tuple[str, str, tuple[int, int]]:
-    """``POST / HTTP/1.1`` -> (method, target, (major, minor)); a two-word line is HTTP/0.9."""
+    """``POST / HTTP/1.1`` -> (method, target, (major, minor)); a two-word line is an HTTP/0.9 GET."""
     words = str(line, "iso-8859-1").rstrip("\r\n").split()
     if len(words) == 2:
+        if words[0] != "GET":  # HTTP/0.9 knows no other method
+            raise BadHead(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({words[0][:40]!r})")
         return words[0], words[1], (0, 9)
     if len(words) != 3:
         raise BadHead(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({line[:80]!r})")

@@ -70,8 +70,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
         try:
             method, target, version = parse_request_line(self.raw_requestline)
-            if version == (0, 9) and method != "GET":
-                raise BadHead(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({method[:40]!r})")
             self.command, self.path = method, target
             self.request_version = f"HTTP/{version[0]}.{version[1]}"
             self.headers = read_fields(self.rfile)  # type: ignore[assignment]

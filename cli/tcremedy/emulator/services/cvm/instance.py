@@ -35,7 +35,7 @@ MAX_BANDWIDTH_MBPS = 200
 
 def iso(ts: float) -> str:
     """Epoch seconds as the API's ISO-8601 UTC text (``2026-01-01T00:00:00+00:00``), whole seconds."""
-    return _iso_second(int(ts) if ts >= 0 else math.floor(ts))
+    return _iso_second(math.floor(ts))
 
 
 @lru_cache(maxsize=1 << 14)  # a page of 100 TAT tasks writes 6 times each, mostly the same seconds
