@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 from tcremedy.emulator.core.backend import StatelessBackend
 from tcremedy.emulator.core.errors import ApiError, InvalidParameterValue
-from tcremedy.emulator.services.cvm.load import METRICS
-from tcremedy.emulator.services.cvm.load import series as load_series
+from tcremedy.emulator.services.cvm.load import METRICS, thousandths
 
 NAMESPACE = "QCE/CVM"
 PERIODS = (10, 60, 300, 3600, 86400)
@@ -61,10 +59,8 @@ class MonitorBackend(StatelessBackend):
         tz = start_dt.tzinfo if isinstance(start_dt.tzinfo, timezone) else UTC
         return Window(align(start_dt.timestamp(), period, tz), align(end_dt.timestamp(), period, tz), tz)
 
-    def series(
-        self, metric: str, instance_ids: list[str], period: int, window: Window
-    ) -> list[dict[str, Any]]:
-        """One (timestamps, values) pair per instance id, in request order."""
+    def series(self, metric: str, instance_ids: list[str], period: int, window: Window) -> list[Series]:
+        """One series per instance id, in request order (empty for a stopped or unknown instance)."""
         key = metric.lower()
         if key not in METRICS:
             raise ApiError(
@@ -89,16 +85,49 @@ class MonitorBackend(StatelessBackend):
         cvm.settle()
         seed = self.region.world.seed
         slots = [t // period for t in stamps]
-        timestamps = [float(t) for t in stamps]  # one list for every instance: the same instants
-        out: list[dict[str, Any]] = []
+        running = Series([float(t) for t in stamps], [], "")  # every instance: the same instants
+        out: list[Series] = []
         for iid in instance_ids:
             inst = cvm.instances.get(iid)
             if inst is None or inst.state != "RUNNING":
-                # no agent data while stopped; unknown instances have no data
-                out.append({"Timestamps": [], "Values": []})
+                out.append(NO_DATA)  # no agent data while stopped; unknown instances have no data
                 continue
-            values = load_series(
+            points = thousandths(
                 inst.load, key, seed=seed, instance_id=iid, slots=slots, cap_mbps=inst.bandwidth_out
             )
-            out.append({"Timestamps": timestamps, "Values": values})
+            out.append(running.with_values(points))
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One instance's samples: ``values`` as the API gives them (floats with 3 decimals) and the
+    JSON text of that array, both made from the thousandths without decimal rounding."""
+
+    timestamps: list[float]
+    values: list[float]
+    values_json: str
+
+    def with_values(self, points: list[int]) -> Series:
+        values = list(map(_THOUSAND.__rtruediv__, points))  # p / 1000: the float nearest p thousandths
+        return Series(self.timestamps, values, "[" + ",".join(map(_TEXTS.__getitem__, points)) + "]")
+
+
+NO_DATA = Series([], [], "[]")
+_THOUSAND = 1000
+
+
+class _Texts(dict[int, str]):
+    """A value's JSON text by its thousandths, made once: ``repr`` of the float, as ``json`` writes
+    it. A fleet's answers repeat a few thousand values; bounded all the same."""
+
+    LIMIT = 1 << 17
+
+    def __missing__(self, points: int) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        text = self[points] = float.__repr__(points / 1000)
+        return text
+
+
+_TEXTS = _Texts()

@@ -10,7 +10,7 @@ from tcremedy.emulator.core.dispatch import action
 from tcremedy.emulator.core.errors import InvalidParameterValue, MissingParameter
 from tcremedy.emulator.core.protocol import PreEncoded
 from tcremedy.emulator.core.world import RegionState
-from tcremedy.emulator.services.monitor.models import NAMESPACE, MonitorBackend
+from tcremedy.emulator.services.monitor.models import NAMESPACE, MonitorBackend, Series
 
 
 @action("monitor", "2018-07-24", "GetMonitorData")
@@ -38,11 +38,14 @@ def get_monitor_data(region: RegionState, params: dict[str, Any]) -> dict[str, A
     backend: MonitorBackend = region.monitor
     window = backend.window(p.string(params, "StartTime"), p.string(params, "EndTime"), period)
     series = backend.series(metric, ids, period, window)
-    points = [{"Dimensions": dims, **s} for dims, s in zip(dimensions, series, strict=True)]
+    points = [
+        {"Dimensions": dims, "Timestamps": s.timestamps, "Values": s.values}
+        for dims, s in zip(dimensions, series, strict=True)
+    ]
     return {
         "Period": period,
         "MetricName": metric,
-        "DataPoints": PreEncoded(points, _texts(points)),
+        "DataPoints": PreEncoded(points, _texts(dimensions, series)),
         "StartTime": window.stamp(window.start),
         "EndTime": window.stamp(window.end),
         "Msg": "",
@@ -53,41 +56,17 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _text = json.encoder.encode_basestring  # a str as a JSON string literal (C when available)
 
 
-class _FloatTexts(dict[float, str]):
-    """A float's JSON text (its repr, as ``json`` writes a finite float), made once per value: the
-    values are rounded to 3 decimals around a few load levels, so a fleet's answers repeat a few
-    thousand of them and writing each anew was half the cost of the text. Bounded all the same."""
-
-    LIMIT = 1 << 17
-
-    def __missing__(self, value: float) -> str:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        text = self[value] = float.__repr__(value)
-        return text
-
-
-_FLOAT_TEXTS = _FloatTexts()
-
-
-def _texts(points: list[dict[str, Any]]) -> list[str]:
+def _texts(dimensions: list[list[dict[str, str]]], series: list[Series]) -> list[str]:
     """Each DataPoint's JSON, written directly (50 instances x the window's samples per request;
-    encoding was most of the answer's cost): every instance shares one Timestamps list, encoded
-    once; a value is a float, whose JSON text is its repr (as ``json`` writes it)."""
-    encoded: dict[int, str] = {}
+    encoding was most of the answer's cost): the instances share one Timestamps list, encoded
+    once, and each series carries its Values' text."""
+    stamps: dict[int, str] = {}
     texts = []
-    for point in points:
-        stamps, values = point["Timestamps"], point["Values"]
-        if id(stamps) not in encoded:
-            encoded[id(stamps)] = _encode(stamps)
-        dims = ",".join(
-            f'{{"Name":{_text(d["Name"])},"Value":{_text(d["Value"])}}}' for d in point["Dimensions"]
-        )
-        if all(map(float.__instancecheck__, values)):
-            numbers = "[" + ",".join(map(_FLOAT_TEXTS.__getitem__, values)) + "]"
-        else:
-            numbers = _encode(values)
+    for dims, s in zip(dimensions, series, strict=True):
+        if id(s.timestamps) not in stamps:
+            stamps[id(s.timestamps)] = _encode(s.timestamps)
+        names = ",".join(f'{{"Name":{_text(d["Name"])},"Value":{_text(d["Value"])}}}' for d in dims)
         texts.append(
-            f'{{"Dimensions":[{dims}],"Timestamps":{encoded[id(stamps)]},"Values":{numbers}}}'
+            f'{{"Dimensions":[{names}],"Timestamps":{stamps[id(s.timestamps)]},"Values":{s.values_json}}}'
         )
     return texts
