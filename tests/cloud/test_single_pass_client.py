@@ -4,6 +4,7 @@ error, so reading each answer once changes nothing a caller can see."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
+from tcremedy.cloud.api import CloudApi
 from tcremedy.cloud.clients import SinglePassClient
 
 
@@ -51,3 +53,31 @@ def test_an_error_is_the_sdks_error(emulator, action: str, params: dict[str, Any
         expected.value.get_message(),
     )
     assert got.value.get_code() and got.value.get_request_id()
+
+
+@pytest.mark.emulator(scenario="healthy")
+def test_an_answer_cut_off_halfway_is_the_sdks_network_error_and_the_call_is_retried(emulator) -> None:
+    """The connection is lost while the answer's body arrives (a hold released with ``cut``: status,
+    headers with the whole Content-Length, half the body). The client raises the SDK's
+    ``ClientNetworkError``, not a requests exception, so ``CloudApi`` retries it like a lost request
+    and the caller gets the whole answer."""
+    single = SinglePassClient("cvm", "2017-03-12", emulator.credential(), emulator.region, emulator.profile())
+    hold = emulator.hold("DescribeInstances", when="after")
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(single.call_json, "DescribeInstances", {"Limit": 10})
+        emulator.wait_held(hold)
+        emulator.release(hold, "cut")
+        with pytest.raises(TencentCloudSDKException) as cut:
+            call.result(timeout=30)
+    assert cut.value.get_code() == "ClientNetworkError"
+
+    api = CloudApi({"cvm": single}, sleep=lambda _seconds: None)  # the backoff is not waited out
+    hold = emulator.hold("DescribeInstances", when="after")
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(api.call, "cvm", "DescribeInstances", {"Limit": 10})
+        emulator.wait_held(hold)
+        emulator.release(hold, "cut")
+        answer = call.result(timeout=30)
+    assert [i["InstanceId"] for i in answer["InstanceSet"]] == emulator.instance_ids()
+    assert (api.stats.calls["DescribeInstances"], api.stats.retries["DescribeInstances"]) == (2, 1)
+    assert api.stats.codes["ClientNetworkError"] == 1

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests.adapters
+import requests.exceptions
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -130,20 +131,34 @@ class SinglePassClient(CommonClient):
     DescribeInvocationTasks page that was a fifth of a fleet collection's client CPU. Everything else
     is the SDK's: the request (``_call``: TC3 signing, its HTTP session), the status check, its
     retryer, and the error it raises (``TencentCloudSDKException(code, message, request id)``, for
-    the same bodies and content types as ``_check_error``)."""
+    the same bodies and content types as ``_check_error``). One difference: an answer cut off
+    halfway is the SDK's ``ClientNetworkError`` (``_body``), not a requests exception."""
 
     def call_json(
         self, action: str, params: dict[str, Any], headers: Any = None, options: Any = None
     ) -> dict[str, Any]:
         def once() -> dict[str, Any]:
             resp = self._call(action, params, options, headers)
+            body = _body(resp)
             self._check_status(resp)
-            data = json.loads(resp.content)
+            data = json.loads(body)
             if resp.headers.get("Content-Type") in _INSPECTED_CONTENT_TYPES:
                 _raise_error(data["Response"])
             return data
 
         return (self.profile.retryer or NoopRetryer()).send_request(once)
+
+
+def _body(resp: Any) -> bytes:
+    """The whole answer body. The SDK sends with ``stream=True`` (tencentcloud/common/http/request.py),
+    so the body arrives after ``_call`` has returned, outside the SDK's own handler that turns a
+    transport failure into ``ClientNetworkError``; a connection lost or timed out halfway through
+    the body raised requests' own exception, which the retries never saw. It is the SDK's
+    ``ClientNetworkError`` here too, and retried like any other (cloud/retry.py)."""
+    try:
+        return resp.content
+    except requests.exceptions.RequestException as exc:
+        raise TencentCloudSDKException("ClientNetworkError", f"the answer was cut off: {exc}") from None
 
 
 def _raise_error(response: dict[str, Any]) -> None:

@@ -106,8 +106,9 @@ class RunningEmulator:
     def release(
         self, hold_id: str, outcome: str = "run", *, code: str = "", message: str = ""
     ) -> dict[str, Any]:
-        """Let the held requests go on (``run``: carried out), end unanswered (``drop``) or answer
-        the API error ``code``/``message`` (``fail``)."""
+        """Let the held requests go on (``run``: carried out), end unanswered (``drop``), answer the
+        API error ``code``/``message`` (``fail``) or carry them out and cut their answer off halfway
+        through the body (``cut``)."""
         body = {"outcome": outcome, "code": code, "message": message}
         return self.control("POST", f"holds/{hold_id}/release", body, timeout=40)
 

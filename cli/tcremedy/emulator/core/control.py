@@ -25,7 +25,7 @@ default the configured one):
 * ``GET  /_emulator/holds``                         holds, held requests, every request in flight
 * ``GET  /_emulator/holds/<id>``                    one hold
 * ``POST /_emulator/holds/<id>/wait`` ``{"timeout": S, "count": N}``  block until N are held (408)
-* ``POST /_emulator/holds/<id>/release`` ``{"outcome": "run"|"drop"|"fail", "code", "message"}``
+* ``POST /_emulator/holds/<id>/release`` ``{"outcome": "run"|"drop"|"fail"|"cut", "code", "message"}``
 * ``DELETE /_emulator/holds/<id>`` / ``DELETE /_emulator/holds``  release (run) and remove
 * ``POST /_emulator/reachability`` ``{"instance_id", "source_ip", "port"[, "source_port"]}`` ->
   ``{"reachable", "stopped_at", "rule", "source_port"}``: the emulator's own packet-level judge

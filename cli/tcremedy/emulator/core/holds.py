@@ -11,6 +11,9 @@ of two points:
 
 A release may also ``fail`` the held requests with an API error (``code``, ``message``): the
 client gets that error envelope (before: nothing was done; after: it was done all the same).
+Or ``cut`` them: the action runs, and its answer stops halfway through the body (the status line
+and headers, with the whole body's Content-Length, then half the body, then the connection
+closes): a connection lost while the answer was on its way.
 
 Held requests wait on their own request thread without the world lock, so the rest of the cloud
 keeps answering. Every API request is also tracked while in flight (``in_flight``). The control
@@ -28,7 +31,7 @@ from typing import Any
 from tcremedy.emulator.core.errors import ApiError
 
 WHEN = ("before", "after")
-OUTCOMES = ("run", "drop", "fail")
+OUTCOMES = ("run", "drop", "fail", "cut")
 MAX_WAIT_SECONDS = 600.0
 
 
@@ -47,7 +50,7 @@ class Held:
     request_id: str
     action: str
     since: float
-    outcome: str = ""  # set on release: run | drop | fail
+    outcome: str = ""  # set on release: run | drop | fail | cut
     error: tuple[str, str] = ("", "")  # fail: (code, message)
     done: bool = False  # the request thread has moved on past the hold
 
@@ -156,7 +159,8 @@ class Holds:
         timeout: float = 30,
         error: tuple[str, str] = ("", ""),
     ) -> dict[str, Any]:
-        """Let the held requests go on (``run``) or end them unanswered (``drop``).
+        """Let the held requests go on (``run``), end them unanswered (``drop``), answer them with an
+        API error (``fail``) or with half an answer (``cut``).
 
         Returns once each released request has moved past the hold, so that on ``run`` with
         ``when=before`` the action has been carried out when this returns.
@@ -213,16 +217,17 @@ class Holds:
         with self._cond:
             self._in_flight.pop(request_id, None)
 
-    def checkpoint(self, request_id: str, service: str, action: str, when: str) -> bool:
-        """Called by the request thread at ``when``; blocks while held. False = drop the request;
-        a ``fail`` release raises its ``ApiError``."""
+    def checkpoint(self, request_id: str, service: str, action: str, when: str) -> str:
+        """Called by the request thread at ``when``; blocks while held. Returns ``run`` (go on),
+        ``drop`` (close without answering) or ``cut`` (go on, then cut the answer short); a ``fail``
+        release raises its ``ApiError``."""
         with self._cond:
             hold = next((h for h in self._holds.values() if h.matches(service, action, when)), None)
             if hold is None:
-                return True
+                return "run"
             if hold.skip > 0:
                 hold.skip -= 1
-                return True
+                return "run"
             hold.remaining -= 1
             held = Held(request_id, action, time.time())
             hold.held.append(held)
@@ -238,4 +243,4 @@ class Holds:
             self._cond.notify_all()
             if held.outcome == "fail":
                 raise ApiError(held.error[1], code=held.error[0])
-            return held.outcome == "run"
+            return held.outcome

@@ -55,6 +55,7 @@ class ApiOutcome:
     mutated: bool = False  # a successful state-changing action (persistence saves after it)
     error_code: str = ""
     dropped: bool = False  # a hold released with `drop`: close the connection without answering
+    cut: bool = False  # a hold released with `cut`: half the answer, then close the connection
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -224,15 +225,19 @@ def _run(
             raise
         if holds is not None:
             holds.started(request_id, auth.service, action)
-            if not holds.checkpoint(request_id, auth.service, action, "before"):
+            verdict = holds.checkpoint(request_id, auth.service, action, "before")
+            if verdict == "drop":
                 outcome.dropped = True
                 return
+            outcome.cut = verdict == "cut"
         with world.lock:
             result = handler(world.region(region_name), params)
         outcome.mutated = not action.startswith(READ_PREFIXES)
         outcome.body = envelope(dict(result), request_id)
-        if holds is not None and not holds.checkpoint(request_id, auth.service, action, "after"):
-            outcome.dropped = True
+        if holds is not None:
+            verdict = holds.checkpoint(request_id, auth.service, action, "after")
+            outcome.dropped = verdict == "drop"
+            outcome.cut = outcome.cut or verdict == "cut"
     except ApiError as exc:
         outcome.error_code = exc.code
         outcome.body = error_envelope(exc, request_id)

@@ -162,17 +162,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._action = outcome.action or "-"
-        self._send(200, outcome.body)
+        if outcome.cut:  # a hold released with `cut`: the connection is lost halfway through the body
+            self.close_connection = True
+        self._send(200, outcome.body, cut=outcome.cut)
 
-    def _send(self, status: int, body: bytes) -> None:
+    def _send(self, status: int, body: bytes, *, cut: bool = False) -> None:
         """The status line, the headers ``send_response`` wrote (Server, Date) and ours, and the body,
-        in one write."""
+        in one write (``cut``: only its first half, under the whole body's Content-Length)."""
         head = (
             f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nServer: {self.version_string()}\r\n"
             f"Date: {_http_date(int(time.time()))}\r\nContent-Type: {CONTENT_TYPE}\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         )
-        self.wfile.write(head.encode("latin-1") + body)
+        self.wfile.write(head.encode("latin-1") + (body[: len(body) // 2] if cut else body))
 
 
 @lru_cache(maxsize=4)
