@@ -9,10 +9,11 @@ exceeds the instance's bandwidth cap (that is what a cap does).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
+from operator import add, mod
 from typing import Any
 
 # canonical metric name -> Load attribute holding its steady level
@@ -84,35 +85,54 @@ def _noise_key(seed: int, instance_id: str, metric: str) -> int:
     return int.from_bytes(digest)
 
 
-def thousandths(
-    load: Load, metric: str, *, seed: int, instance_id: str, slots: Sequence[int], cap_mbps: float
-) -> list[int]:
-    """The values of ``metric`` (lower-case canonical name) at sample ``slots`` (timestamp // period),
-    in thousandths (Cloud Monitor's values carry 3 decimals): the profile cycled, or the steady
-    level plus noise: (level - a) + 2a x u, a = level x noise, u a deterministic value in [0, 1)
-    per (seed, instance, metric, slot).
+Sample = tuple[Load, str, float]  # an instance's load model, its id and its bandwidth cap (Mbps)
 
-    u comes from ``hash`` of the tuple (key, slot): tuples of ints hash the same in every process
-    (only str and bytes hashes are salted). The arithmetic is integer maps over built-ins, so a
-    point costs no interpreted bytecode and no decimal rounding: GetMonitorData answers 50
-    instances x the window's points per request, and the local cloud shares the machine with the
-    client it serves.
+
+def thousandths(samples: Sequence[Sample], metric: str, *, seed: int, slots: Sequence[int]) -> list[int]:
+    """The values of ``metric`` (lower-case canonical name) for each sample at the ``slots``
+    (timestamp // period), in thousandths (Cloud Monitor's values carry 3 decimals), one run of
+    ``len(slots)`` per sample, in order: the profile cycled, or the steady level plus noise:
+    (level - a) + the noise, a = level x noise, the noise a deterministic value in [0, 2a) per
+    (seed, instance, metric, slot). Percentages stay within [0, 100]; public outbound traffic
+    within the cap.
+
+    The noise is ``hash`` of the tuple (key, slot) modulo 2a (in thousandths): tuples of ints hash
+    the same in every process (only str and bytes hashes are salted). Every sample's points are
+    made by the same few integer maps over built-ins, all samples at once, so a point costs no
+    interpreted bytecode and no decimal rounding: GetMonitorData answers 50 instances x the
+    window's points per request, and the local cloud shares the machine with the client it serves.
     """
-    if metric in load.profile:
-        values = load.profile[metric]
-        points = [round(values[slot % len(values)] * 1000) for slot in slots]
-    elif load.noise:
-        level = getattr(load, METRICS[metric])
+    n, attr = len(slots), METRICS[metric]
+    keys, lows, spans = [], [], []
+    apart: list[tuple[int, list[int] | None, int | None]] = []  # (sample, own points, ceiling)
+    for i, (load, instance_id, cap_mbps) in enumerate(samples):
+        ceiling = 100_000 if metric in PERCENT else None
+        if metric == "wanouttraffic":
+            ceiling = round(cap_mbps * 1000)
+        level = getattr(load, attr)
         amplitude = level * load.noise
         low, span = round((level - amplitude) * 1000), round(2 * amplitude * 1000)
-        masks = map(_U64.__and__, map(hash, zip(repeat(_noise_key(seed, instance_id, metric)), slots)))
-        points = list(map(low.__add__, map((64).__rrshift__, map(span.__mul__, masks))))  # low + span*u
-    else:
-        points = [round(getattr(load, METRICS[metric]) * 1000)] * len(slots)
-    ceiling = 100_000 if metric in PERCENT else round(cap_mbps * 1000) if metric == "wanouttraffic" else None
-    if points and (min(points) < 0 or (ceiling is not None and max(points) > ceiling)):  # clamp (rare)
-        points = [max(0, p if ceiling is None else min(p, ceiling)) for p in points]
+        keys.append(_noise_key(seed, instance_id, metric))
+        lows.append(low)
+        spans.append(span or 1)  # x % 1 == 0: no noise
+        if metric in load.profile:
+            profile = load.profile[metric]
+            apart.append((i, [round(profile[slot % len(profile)] * 1000) for slot in slots], ceiling))
+        elif not load.noise:
+            apart.append((i, [round(level * 1000)] * n, ceiling))
+        elif low < 0 or (ceiling is not None and low + span > ceiling):  # may leave the range: clamp
+            apart.append((i, None, ceiling))
+    every_slot = chain.from_iterable(repeat(slots, len(keys)))
+    hashes = map(hash, zip(_each(keys, n), every_slot, strict=True))
+    points = list(map(add, _each(lows, n), map(mod, hashes, _each(spans, n))))  # low + [0, span)
+    for i, own, ceiling in apart:  # rare: profiles, no noise, levels near a bound
+        run = points[i * n : (i + 1) * n] if own is None else own
+        points[i * n : (i + 1) * n] = [max(0, p if ceiling is None else min(p, ceiling)) for p in run]
     return points
 
 
-_U64 = 2**64 - 1
+def _each(values: list[int], times: int) -> Iterator[int]:
+    """Each value ``times`` times in a row."""
+    return chain.from_iterable(map(repeat, values, repeat(times)))
+
+

@@ -83,19 +83,20 @@ class MonitorBackend(StatelessBackend):
             )
         cvm = self.region.cvm
         cvm.settle()
-        seed = self.region.world.seed
-        slots = [t // period for t in stamps]
-        running = Series([float(t) for t in stamps], [], "")  # every instance: the same instants
+        running = [cvm.instances.get(iid) for iid in instance_ids]
+        samples = [(i.load, i.instance_id, i.bandwidth_out) for i in running if i and i.state == "RUNNING"]
+        points = thousandths(samples, key, seed=self.region.world.seed, slots=[t // period for t in stamps])
+        values = list(map(_THOUSAND.__rtruediv__, points))  # p / 1000: the float nearest p thousandths
+        texts = list(map(_TEXTS.__getitem__, points))
+        timestamps = [float(t) for t in stamps]  # every instance: the same instants
         out: list[Series] = []
-        for iid in instance_ids:
-            inst = cvm.instances.get(iid)
+        n, at = len(stamps), 0
+        for inst in running:
             if inst is None or inst.state != "RUNNING":
                 out.append(NO_DATA)  # no agent data while stopped; unknown instances have no data
                 continue
-            points = thousandths(
-                inst.load, key, seed=seed, instance_id=iid, slots=slots, cap_mbps=inst.bandwidth_out
-            )
-            out.append(running.with_values(points))
+            out.append(Series(timestamps, values[at : at + n], "[" + ",".join(texts[at : at + n]) + "]"))
+            at += n
         return out
 
 
@@ -107,10 +108,6 @@ class Series:
     timestamps: list[float]
     values: list[float]
     values_json: str
-
-    def with_values(self, points: list[int]) -> Series:
-        values = list(map(_THOUSAND.__rtruediv__, points))  # p / 1000: the float nearest p thousandths
-        return Series(self.timestamps, values, "[" + ",".join(map(_TEXTS.__getitem__, points)) + "]")
 
 
 NO_DATA = Series([], [], "[]")
