@@ -83,6 +83,24 @@ def test_one_datapoint_per_instance_in_request_order_and_stopped_is_empty(emulat
     assert err.value.get_code() == "LimitExceeded.LimitedAccess"
 
 
+@pytest.mark.emulator(scenario="fleet", fleet_size=60, seed=5)
+def test_an_instances_series_is_the_same_whichever_instances_share_its_request(emulator) -> None:
+    """A request's series are made together; each instance's must still be its own: the same values
+    asked alone or among others (noisy, profiled, noise-free, stopped), within its load model."""
+    mon = emulator.client(monitor_client.MonitorClient)
+    ids = instance_ids(emulator)[:20]
+    profiled, steady = ids[3], ids[7]
+    emulator.control("POST", f"instances/{profiled}/load", {"Profile": {"MemUsage": [10, 20.5, 30.25]}})
+    emulator.control("POST", f"instances/{steady}/load", {"Noise": 0, "MemUsage": 42.5})
+    together = {p.Dimensions[0].Value: p.Values for p in get(mon, "MemUsage", ids).DataPoints}
+    alone = {i: get(mon, "MemUsage", [i]).DataPoints[0].Values for i in ids}
+    assert together == alone
+    assert set(together[profiled]) <= {10, 20.5, 30.25} and len(set(together[profiled])) == 3
+    assert set(together[steady]) == {42.5}
+    noisy = [v for i in ids if i not in (profiled, steady) for v in together[i]]
+    assert noisy and all(0 <= v <= 100 for v in noisy) and len(set(noisy)) > len(noisy) // 2
+
+
 @pytest.mark.emulator(scenario="healthy")
 def test_bad_requests(emulator) -> None:
     mon = emulator.client(monitor_client.MonitorClient)
