@@ -4,6 +4,10 @@ threads or in a forked process each."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -63,3 +67,33 @@ def test_an_error_in_a_region_process_is_the_usual_error(emulator: RunningEmulat
             datetime(2026, 1, 5, 12, 0, tzinfo=UTC),
             processes=True,
         )
+
+
+@pytest.mark.emulator(scenario="fleet", fleet_size=2, regions=("ap-shanghai",))
+def test_a_region_process_killed_mid_run_is_reported_and_no_process_outlives_the_run(
+    emulator: RunningEmulator,
+) -> None:
+    """One region's process is killed while both wait for their listing (held through the control
+    API); the other region goes on, and the run ends with an error naming the lost one."""
+    endpoint = parse_endpoint(emulator.endpoint)
+
+    def api_for(region: str) -> CloudApi:
+        return CloudApi(make_clients(emulator.credential(), region, endpoint, timeout=10))
+
+    hold = emulator.hold("DescribeInstances", count=2)  # each region's first page
+    with ThreadPoolExecutor(1) as pool:
+        run = pool.submit(
+            collect_regions,
+            api_for,
+            lambda r: CollectRequest(region=r, endpoint=emulator.endpoint),
+            ["ap-guangzhou", "ap-shanghai"],
+            datetime(2026, 1, 5, 12, 0, tzinfo=UTC),
+            processes=True,
+        )
+        emulator.wait_held(hold, count=2)
+        victim = multiprocessing.active_children()[0]
+        os.kill(victim.pid, signal.SIGKILL)
+        emulator.release(hold)
+        with pytest.raises(RuntimeError, match=r"collecting region ap-\w+: its process ended unanswered"):
+            run.result(timeout=60)
+    assert multiprocessing.active_children() == []

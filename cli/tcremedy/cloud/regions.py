@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.connection
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -91,19 +92,48 @@ _JOB: tuple[dict[str, CloudApi], Callable[[str], CollectRequest], datetime] | No
 def _in_processes(
     apis: dict[str, CloudApi], request_for: Callable[[str], CollectRequest], now: datetime
 ) -> dict[str, LiveState]:
-    """Each region in a forked child; the pool is left only once every child has answered (leaving
-    it while a child still works, to raise an error of this process's own, could hang its teardown)."""
+    """Each region in a forked child that sends its answer back through a pipe of its own; this
+    process reads each answer as it comes and raises only once every child has answered (or ended).
+
+    Not ``multiprocessing.Pool``: a worker killed mid-task (the OOM killer, a stray SIGKILL) is
+    replaced there and its task never completes, so the run waited forever; here its pipe ends and
+    the run fails naming the region. The pool's worker-handler thread also spun through its loop
+    (a waitpid per child each time) for as long as an answer (~3 MB per 3,000 instances) sat in
+    its result pipe, on a core the collection needs."""
     global _JOB
     for service in COLLECTED_SERVICES:  # the SDK's model modules, imported once for every child
         models_module(service)
     _JOB = (apis, request_for, now)
+    context = multiprocessing.get_context("fork")
+    children: dict[Any, tuple[str, Any]] = {}  # the read end of a child's pipe -> (region, process)
+    answers: dict[str, tuple[str, Any]] = {}
     try:
-        with multiprocessing.get_context("fork").Pool(processes=len(apis)) as pool:
-            answers = pool.map(_collect_forked, list(apis), chunksize=1)
+        for region in apis:
+            reader, writer = context.Pipe(duplex=False)
+            child = context.Process(target=_answer, args=(region, writer), daemon=True)
+            child.start()
+            writer.close()  # the child's end: EOF here once the child has gone
+            children[reader] = (region, child)
+        pending = list(children)
+        while pending:
+            for reader in multiprocessing.connection.wait(pending):
+                pending.remove(reader)
+                region, child = children[reader]
+                try:
+                    answers[region] = reader.recv()
+                except EOFError:
+                    child.join()
+                    answers[region] = ("crash", f"its process ended unanswered (exit code {child.exitcode})")
     finally:
         _JOB = None
+        for reader, (region, child) in children.items():
+            reader.close()
+            if region not in answers:  # leaving early (interrupted): no child outlives this process
+                child.terminate()
+            child.join()
     states: dict[str, LiveState] = {}
-    for region, (kind, value) in zip(apis, answers, strict=True):
+    for region in apis:
+        kind, value = answers[region]
         if kind == "error":
             raise CollectionError(value)
         if kind == "crash":
@@ -112,6 +142,12 @@ def _in_processes(
         _add(apis[region].stats, counts)
         states[region] = state
     return states
+
+
+def _answer(region: str, writer: Any) -> None:
+    """The child's whole life: collect, send the answer, end."""
+    writer.send(_collect_forked(region))
+    writer.close()
 
 
 def _collect_forked(region: str) -> tuple[str, Any]:
