@@ -110,7 +110,7 @@ def _in_processes(
     try:
         for region in apis:
             reader, writer = context.Pipe(duplex=False)
-            child = context.Process(target=_answer, args=(region, writer), daemon=True)
+            child = context.Process(target=_answer, args=(region, writer), name=region, daemon=True)
             child.start()
             writer.close()  # the child's end: EOF here once the child has gone
             children[reader] = (region, child)
@@ -121,9 +121,10 @@ def _in_processes(
                 region, child = children[reader]
                 try:
                     answers[region] = reader.recv()
-                except EOFError:
+                except EOFError:  # killed (the OOM killer, a signal): not a bug of ours, no traceback
                     child.join()
-                    answers[region] = ("crash", f"its process ended unanswered (exit code {child.exitcode})")
+                    lost = f"its process ended unanswered ({_ended(child.exitcode)})"
+                    answers[region] = ("error", f"collecting region {region}: {lost}")
     finally:
         _JOB = None
         for reader, (region, child) in children.items():
@@ -142,6 +143,12 @@ def _in_processes(
         _add(apis[region].stats, counts)
         states[region] = state
     return states
+
+
+def _ended(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return f"killed by signal {-exitcode}; out of memory?" if exitcode == -9 else f"signal {-exitcode}"
+    return f"exit code {exitcode}"
 
 
 def _answer(region: str, writer: Any) -> None:
