@@ -197,7 +197,7 @@ def measure(
             # As `plan --region A --region B` does: several regions in forked processes (cloud/regions.py).
             states = collect_regions(api_for, request_for, names, datetime.now(UTC), processes=processes)
             wall = time.perf_counter() - started
-            kids = _children_cpu() - kids0  # the regions' processes, reaped when their pool closed
+            kids = _children_cpu() - kids0  # the regions' processes, reaped once they had answered
             collect_cpu = time.process_time() - cpu0 + kids
             for state in states.values():
                 fleet = diagnose(policy, state)
