@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from diagnose_builders import entry, group, healthy_facts, healthy_instance, rule, series, state_with
+from diagnose_builders import NOW, entry, group, healthy_facts, healthy_instance, rule, series, state_with
 
 from tcremedy.cloud.state import CollectionGap, GuestProbe, MetricSeries, NetworkAcl
 from tcremedy.diagnose.checks import CHECKS
@@ -104,6 +104,16 @@ def test_bandwidth_saturated_uses_max_over_window_against_cap():
 def test_old_samples_outside_the_window_are_ignored():
     old = MetricSeries("CpuUsage", 60, (1714564800.0 - 3600, 1714564800.0 - 60), (99.0, 10.0))
     assert run(healthy_instance(metrics={**healthy_instance().metrics, "CpuUsage": old})).compliant
+
+
+def test_samples_count_by_their_time_in_any_order_and_a_metric_in_any_case():
+    """The API lists samples oldest first, but the window is read by time, not by position; and a
+    metric may come back as the request spelt it (CPUUsage)."""
+    stamps = (NOW - 60, NOW - 7200, NOW - 120, NOW - 3600)
+    shuffled = MetricSeries("CPUUsage", 60, stamps, (50.0, 99.0, 95.0, 99.0))
+    metrics = {k: v for k, v in healthy_instance().metrics.items() if k != "CpuUsage"}
+    f = only(run(healthy_instance(metrics={**metrics, "CPUUsage": shuffled})), "CPU_SATURATED")
+    assert (f.evidence["metric"], f.evidence["max"]) == ("CPUUsage", 95)
 
 
 def test_cpu_saturated_from_base_cpu_usage():

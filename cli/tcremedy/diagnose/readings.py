@@ -14,7 +14,25 @@ from tcremedy.cloud.state import CollectionGap, GuestFacts, Instance, LiveState,
 
 def gaps_for(state: LiveState, scope: str, resource_id: str) -> list[CollectionGap]:
     """The collection gaps recorded against one resource."""
-    return [g for g in state.gaps if g.scope == scope and g.resource_id == resource_id]
+    return list(_gap_index(state.gaps).get((scope, resource_id), ()))
+
+
+_GAP_INDEXES: dict[int, tuple[tuple[CollectionGap, ...], dict[tuple[str, str], list[CollectionGap]]]] = {}
+
+
+def _gap_index(gaps: tuple[CollectionGap, ...]) -> dict[tuple[str, str], list[CollectionGap]]:
+    """The gaps by (scope, resource id), made once per state: every check of every instance asks,
+    and scanning all the gaps each time grew with instances x gaps."""
+    known = _GAP_INDEXES.get(id(gaps))
+    if known is not None and known[0] is gaps:
+        return known[1]
+    index: dict[tuple[str, str], list[CollectionGap]] = {}
+    for gap in gaps:
+        index.setdefault((gap.scope, gap.resource_id), []).append(gap)
+    if len(_GAP_INDEXES) >= 16:
+        _GAP_INDEXES.clear()
+    _GAP_INDEXES[id(gaps)] = (gaps, index)  # the tuple is kept: its id is not reused while cached
+    return index
 
 
 def gap_text(gaps: list[CollectionGap]) -> str:
@@ -37,6 +55,9 @@ def _epoch(text: str) -> float | None:
 
 def _series(instance: Instance, name: str) -> MetricSeries | None:
     """The metric by name, case-insensitively (CpuUsage / CPUUsage)."""
+    series = instance.metrics.get(name)
+    if series is not None:
+        return series
     for key, series in instance.metrics.items():
         if key.lower() == name.lower():
             return series
@@ -46,9 +67,34 @@ def _series(instance: Instance, name: str) -> MetricSeries | None:
 def _in_window(series: MetricSeries, state: LiveState, window: int) -> list[float]:
     """The values in (end - window, end], oldest first; ``end`` is the window end of the collection
     (as collection asked for it), so a run at hh:mm:00 and one at hh:mm:59 read the same samples."""
-    collected = _epoch(state.collected_at)
-    end = window_end(collected, series.period) if collected else max(series.timestamps, default=0.0)
-    return [v for t, v in zip(series.timestamps, series.values, strict=False) if end - window < t <= end]
+    picked = _picked(series.timestamps, _epoch(state.collected_at), series.period, window)
+    if isinstance(picked, slice):
+        return list(series.values[picked])
+    return [series.values[n] for n in picked if n < len(series.values)]
+
+
+Picked = slice | list[int]  # the samples in a window: a run of them, else their indexes
+_PICKED: dict[tuple[int, float | None, int, int], tuple[tuple[float, ...], Picked]] = {}
+
+
+def _picked(stamps: tuple[float, ...], collected: float | None, period: int, window: int) -> Picked:
+    """Which samples lie in the window: a slice when they follow each other (the API's order).
+    Made once per distinct Timestamps (a run's instances share a few, cloud/collect_monitor.py), not
+    for every metric each check of every instance reads."""
+    key = (id(stamps), collected, period, window)
+    known = _PICKED.get(key)
+    if known is not None and known[0] is stamps:
+        return known[1]
+    end = window_end(collected, period) if collected else max(stamps, default=0.0)
+    picked: Picked = [n for n, t in enumerate(stamps) if end - window < t <= end]
+    if not picked:
+        picked = slice(0, 0)
+    elif picked[-1] - picked[0] == len(picked) - 1:  # consecutive (the indexes only grow)
+        picked = slice(picked[0], picked[-1] + 1)
+    if len(_PICKED) >= 256:
+        _PICKED.clear()
+    _PICKED[key] = (stamps, picked)  # the tuple is kept: its id is not reused while cached
+    return picked
 
 
 def window_max(
