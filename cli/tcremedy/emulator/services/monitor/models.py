@@ -83,15 +83,15 @@ class MonitorBackend(StatelessBackend):
             )
         cvm = self.region.cvm
         cvm.settle()
-        running = [cvm.instances.get(iid) for iid in instance_ids]
-        samples = [(i.load, i.instance_id, i.bandwidth_out) for i in running if i and i.state == "RUNNING"]
+        found = [cvm.instances.get(iid) for iid in instance_ids]
+        samples = [(i.load, i.instance_id, i.bandwidth_out) for i in found if i and i.state == "RUNNING"]
         points = thousandths(samples, key, seed=self.region.world.seed, slots=[t // period for t in stamps])
         values = list(map(_THOUSAND.__rtruediv__, points))  # p / 1000: the float nearest p thousandths
         texts = list(map(_TEXTS.__getitem__, points))
         timestamps = [float(t) for t in stamps]  # every instance: the same instants
         out: list[Series] = []
         n, at = len(stamps), 0
-        for inst in running:
+        for inst in found:
             if inst is None or inst.state != "RUNNING":
                 out.append(NO_DATA)  # no agent data while stopped; unknown instances have no data
                 continue
