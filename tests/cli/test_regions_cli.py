@@ -7,6 +7,10 @@ several, naming the option."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,13 +18,15 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from tcremedy.emulator.testing import RunningEmulator
+from tcremedy.emulator.testing import RunningEmulator, start_emulator
 from tcremedy.main import app
 
 REPO = Path(__file__).resolve().parents[2]
 POLICY = REPO / "policies" / "windows-rdp.yaml"
 SARIF_SCHEMA = json.loads((REPO / "tests" / "report" / "data" / "sarif-schema-2.1.0.json").read_text())
 TWO = ("ap-beijing", "ap-shanghai")
+TCREMEDY = str(Path(sys.executable).parent / "tcremedy")
+REGION_FLAGS = ("--region", "ap-guangzhou", "--region", "ap-shanghai")
 
 pytestmark = pytest.mark.usefixtures("no_credentials")
 
@@ -147,3 +153,32 @@ def test_a_region_that_fails_fails_the_run_in_one_line(emulator: RunningEmulator
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: Tencent Cloud rejected the credentials (DescribeInstances): AuthFailure")
+
+
+def test_ctrl_c_during_a_multi_region_plan_ends_the_run_and_its_processes_quietly(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole foreground process group while both regions wait for their listing
+    (held through the control API): exit 130, no traceback from any process, none left behind."""
+    with start_emulator(scenario="fleet", fleet_size=2, regions=("ap-shanghai",)) as emu:
+        hold = emu.hold("DescribeInstances", count=2)
+        proc = subprocess.Popen(
+            [TCREMEDY, "plan", "--endpoint", emu.endpoint, *REGION_FLAGS],
+            cwd=tmp_path,
+            env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            emu.wait_held(hold, count=2)
+            os.killpg(proc.pid, signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+            emu.release(hold, "drop")
+    assert proc.returncode == 130  # 128 + SIGINT, as typer ends an interrupted command
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # nothing of the run's process group is left

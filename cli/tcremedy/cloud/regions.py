@@ -22,6 +22,7 @@ import gc
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -152,7 +153,10 @@ def _ended(exitcode: int | None) -> str:
 
 
 def _answer(region: str, writer: Any) -> None:
-    """The child's whole life: collect, send the answer, end."""
+    """The child's whole life: collect, send the answer, end. Ctrl-C reaches the whole process
+    group; it is the parent's to answer (it ends the children it no longer waits for), so no child
+    raises a KeyboardInterrupt of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     writer.send(_collect_forked(region))
     writer.close()
 
