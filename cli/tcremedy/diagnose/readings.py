@@ -6,10 +6,14 @@ the guest probe's facts (or why there are none).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
+from typing import Any, Generic, TypeVar
 
 from tcremedy.cloud.state import CollectionGap, GuestFacts, Instance, LiveState, MetricSeries, window_end
+
+V = TypeVar("V")
 
 
 def gaps_for(state: LiveState, scope: str, resource_id: str) -> list[CollectionGap]:
@@ -17,22 +21,42 @@ def gaps_for(state: LiveState, scope: str, resource_id: str) -> list[CollectionG
     return list(_gap_index(state.gaps).get((scope, resource_id), ()))
 
 
-_GAP_INDEXES: dict[int, tuple[tuple[CollectionGap, ...], dict[tuple[str, str], list[CollectionGap]]]] = {}
+class _PerTuple(Generic[V]):
+    """Values made once per tuple object (and the other arguments), for tuples a whole run shares:
+    a state's gaps, a run's few Timestamps. Keyed by identity, which is cheap where hashing a tuple
+    is not; the tuple is kept with its value, so its id cannot be reused while cached."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._known: dict[tuple[Any, ...], tuple[tuple[Any, ...], V]] = {}
+
+    def get(self, owner: tuple[Any, ...], extra: tuple[Any, ...], make: Callable[[], V]) -> V:
+        key = (id(owner), *extra)
+        known = self._known.get(key)
+        if known is not None and known[0] is owner:
+            return known[1]
+        if len(self._known) >= self.limit:
+            self._known.clear()
+        value = make()
+        self._known[key] = (owner, value)
+        return value
 
 
-def _gap_index(gaps: tuple[CollectionGap, ...]) -> dict[tuple[str, str], list[CollectionGap]]:
+GapIndex = dict[tuple[str, str], list[CollectionGap]]
+_GAP_INDEXES: _PerTuple[GapIndex] = _PerTuple(16)
+
+
+def _gap_index(gaps: tuple[CollectionGap, ...]) -> GapIndex:
     """The gaps by (scope, resource id), made once per state: every check of every instance asks,
     and scanning all the gaps each time grew with instances x gaps."""
-    known = _GAP_INDEXES.get(id(gaps))
-    if known is not None and known[0] is gaps:
-        return known[1]
-    index: dict[tuple[str, str], list[CollectionGap]] = {}
-    for gap in gaps:
-        index.setdefault((gap.scope, gap.resource_id), []).append(gap)
-    if len(_GAP_INDEXES) >= 16:
-        _GAP_INDEXES.clear()
-    _GAP_INDEXES[id(gaps)] = (gaps, index)  # the tuple is kept: its id is not reused while cached
-    return index
+
+    def make() -> GapIndex:
+        index: GapIndex = {}
+        for gap in gaps:
+            index.setdefault((gap.scope, gap.resource_id), []).append(gap)
+        return index
+
+    return _GAP_INDEXES.get(gaps, (), make)
 
 
 def gap_text(gaps: list[CollectionGap]) -> str:
@@ -74,27 +98,24 @@ def _in_window(series: MetricSeries, state: LiveState, window: int) -> list[floa
 
 
 Picked = slice | list[int]  # the samples in a window: a run of them, else their indexes
-_PICKED: dict[tuple[int, float | None, int, int], tuple[tuple[float, ...], Picked]] = {}
+_PICKED: _PerTuple[Picked] = _PerTuple(256)
 
 
 def _picked(stamps: tuple[float, ...], collected: float | None, period: int, window: int) -> Picked:
     """Which samples lie in the window: a slice when they follow each other (the API's order).
     Made once per distinct Timestamps (a run's instances share a few, cloud/collect_monitor.py), not
     for every metric each check of every instance reads."""
-    key = (id(stamps), collected, period, window)
-    known = _PICKED.get(key)
-    if known is not None and known[0] is stamps:
-        return known[1]
-    end = window_end(collected, period) if collected else max(stamps, default=0.0)
-    picked: Picked = [n for n, t in enumerate(stamps) if end - window < t <= end]
-    if not picked:
-        picked = slice(0, 0)
-    elif picked[-1] - picked[0] == len(picked) - 1:  # consecutive (the indexes only grow)
-        picked = slice(picked[0], picked[-1] + 1)
-    if len(_PICKED) >= 256:
-        _PICKED.clear()
-    _PICKED[key] = (stamps, picked)  # the tuple is kept: its id is not reused while cached
-    return picked
+
+    def make() -> Picked:
+        end = window_end(collected, period) if collected else max(stamps, default=0.0)
+        picked = [n for n, t in enumerate(stamps) if end - window < t <= end]
+        if not picked:
+            return slice(0, 0)
+        if picked[-1] - picked[0] == len(picked) - 1:  # consecutive (the indexes only grow)
+            return slice(picked[0], picked[-1] + 1)
+        return picked
+
+    return _PICKED.get(stamps, (collected, period, window), make)
 
 
 def window_max(
