@@ -17,7 +17,13 @@ process and prints, each against its target (exit 1 when any misses):
 ``--regions 3 --fleet-size 3000`` serves three regions with their own fleets and reads them in one
 run (side by side, each paced on its own): the bound is then the slowest region's critical path.
 
-``--sizes 100,1000,10000`` runs each size in a fresh process and prints the small table.
+``--sizes 100,1000,10000`` runs each size in a fresh process and prints the small table. Its exit
+code is the largest fleet's verdict: the targets are set for a fleet at scale (issue 11: "client
+CPU <= 1 ms per instance for plan at 10,000"); the smaller rows show the growth, and their misses
+are printed but not judged. At 100 instances the wall is the guests' run time of the probe command
+(half a lifecycle transition on the local cloud) plus latency, not the rate limits; its calls
+include the polls that find that command still running; its CPU is the run's fixed cost over
+100 instances.
 
     .venv/bin/python bench/plan_fleet.py --fleet-size 10000 --latency-ms 50 --rate-limits documented
     .venv/bin/python bench/plan_fleet.py --sizes 100,1000,10000
@@ -296,7 +302,7 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
 
 
 def table(args: argparse.Namespace) -> int:
-    rows, failed = [], False
+    rows, failed = [], False  # failed: the largest fleet's verdict
     for size in [int(s) for s in args.sizes.split(",")]:
         cmd = [
             sys.executable,
@@ -312,19 +318,29 @@ def table(args: argparse.Namespace) -> int:
             "--json",
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True)
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
-        failed |= proc.returncode != 0
-        rows.append((size, r))
+        lines = proc.stdout.strip().splitlines()
+        if not lines:
+            tail = proc.stderr.strip()[-2000:]
+            raise SystemExit(f"--fleet-size {size}: the run printed no figures: {tail}")
+        rows.append((size, json.loads(lines[-1]), proc.returncode))
     print(
         f"{'fleet':>6} {'calls':>6} {'x bound':>7} {'wall s':>7} {'x path':>7} {'429s':>5} {'cpu ms/i':>8} "
         f"{'RSS MB':>7}  misses"
     )
-    for size, r in rows:
+    judged = max(size for size, _r, _rc in rows)
+    for size, r, returncode in rows:
+        missed = ",".join(misses(r)) or "-"
+        if size == judged:
+            failed = returncode != 0
+        elif missed != "-":
+            missed += " (growth row: not judged)"
         print(
             f"{size:6d} {r['total_calls']:6d} {r['total_calls'] / r['total_bound']:7.3f} {r['wall']:7.2f} "
             f"{r['wall'] / r['path_bound']:7.3f} {r['throttled']:5d} {r['cpu_ms']:8.3f} {r['rss_mb']:7.0f}  "
-            f"{','.join(misses(r)) or '-'}"
+            f"{missed}"
         )
+    verdict = "FAIL: the {}-instance row misses" if failed else "PASS: the {}-instance row meets"
+    print(verdict.format(judged) + " the targets")
     return 1 if failed else 0
 
 
