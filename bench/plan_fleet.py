@@ -123,7 +123,7 @@ def lower_bounds(state: LiveState, selected: list[str]) -> dict[str, int]:
         "DescribeSecurityGroupPolicies": len({g for i in chosen for g in i.security_group_ids}),
         "DescribeSubnets": math.ceil(len(subnets) / VPC_BATCH),
         "DescribeNetworkAcls": math.ceil(len(acls) / VPC_BATCH),
-        "GetMonitorData": collect_monitor.lower_bound(len(chosen)),
+        "GetMonitorData": collect_monitor.lower_bound(len(chosen), state.window_seconds),
         "DescribeAutomationAgentStatus": math.ceil(len(running) / collect_guest.STATUS_BATCH),
         **(collect_guest.lower_bound(len(online)) if online else {}),
     }

@@ -66,6 +66,20 @@ def test_fleet_is_read_in_batches(emulator: RunningEmulator) -> None:
     assert any(i.guest.facts is not None for i in probed)  # type: ignore[union-attr]
 
 
+@pytest.mark.emulator(scenario="fleet", fleet_size=130)
+def test_a_long_window_is_read_in_batches_within_the_points_limit(emulator: RunningEmulator) -> None:
+    """GetMonitorData answers at most 7,200 data points a request (SDK docstring of
+    ``MonitorClient.GetMonitorData``). Six hours at 60 s are 361 points an instance, so 50 instances
+    would be 18,050: each batch must shrink to 19 instances, not fail and then go one instance a time."""
+    api = api_for(emulator)
+    state = run(emulator, api, window_seconds=6 * 3600)
+    selected = [i for i in state.instances.values() if selects(WINDOWS, i)]
+    running = [i for i in selected if i.state == "RUNNING"]
+    assert api.stats.calls["GetMonitorData"] == 4 * math.ceil(len(selected) / 19)
+    assert "GetMonitorData" not in api.stats.errors and not state.gaps
+    assert running and all(len(i.metrics["CpuUsage"].values) == 361 for i in running)
+
+
 @pytest.mark.emulator(scenario="fleet", fleet_size=450, rdp_listeners=False)
 def test_the_probe_runs_and_its_tasks_are_read_while_the_listing_still_arrives(
     emulator: RunningEmulator,

@@ -1,4 +1,4 @@
-"""Monitor: ``GetMonitorData`` per metric, 50 instances per request, over the policy's window."""
+"""Monitor: ``GetMonitorData`` per metric, up to 50 instances per request, over the policy's window."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from tcremedy.cloud.api import ApiError, Batches, CloudApi, split_batches
 from tcremedy.cloud.state import CollectionGap, MetricSeries, window_end
 
 NAMESPACE = "QCE/CVM"
-BATCH = 50  # instances per GetMonitorData request
+# A request's limits (the SDK's docstring of MonitorClient.GetMonitorData, tencentcloud-sdk-python-monitor
+# 3.1.x: "单请求最多可支持批量拉取50个实例的监控数据，单请求的数据点数限制为7200个"): 50 instances and 7,200
+# data points, summed over its instances. Tencent's API page (document/product/248/30353, 2024) still
+# says 10 instances and 1,440 points; the SDK's text is the newer one.
+BATCH = 50  # instances per GetMonitorData request, at most
+MAX_POINTS = 7200  # data points per request
 PERIOD = 60  # seconds
 # What the diagnosis reads: CPU (agent and host side), memory, public outbound bandwidth.
 METRICS: tuple[str, ...] = ("CpuUsage", "BaseCpuUsage", "MemUsage", "WanOuttraffic")
@@ -26,6 +31,14 @@ def window(now: datetime, seconds: int) -> tuple[str, str]:
     runs in the same period over the same world, read the same samples."""
     end = datetime.fromtimestamp(window_end(now.timestamp(), PERIOD), UTC)
     return (end - timedelta(seconds=seconds)).isoformat(), end.isoformat()
+
+
+def batch_size(window_seconds: int, period: int = PERIOD) -> int:
+    """Instances per request for a window: 50, or fewer when 50 instances' samples would pass the
+    request's 7,200 points (a 6-hour window at 60 s is 361 points an instance: 19 of them). A window
+    whose start is not on a period boundary can hold one point more than its length / period."""
+    points = math.ceil(window_seconds / period) + 1
+    return max(1, min(BATCH, MAX_POINTS // points))
 
 
 def series_from_api(
@@ -74,7 +87,7 @@ Outcome = tuple[list[tuple[Sequence[str], dict[str, MetricSeries]]], list[tuple[
 class MetricFeed:
     """``GetMonitorData`` started while the instance list is still arriving.
 
-    ``add`` takes selected instance ids as the listing pages come in; every ``BATCH`` of them starts
+    ``add`` takes selected instance ids as the listing pages come in; every full batch starts
     its requests (one per metric) at once, so the metrics, the slowest chain at GetMonitorData's
     rate, overlap the listing instead of following it. ``finish`` sends what is left and waits.
     Every metric's batches share one pool, so the action's pacing, not the order, sets the pace.
@@ -86,7 +99,8 @@ class MetricFeed:
         self.api = api
         self.names = tuple(names)
         self.start, self.end = window(now, window_seconds)
-        self._batches: Batches[str] = Batches(BATCH)
+        self.batch = batch_size(window_seconds)
+        self._batches: Batches[str] = Batches(self.batch)
         self._lock = threading.Lock()
         # paced requests wait in their worker for their departure: room for the waiting ones too
         self._pool = ThreadPoolExecutor(max_workers=2 * api.concurrency, thread_name_prefix="metrics")
@@ -106,7 +120,7 @@ class MetricFeed:
     def _one(self, name: str, batch: Sequence[str]) -> Outcome:
         try:
             fetch = _fetch(self.api, name, self.start, self.end, self._stamps)
-            return split_batches(self.api, batch, BATCH, fetch)
+            return split_batches(self.api, batch, self.batch, fetch)
         finally:
             self.api.progress.advance()
 
@@ -155,6 +169,6 @@ def metrics(
     return MetricFeed(api, now, window_seconds, names).finish(instance_ids)
 
 
-def lower_bound(instances: int, names: Sequence[str] = METRICS) -> int:
-    """Fewest GetMonitorData requests that can cover ``instances`` (for the bench)."""
-    return len(names) * math.ceil(instances / BATCH)
+def lower_bound(instances: int, window_seconds: int, names: Sequence[str] = METRICS) -> int:
+    """Fewest GetMonitorData requests that can cover ``instances`` over the window (for the bench)."""
+    return len(names) * math.ceil(instances / batch_size(window_seconds))
