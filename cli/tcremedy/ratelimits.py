@@ -10,6 +10,7 @@ Neutral module: the emulator and ``cloud/`` both read it.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import deque
@@ -46,6 +47,18 @@ DOCUMENTED: dict[tuple[str, str], Limit] = {
 
 MODES = ("documented", "off")
 
+# A refusal names the limit the cloud enforces: en-US "Your current request times equals to `7` in a
+# second, which exceeds the frequency limit `5` for a second. ...", zh-CN "您当前每秒请求 `6` 次，超过了
+# 每秒频率上限 `5`，请稍后重试。" (both quoted in emulator/core/ratelimit.py, with their sources).
+_NAMED_LIMIT = re.compile(r"(?:frequency limit|频率上限)\s*`(\d+(?:\.\d+)?)`")
+
+
+def limit_named_in(message: str) -> float | None:
+    """The requests a second a RequestLimitExceeded message says are allowed, if it says (above 0)."""
+    found = _NAMED_LIMIT.search(message)
+    limit = float(found.group(1)) if found else 0.0
+    return limit if limit > 0 else None
+
 
 def rate_for(service: str, action: str, overrides: dict[str, float] | None = None) -> float | None:
     """Requests per second allowed for ``action`` (an override by action name wins); None = unlimited."""
@@ -53,6 +66,11 @@ def rate_for(service: str, action: str, overrides: dict[str, float] | None = Non
         return overrides[action]
     limit = DOCUMENTED.get((service, action))
     return limit.per_second if limit else None
+
+
+def documented_rate(action: str) -> float | None:
+    """``action``'s documented rate, whichever service it belongs to (the table's action names are unique)."""
+    return next((lim.per_second for (_service, name), lim in DOCUMENTED.items() if name == action), None)
 
 
 def parse_overrides(text: str, option: str = "--rate-limit") -> dict[str, float]:
@@ -127,6 +145,13 @@ class SlidingWindow:
     def rate(self) -> float:
         """The steady pace, departures per second."""
         return self.limit / self.window
+
+    def narrow(self, limit: int, window: float) -> None:
+        """Fewer departures from now on: the most recent ``limit`` departures already reserved stay
+        and count against the new window (a reservation already handed out cannot be taken back)."""
+        with self._lock:
+            self.limit, self.window = max(1, limit), window
+            self._departures = deque(self._departures, maxlen=self.limit)
 
     def reserve(self) -> float:
         """The next departure (never earlier than ``limit`` departures ago plus the window); returns

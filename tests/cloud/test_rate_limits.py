@@ -16,12 +16,13 @@ from tcremedy.cloud.collect_guest import ProbeSettings
 from tcremedy.cloud.retry import RetryPolicy
 from tcremedy.cloud.state import LiveState
 from tcremedy.diagnose.engine import diagnose
+from tcremedy.emulator.core.errors import ApiError
 from tcremedy.emulator.core.ratelimit import RateLimiter
 from tcremedy.emulator.testing import RunningEmulator
 from tcremedy.policy.loader import load_policy, packaged_default_policy
 from tcremedy.policy.model import Selector
 from tcremedy.policy.selector import selects
-from tcremedy.ratelimits import DOCUMENTED, SlidingWindow, parse_overrides, rate_for
+from tcremedy.ratelimits import DOCUMENTED, SlidingWindow, limit_named_in, parse_overrides, rate_for
 
 FAST_RETRY = RetryPolicy(deadline=60.0, base_delay=0.005, max_delay=0.05)
 NOW = datetime(2026, 1, 5, 12, 0, 30, tzinfo=UTC)
@@ -64,6 +65,48 @@ def test_the_local_cloud_refuses_past_the_documented_rate(emulator: RunningEmula
     assert _acl_calls(emulator, 1, region="ap-shanghai") == ["ok"]
     client = CommonClient("vpc", "2017-03-12", emulator.credential(), emulator.region, emulator.profile())
     assert "SubnetSet" in client.call_json("DescribeSubnets", {})["Response"]
+
+
+def test_a_refusal_says_how_many_requests_came_and_the_limit_as_the_cloud_words_it() -> None:
+    limiter = RateLimiter("documented", clock=lambda: 0.0, overrides={"DescribeSubnets": 2.0})
+    for _ in range(2):
+        limiter.admit("AKID", "ap-guangzhou", "vpc", "DescribeSubnets")
+    with pytest.raises(ApiError) as refused:
+        limiter.admit("AKID", "ap-guangzhou", "vpc", "DescribeSubnets")
+    assert refused.value.code == "RequestLimitExceeded"
+    assert refused.value.message == (
+        "Your current request times equals to `3` in a second, which exceeds the frequency limit `2` "
+        "for a second. Please reduce the frequency of calls."
+    )
+    assert limit_named_in(refused.value.message) == 2.0
+    assert limit_named_in("您当前每秒请求 `6` 次，超过了每秒频率上限 `5`，请稍后重试。") == 5.0
+    assert limit_named_in("Your current request times equals to `20` in a second.") is None
+
+
+@pytest.mark.emulator(
+    scenario="fleet", fleet_size=20, rate_limits="documented", account_rate_limits=(("GetMonitorData", 5.0),)
+)
+def test_an_account_limit_below_the_documented_one_costs_one_burst_of_refusals(
+    emulator: RunningEmulator,
+) -> None:
+    """The cloud allows this credential 5 GetMonitorData a second, not the documented 50: the first
+    refusal names the limit and the client paces at it from then on. Sent at 50/s, most of the
+    requests past the fifth would be refused, again and again."""
+    endpoint = parse_endpoint(emulator.endpoint)
+    clients = make_clients(emulator.credential(), emulator.region, endpoint)
+    api = CloudApi(clients, retry=FAST_RETRY, concurrency=8)
+    iid = next(iter(emulator.world.region(emulator.region).cvm.instances))
+    params = {
+        "Namespace": "QCE/CVM",
+        "MetricName": "CpuUsage",
+        "Period": 60,
+        "Instances": [{"Dimensions": [{"Name": "InstanceId", "Value": iid}]}],
+    }
+    answers = api.map(lambda _: api.call("monitor", "GetMonitorData", params), range(20))
+    assert len(answers) == 20 and all("DataPoints" in a for a in answers)
+    assert 0 < api.stats.codes["RequestLimitExceeded"] <= 2 * api.concurrency  # the requests in flight
+    assert api.pacer.learned == {"GetMonitorData": 5.0}
+    assert api.stats.limits == {(emulator.region, "GetMonitorData"): 5.0}
 
 
 @pytest.mark.emulator(scenario="fleet", fleet_size=150, rate_limits="documented")

@@ -20,7 +20,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 
 from tcremedy.cloud.retry import CallStats, RetryPolicy, call_with_retry
 from tcremedy.errors import CollectionError
-from tcremedy.ratelimits import SlidingWindow, rate_for
+from tcremedy.ratelimits import SlidingWindow, limit_named_in, rate_for
 from tcremedy.sdk_models import conform_request
 
 T = TypeVar("T")
@@ -104,6 +104,7 @@ class Pacer:
     def __init__(self, overrides: dict[str, float] | None = None, enabled: bool = True) -> None:
         self.overrides = dict(overrides or {})
         self.enabled = enabled
+        self.learned: dict[str, float] = {}  # action -> the lower limit the cloud named in a refusal
         self._gates: dict[tuple[str, str], SlidingWindow | None] = {}
         self._lock = threading.Lock()
 
@@ -114,15 +115,40 @@ class Pacer:
         key = (service, action)
         with self._lock:
             if key not in self._gates:
-                rate = rate_for(service, action, self.overrides)
-                paced = rate * self.SHARE if rate else 0.0
-                if not paced:
-                    self._gates[key] = None
-                elif paced >= 1:
-                    self._gates[key] = SlidingWindow(math.floor(paced), 1.0)
-                else:  # below one a second: one request per 1/paced seconds
-                    self._gates[key] = SlidingWindow(1, 1 / paced)
+                shape = self._shape(rate_for(service, action, self.overrides))
+                self._gates[key] = SlidingWindow(*shape) if shape else None
             return self._gates[key]
+
+    def _shape(self, rate: float | None) -> tuple[int, float] | None:
+        """(departures, seconds) for a rate: SHARE of it in any one second, or below one a second
+        one request per 1/paced seconds; None for no rate."""
+        paced = rate * self.SHARE if rate else 0.0
+        if not paced:
+            return None
+        return (math.floor(paced), 1.0) if paced >= 1 else (1, 1 / paced)
+
+    def learn(self, service: str, action: str, message: str) -> float | None:
+        """A RequestLimitExceeded naming a limit below the action's pace: pace at that limit from now
+        on, so one burst of refusals is all a run meets. An account's limit can be lower than the
+        documented default (GetMonitorData: 50/s on its page, 20/s in the monitoring FAQ), and other
+        jobs with the same credential share it. Returns the limit when it lowered the pace."""
+        limit = limit_named_in(message)
+        if limit is None or not self.enabled:
+            return None
+        key = (service, action)
+        with self._lock:
+            pace = self.learned.get(action) or rate_for(service, action, self.overrides)
+            if pace is not None and limit >= pace:
+                return None
+            self.learned[action] = limit
+            shape = self._shape(limit)
+            assert shape is not None  # limit > 0
+            gate = self._gates.get(key)
+            if gate is None:
+                self._gates[key] = SlidingWindow(*shape)
+            else:
+                gate.narrow(*shape)
+        return limit
 
 
 class CloudApi:
@@ -164,6 +190,12 @@ class CloudApi:
             self._slots.acquire()
             try:
                 return client.call_json(action, request)
+            except TencentCloudSDKException as exc:
+                if (exc.get_code() or "").startswith("RequestLimitExceeded"):
+                    limit = self.pacer.learn(service, action, exc.get_message() or "")
+                    if limit is not None:
+                        self.stats.record_limit(getattr(client, "region", "") or "", action, limit)
+                raise
             finally:
                 self._slots.release()
 

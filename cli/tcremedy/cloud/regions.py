@@ -140,8 +140,10 @@ def _in_processes(
             raise CollectionError(value)
         if kind == "crash":
             raise RuntimeError(f"collecting region {region}: {value}")
-        state, counts = value
+        state, counts, limits = value
         _add(apis[region].stats, counts)
+        for (where, action), limit in limits.items():
+            apis[region].stats.record_limit(where, action, limit)
         states[region] = state
     return states
 
@@ -178,7 +180,7 @@ def _collect_forked(region: str) -> tuple[str, Any]:
     except Exception as exc:  # reported by the parent, with its type
         return "crash", f"{type(exc).__name__}: {exc}"
     after = _counts(api.stats)
-    return "ok", (state, {name: after[name] - before[name] for name in after})
+    return "ok", (state, {name: after[name] - before[name] for name in after}, dict(api.stats.limits))
 
 
 def _counts(stats: CallStats) -> dict[str, Counter[str]]:

@@ -49,6 +49,8 @@ class CallStats:
     retries: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     codes: Counter[str] = field(default_factory=Counter)  # error code -> answers with it (retried or not)
+    # (region, action) -> requests a second the cloud said it allows, where below the pace it was sent at
+    limits: dict[tuple[str, str], float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, action: str, *, retry: bool = False, error: bool = False, code: str = "") -> None:
@@ -60,6 +62,10 @@ class CallStats:
                 self.errors[action] += 1
             if code:
                 self.codes[code] += 1
+
+    def record_limit(self, region: str, action: str, limit: float) -> None:
+        with self._lock:
+            self.limits[(region, action)] = min(limit, self.limits.get((region, action), limit))
 
     @property
     def total_calls(self) -> int:

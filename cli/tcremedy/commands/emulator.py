@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from tcremedy.commands.command import TcremedyCommand, TcremedyGroup
-from tcremedy.commands.options import check_finite, check_text
+from tcremedy.commands.options import check_finite, check_rate_limits, check_text
 from tcremedy.emulator.defaults import (
     DEFAULT_FLEET_SIZE,
     DEFAULT_HOST,
@@ -125,6 +125,16 @@ def serve(
             "(RequestLimitExceeded past them), or off."
         ),
     ] = RateLimitMode.documented,
+    account_rate_limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rate-limit",
+            metavar="ACTION=N",
+            callback=check_rate_limits,
+            help="This account's own limit for ACTION, N requests per second, where it differs from "
+            "the documented default, e.g. GetMonitorData=20 (repeatable, or comma-separated pairs).",
+        ),
+    ] = None,
 ) -> None:
     """Serve Tencent Cloud API 3.0 (CVM, VPC, Monitor, TAT, CBS, Tag) on one HTTP listener.
 
@@ -133,6 +143,7 @@ def serve(
     from tcremedy.emulator.core.app import EmulatorConfig
     from tcremedy.emulator.core.persistence import StateFileError
     from tcremedy.emulator.core.server import EmulatorServer
+    from tcremedy.ratelimits import overrides_from
 
     if throttle_rate + error_rate > 1:
         raise _fail("--throttle-rate plus --error-rate must not exceed 1")
@@ -156,6 +167,7 @@ def serve(
         fleet_size=fleet_size,
         transition_seconds=transition_seconds,
         rate_limits=rate_limits.value,
+        account_rate_limits=tuple(overrides_from(account_rate_limit).items()),
         regions=extra_regions,
     )
     try:

@@ -30,7 +30,7 @@ from tcremedy.policy.loader import resolve_policy_path
 from tcremedy.policy.model import Policy, Selector
 from tcremedy.policy.policyset import PolicySet, load_policy_set
 from tcremedy.policy.selector import query_for_selector, selects
-from tcremedy.ratelimits import overrides_from
+from tcremedy.ratelimits import documented_rate, overrides_from
 from tcremedy.remediate.fixes import FixStep
 from tcremedy.remediate.planfile import propose_fixes
 from tcremedy.report.progress import progress_for
@@ -217,11 +217,31 @@ def _collect_live(
     if len(regions) == 1:
         progress = progress_for(opts.quiet)
         with progress if progress is not None else nullcontext():
-            return {regions[0]: collect(api_for(regions[0], progress), request_for(regions[0]))}, stats
-    if not opts.quiet:  # no progress bar: the regions may be read in forked processes
-        print(f"reading {len(regions)} regions side by side: {', '.join(regions)}", file=sys.stderr)
-    states = collect_regions(api_for, request_for, regions, datetime.now(UTC), processes=None)
+            states = {regions[0]: collect(api_for(regions[0], progress), request_for(regions[0]))}
+    else:
+        if not opts.quiet:  # no progress bar: the regions may be read in forked processes
+            print(f"reading {len(regions)} regions side by side: {', '.join(regions)}", file=sys.stderr)
+        states = collect_regions(api_for, request_for, regions, datetime.now(UTC), processes=None)
+    if not opts.quiet:
+        for line in limit_notes(stats, opts.rate_limits):
+            print(line, file=sys.stderr)
     return states, stats
+
+
+def limit_notes(stats: CallStats, overrides: Mapping[str, float]) -> list[str]:
+    """A line for each action the cloud refused at a limit below its pace (the pacing followed it)."""
+    notes = []
+    for (region, action), limit in sorted(stats.limits.items()):
+        documented = documented_rate(action)
+        if action in overrides:
+            was = f"--rate-limit said {overrides[action]:g}"
+        else:
+            was = f"documented: {documented:g}" if documented else "no documented limit"
+        notes.append(
+            f"note: {region} allows this credential {limit:g} {action} requests a second ({was}); "
+            f"paced at that after the first refusals (--rate-limit {action}={limit:g} starts there)"
+        )
+    return notes
 
 
 def run_pipeline(opts: PipelineOptions) -> PipelineResult:

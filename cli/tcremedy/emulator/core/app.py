@@ -56,6 +56,8 @@ class EmulatorConfig:
     rdp_listeners: bool = True  # real TCP listeners on the guests' public IP:RDP port (EmulatorServer)
     operator_ip: str | None = None  # where verify connects from; None = the scenario's, else its default
     rate_limits: str = "off"  # "documented": Tencent's per-action limits (`serve` defaults to it)
+    # this account's own limits, action -> requests a second, where they differ from the documented ones
+    account_rate_limits: tuple[tuple[str, float], ...] = ()
     regions: tuple[str, ...] = ()  # more regions, each built from the scenario with its own fleet
 
     @property
@@ -117,7 +119,7 @@ class Emulator:
         self.faults = FaultInjector(config.faults)
         self.stats = CpuStats()
         self.holds = Holds()
-        self.rate_limiter = RateLimiter(config.rate_limits)
+        self.rate_limiter = RateLimiter(config.rate_limits, overrides=dict(config.account_rate_limits))
         restored = config.state_file is not None and persistence.load(self.world, config.state_file)
         self.writer = (
             persistence.StateWriter(self.world, config.state_file) if config.state_file is not None else None
