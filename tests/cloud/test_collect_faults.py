@@ -1,14 +1,16 @@
 """Faults never change the answer (issue 14 item 6), over real HTTP against the local cloud.
 
-A batch that fails for good is split and retried one instance at a time before anything is called
-unknown; what still fails alone is listed in the report's top-level ``gaps`` with the instances it
-leaves unknown, the call and the error. Failures are placed with holds (``/_emulator/holds``):
-the held request is answered with an API error, or the world changes while it is held.
+A batch that fails for good is halved and each half tried again, down to one instance, before
+anything is called unknown; what still fails alone is listed in the report's top-level ``gaps``
+with the instances it leaves unknown, the call and the error. Failures are placed with holds
+(``/_emulator/holds``): the held request is answered with an API error, or the world changes while
+it is held.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -80,7 +82,7 @@ def test_diagnosis_reads_the_window_collection_asked_for() -> None:
 
 
 @pytest.mark.emulator(scenario="fleet", fleet_size=12, rdp_listeners=False)
-def test_a_failed_batch_is_retried_per_instance_and_reads_the_same_state(emulator: RunningEmulator) -> None:
+def test_a_failed_batch_is_retried_in_halves_and_reads_the_same_state(emulator: RunningEmulator) -> None:
     clean = collect_at(emulator, CallStats())
     hold = emulator.hold("GetMonitorData")  # the first batch of one metric fails for good
     stats = CallStats()
@@ -91,8 +93,32 @@ def test_a_failed_batch_is_retried_per_instance_and_reads_the_same_state(emulato
         state = run.result(timeout=120)
     selected = [i for i in state.instances.values() if selects(WINDOWS, i)]
     assert state.gaps == () and stats.codes["FailedOperation.DataQueryFailed"] == 1
-    assert stats.calls["GetMonitorData"] == 4 + len(selected)  # a batch per metric; the failed one, one each
+    assert len(selected) > 1  # a batch per metric, then the failed one's two halves:
+    assert stats.calls["GetMonitorData"] == 4 + 2
     assert state.instances == clean.instances  # every series read, the same samples (one timestamp)
+
+
+@pytest.mark.emulator(scenario="fleet", fleet_size=160, rdp_listeners=False)
+def test_one_agent_gone_offline_under_a_run_command_costs_a_few_requests_not_one_per_instance(
+    emulator: RunningEmulator,
+) -> None:
+    """The probe's RunCommand fails for all its instances when one agent is offline
+    (ResourceUnavailable.AgentStatusNotOnline). Halving finds that one in about 2 x log2(n) requests;
+    one request per instance would have sent n RunCommands (n invocations in the user's TAT console)."""
+    online = probed(emulator)
+    assert len(online) > 64
+    hold = emulator.hold("RunCommand")
+    stats = CallStats()
+    with ThreadPoolExecutor(1) as pool:
+        run = pool.submit(collect_at, emulator, stats)
+        emulator.wait_held(hold)
+        emulator.control("POST", f"instances/{online[0]}/guest", {"AgentStatus": "Offline"})
+        emulator.release(hold)
+        state = run.result(timeout=120)
+    (gap,) = [g for g in state.gaps if g.resource_id == online[0]]
+    assert gap.code == "ResourceUnavailable.AgentStatusNotOnline"
+    assert all(state.instances[i].guest.facts is not None for i in online[1:])  # type: ignore[union-attr]
+    assert stats.calls["RunCommand"] <= 1 + 2 * math.ceil(math.log2(len(online)))
 
 
 @pytest.mark.emulator(scenario="fleet", fleet_size=12, rdp_listeners=False)

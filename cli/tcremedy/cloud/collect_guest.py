@@ -53,7 +53,7 @@ def failed_call(text: str) -> tuple[str, str, str] | None:
 
 def agent_status(api: CloudApi, instance_ids: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
     """instance id -> Online | Offline | NotInstalled; and instance id -> error for failed lookups
-    (a failed batch is retried one instance at a time first)."""
+    (a failed batch is halved and tried again, down to one instance, first)."""
     api.progress.phase("TAT agents")
 
     def call(batch: Sequence[str]) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def run_probe(
     api: CloudApi, instance_ids: Sequence[str], settings: ProbeSettings
 ) -> tuple[dict[str, Sequence[str]], dict[str, str]]:
     """RunCommand in batches; returns invocation id -> its instance ids, and instance id -> error for
-    the instances that failed even alone (a failed batch is retried one instance at a time)."""
+    the instances that failed even alone (a failed batch is halved and tried again, down to one instance)."""
     content = base64.b64encode(probe_script().encode("utf-8")).decode("ascii")
     api.progress.phase("guest probe")
 
