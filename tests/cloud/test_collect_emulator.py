@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -13,9 +14,13 @@ from tcremedy.cloud.clients import make_clients, parse_endpoint
 from tcremedy.cloud.collect import CollectRequest, collect
 from tcremedy.cloud.collect_cvm import InstanceQuery
 from tcremedy.cloud.collect_guest import ProbeSettings
+from tcremedy.cloud.collect_monitor import METRICS
 from tcremedy.cloud.retry import RetryPolicy
 from tcremedy.cloud.state import LiveState
+from tcremedy.diagnose.engine import diagnose
+from tcremedy.diagnose.readings import window_series
 from tcremedy.emulator.testing import RunningEmulator
+from tcremedy.policy.loader import load_policy, packaged_default_policy
 from tcremedy.policy.model import Selector
 from tcremedy.policy.selector import query_for_selector, selects
 
@@ -78,6 +83,23 @@ def test_a_long_window_is_read_in_batches_within_the_points_limit(emulator: Runn
     assert api.stats.calls["GetMonitorData"] == 4 * math.ceil(len(selected) / 19)
     assert "GetMonitorData" not in api.stats.errors and not state.gaps
     assert running and all(len(i.metrics["CpuUsage"].values) == 361 for i in running)
+
+
+@pytest.mark.emulator(scenario="healthy")
+def test_the_window_ends_where_the_samples_are_published(emulator: RunningEmulator) -> None:
+    """Cloud Monitor publishes a minute's sample 1-2 minutes late (monitoring FAQ,
+    https://cloud.tencent.com/document/product/248/54788): a window ending now would miss its newest
+    samples, and the policy's shortest window (60 s) would hold none, so capacity would be unknown."""
+    policy = load_policy(packaged_default_policy())
+    for seconds in (60, 900):
+        api = api_for(emulator)
+        state = run(emulator, api, window_seconds=seconds)
+        running = [i for i in state.instances.values() if i.state == "RUNNING" and selects(WINDOWS, i)]
+        assert running
+        for inst in running:
+            assert {len(window_series(inst, state, m, seconds)) for m in METRICS} == {seconds // 60}
+        fleet = diagnose(replace(policy, capacity=replace(policy.capacity, window_seconds=seconds)), state)
+        assert fleet.summary.unknown == 0
 
 
 @pytest.mark.emulator(scenario="fleet", fleet_size=450, rdp_listeners=False)

@@ -62,10 +62,11 @@ def probed(emu: RunningEmulator) -> list[str]:
 
 
 def test_runs_in_the_same_minute_read_the_same_window() -> None:
-    """The window ends at the last whole minute before the collection timestamp: every batch of a
-    run, and another run in the same minute, ask for the same samples (the next minute moves it)."""
+    """The window ends at the last whole minute at or before two minutes before the collection
+    timestamp (where Cloud Monitor's samples are published): every batch of a run, and another run
+    in the same minute, ask for the same samples (the next minute moves it)."""
     start, end = window(NOW, 900)
-    assert (start, end) == ("2026-03-02T08:15:00+00:00", "2026-03-02T08:30:00+00:00")
+    assert (start, end) == ("2026-03-02T08:13:00+00:00", "2026-03-02T08:28:00+00:00")
     assert window(NOW + timedelta(seconds=44), 900) == (start, end)
     assert window(NOW + timedelta(seconds=45), 900) != (start, end)
 

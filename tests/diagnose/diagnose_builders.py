@@ -15,6 +15,7 @@ from tcremedy.cloud.state import (
     SecurityGroup,
     SecurityGroupRule,
     Subnet,
+    window_end,
 )
 
 COLLECTED_AT = "2024-05-01T12:00:00+00:00"
@@ -56,7 +57,9 @@ def healthy_facts(**kw: Any) -> GuestFacts:
 
 
 def series(metric: str, *values: float) -> MetricSeries:
-    stamps = tuple(NOW - 60 * (len(values) - i) for i in range(len(values)))
+    """The samples as the cloud answers them: the last one at the collection's window end."""
+    end = window_end(NOW, 60)
+    stamps = tuple(float(end - 60 * (len(values) - 1 - i)) for i in range(len(values)))
     return MetricSeries(metric=metric, period=60, timestamps=stamps, values=values)
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from diagnose_builders import NOW, entry, group, healthy_facts, healthy_instance, rule, series, state_with
 
-from tcremedy.cloud.state import CollectionGap, GuestProbe, MetricSeries, NetworkAcl
+from tcremedy.cloud.state import CollectionGap, GuestProbe, MetricSeries, NetworkAcl, window_end
 from tcremedy.diagnose.checks import CHECKS
 from tcremedy.diagnose.engine import diagnose_instance
 from tcremedy.diagnose.findings import CAUSAL_ORDER, Status
@@ -102,7 +102,8 @@ def test_bandwidth_saturated_uses_max_over_window_against_cap():
 
 
 def test_old_samples_outside_the_window_are_ignored():
-    old = MetricSeries("CpuUsage", 60, (1714564800.0 - 3600, 1714564800.0 - 60), (99.0, 10.0))
+    end = window_end(NOW, 60)  # the window's newest sample: NOW less the publishing lag
+    old = MetricSeries("CpuUsage", 60, (end - 3600.0, float(end)), (99.0, 10.0))
     assert run(healthy_instance(metrics={**healthy_instance().metrics, "CpuUsage": old})).compliant
 
 

@@ -101,11 +101,19 @@ class Subnet:
     network_acl_id: str = ""  # "" = no ACL bound
 
 
+# Cloud Monitor publishes a period's sample a little after it: "end the window 1-2 minutes before now"
+# is Tencent's answer to GetMonitorData returning nothing (monitoring FAQ,
+# https://cloud.tencent.com/document/product/248/54788). A window ending now would miss its newest
+# samples, and a one-minute window would hold none.
+PUBLISH_LAG = 120  # seconds
+
+
 def window_end(epoch: float, period: int) -> int:
     """The end of the metrics window of a collection at ``epoch``: the last whole period at or before
-    it. Collection asks for the samples up to there and diagnosis reads the window's samples back
-    from there, so two runs in the same period read the same samples (issue 14 item 6)."""
-    t = int(epoch)
+    ``PUBLISH_LAG`` seconds earlier, where Cloud Monitor's samples are published. Collection asks for
+    the samples up to there and diagnosis reads the window's samples back from there, so two runs in
+    the same period read the same samples (issue 14 item 6)."""
+    t = int(epoch) - PUBLISH_LAG
     return t - t % period if period > 0 else t
 
 

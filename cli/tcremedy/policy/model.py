@@ -151,7 +151,12 @@ class Capacity:
         90.0, "Saturated when max CpuUsage/BaseCpuUsage >= this %.", ge=1, le=100
     )
     memory_ceiling_percent: Number = setting(90.0, "Saturated when max MemUsage >= this %.", ge=1, le=100)
-    window_seconds: Int = setting(900, "Metrics window, seconds back from collection time.", ge=60, le=86400)
+    window_seconds: Int = setting(
+        900,
+        "Metrics window, seconds back from the newest published sample (2 minutes before collection time).",
+        ge=60,
+        le=86400,
+    )
 
 
 @section

@@ -14,6 +14,11 @@ PERIODS = (10, 60, 300, 3600, 86400)
 MAX_INSTANCES = 50  # per request (the current SDK documentation's limit)
 MAX_POINTS = 7200  # data points per request, summed over instances
 DEFAULT_WINDOW = 3600  # StartTime defaults to EndTime minus one hour
+# A sample is published a little after its period: Tencent's monitoring FAQ answers "GetMonitorData
+# returns nothing" with "监控数据计算可能存在短暂延时,建议 EndTime 在当前时间基础上向前偏移1~2分钟"
+# (computing the data can take a moment; end the window 1-2 minutes before now;
+# https://cloud.tencent.com/document/product/248/54788). Here: the samples of the last 2 minutes.
+PUBLISH_LAG = 120  # seconds
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class MonitorBackend(StatelessBackend):
                 f"The request covers {len(stamps) * len(instance_ids)} data points; "
                 f"at most {MAX_POINTS} are allowed per request."
             )
+        stamps = [t for t in stamps if t <= now - PUBLISH_LAG]  # not computed yet: not there at all
         cvm = self.region.cvm
         cvm.settle()
         found = [cvm.instances.get(iid) for iid in instance_ids]
