@@ -62,11 +62,13 @@ def test_the_newest_two_minutes_are_not_published_yet(emulator) -> None:
     https://cloud.tencent.com/document/product/248/54788)."""
     mon = emulator.client(monitor_client.MonitorClient)
     iid = instance_ids(emulator)[0]
-    now = emulator.world.clock()
+    before = emulator.world.clock()
     (point,) = get(mon, "CpuUsage", [iid]).DataPoints
-    assert point.Timestamps and max(point.Timestamps) <= now - 120 < max(point.Timestamps) + 60
-    (recent,) = get(mon, "CpuUsage", [iid], minutes=1).DataPoints  # ends now: nothing published yet
-    assert recent.Timestamps == [] and recent.Values == []
+    after = emulator.world.clock()
+    assert point.Timestamps and before - 120 - 60 < max(point.Timestamps) <= after - 120
+    minute = datetime.fromtimestamp(before - before % 60, CST).isoformat()  # the minute under way
+    (recent,) = get(mon, "CpuUsage", [iid], StartTime=minute, EndTime=minute).DataPoints
+    assert recent.Timestamps == [] and recent.Values == []  # published 2 minutes after it began
 
 
 @pytest.mark.emulator(scenario="bandwidth-saturated")
