@@ -102,6 +102,30 @@ def test_the_window_ends_where_the_samples_are_published(emulator: RunningEmulat
         assert fleet.summary.unknown == 0
 
 
+@pytest.mark.emulator(scenario="healthy")
+def test_without_the_cloud_monitor_agent_memory_is_unknown_and_says_why(emulator: RunningEmulator) -> None:
+    """CpuUsage and MemUsage come from Cloud Monitor's agent inside the guest; BaseCpuUsage and the
+    traffic are measured on the host (https://cloud.tencent.com/document/api/248/10992). Without the
+    agent, CPU is still judged (from BaseCpuUsage) and memory is unknown, saying why."""
+    instances = emulator.world.region(emulator.region).cvm.instances
+    iid = next(i for i, inst in instances.items() if inst.is_windows)
+    emulator.control("POST", f"instances/{iid}/guest", {"MonitorAgent": False})
+    state = run(emulator, api_for(emulator))
+    inst = state.instances[iid]
+    assert "CpuUsage" not in inst.metrics or not inst.metrics["CpuUsage"].values
+    assert inst.metrics["BaseCpuUsage"].values and inst.metrics["WanOuttraffic"].values
+    fleet = diagnose(load_policy(packaged_default_policy()), state)
+    (diagnosis,) = [d for d in fleet.instances if d.instance_id == iid]
+    by_code = {f.code: f for f in diagnosis.findings}
+    assert "CPU_SATURATED" not in by_code  # judged from BaseCpuUsage, and under the ceiling
+    memory = by_code["MEMORY_SATURATED"]
+    assert memory.status.value == "unknown"
+    assert memory.evidence["reason"] == (
+        "no MemUsage samples in the last 900 s, while the host-side BaseCpuUsage has 15: MemUsage comes "
+        "from Cloud Monitor's agent inside the guest, which reports nothing; is it installed and running?"
+    )
+
+
 @pytest.mark.emulator(scenario="fleet", fleet_size=450, rdp_listeners=False)
 def test_the_probe_runs_and_its_tasks_are_read_while_the_listing_still_arrives(
     emulator: RunningEmulator,

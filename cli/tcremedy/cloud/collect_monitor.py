@@ -22,6 +22,10 @@ MAX_POINTS = 7200  # data points per request
 PERIOD = 60  # seconds
 # What the diagnosis reads: CPU (agent and host side), memory, public outbound bandwidth.
 METRICS: tuple[str, ...] = ("CpuUsage", "BaseCpuUsage", "MemUsage", "WanOuttraffic")
+# Reported by Cloud Monitor's agent inside the guest; the others are measured on the host and need no
+# agent (https://cloud.tencent.com/document/api/248/10992 lists base_cpu_usage and the traffic metrics
+# as needing none, cpu_usage among those that do; memory usage is the guest's own figure).
+AGENT_METRICS: tuple[str, ...] = ("CpuUsage", "MemUsage")
 Stamps = dict[tuple[float, ...], tuple[float, ...]]  # a Timestamps tuple -> the one shared copy
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, ClassVar
 
+from tcremedy.cloud.collect_monitor import AGENT_METRICS, METRICS
 from tcremedy.cloud.state import Instance, LiveState
 from tcremedy.diagnose.checks.base import CHECKS, Check
 from tcremedy.diagnose.findings import Finding, Severity
@@ -61,6 +62,9 @@ class BandwidthBelowPolicy(Check):
         ]
 
 
+HOST_METRICS = tuple(m for m in METRICS if m not in AGENT_METRICS)  # measured on the host: no agent needed
+
+
 class _WindowPeak(Check):
     """The peak of ``metrics`` over the policy window must stay below ``threshold``.
 
@@ -80,6 +84,21 @@ class _WindowPeak(Check):
         """The FAIL finding for a peak at or above the threshold."""
         raise NotImplementedError
 
+    def _no_samples(self, instance: Instance, state: LiveState, window: int) -> str:
+        """Why the window is empty, as far as the samples tell: a guest metric missing while the host
+        measures the instance points at Cloud Monitor's agent in the guest."""
+        names = "/".join(self.metrics)
+        reason = f"no {names} samples in the last {window} s"
+        if not set(self.metrics) <= set(AGENT_METRICS):
+            return reason
+        host = window_max(instance, state, HOST_METRICS, window)
+        if host is None:
+            return reason
+        return (
+            f"{reason}, while the host-side {host[1]} has {host[2]}: {names} comes from Cloud Monitor's "
+            "agent inside the guest, which reports nothing; is it installed and running?"
+        )
+
     def evaluate(self, policy: Policy, instance: Instance, state: LiveState) -> list[Finding]:
         threshold = self.threshold(policy, instance)
         if threshold is None:
@@ -87,7 +106,7 @@ class _WindowPeak(Check):
         window = policy.capacity.window_seconds
         peak = window_max(instance, state, self.metrics, window)
         if peak is None:
-            fallback = f"no {'/'.join(self.metrics)} samples in the last {window} s"
+            fallback = self._no_samples(instance, state, window)
             reason = gap_reason(state, "metrics", instance.instance_id, fallback)
             named = {"metrics": list(self.metrics)} if self.metrics_in_unknown else {}
             return [self.unknown(instance, reason, **named, window_seconds=window)]

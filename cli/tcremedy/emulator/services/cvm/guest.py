@@ -53,6 +53,9 @@ class Guest:
     allow_encryption_oracle: int | None = 1  # AllowEncryptionOracle; None = value absent
     credssp_patched: bool = True  # CredSspPatched
     agent: str = "Online"  # TAT agent: Online | Offline | NotInstalled
+    # MonitorAgent (control only): Cloud Monitor's agent runs in the guest and reports its own metrics
+    # (CpuUsage, MemUsage); without it only the host-side ones have data (monitor/models.py)
+    monitor_agent: bool = True
     listener_stuck: bool = False  # ListenerStuck (control only): Running, yet nothing listens until restarted
     # SecuritySoftware: third-party firewall / host-protection services, {"Name", "State", "BlocksRdp"};
     # the probe sees Name and State, BlocksRdp (control only) says whether it really filters RDP
@@ -105,7 +108,8 @@ class Guest:
 
     # -- control API: the probe's own keys set the facts ------------------------------------
     def update(self, fields: dict[str, Any]) -> None:
-        """Apply control-API fields: probe keys, AgentStatus, FirewallAllowPorts, ListenerStuck."""
+        """Apply control-API fields: probe keys, AgentStatus, MonitorAgent, FirewallAllowPorts,
+        ListenerStuck."""
         for key, value in fields.items():
             setter = _SETTERS.get(key)
             if setter is None:
@@ -115,6 +119,7 @@ class Guest:
     def control_view(self) -> dict[str, Any]:
         data = json.loads(self.probe_json())
         data["AgentStatus"] = self.agent
+        data["MonitorAgent"] = self.monitor_agent
         data["FirewallAllowPorts"] = list(self.firewall_allow_ports)
         data["ListenerStuck"] = self.listener_stuck
         data["SecuritySoftware"] = [dict(s) for s in self.security_software]
@@ -215,6 +220,7 @@ _SETTERS: dict[str, Any] = {
     "CredSspPatched": lambda g, v: setattr(g, "credssp_patched", _bool("CredSspPatched")(v)),
     "AgentStatus": lambda g, v: setattr(g, "agent", _choice("AgentStatus", AGENT_STATES)(v)),
     "ListenerStuck": lambda g, v: setattr(g, "listener_stuck", _bool("ListenerStuck")(v)),
+    "MonitorAgent": lambda g, v: setattr(g, "monitor_agent", _bool("MonitorAgent")(v)),
     "SecuritySoftware": _set_security_software,
     "TopCpu": lambda g, v: setattr(g, "top_cpu", _processes("TopCpu", v)),
     "TopMemory": lambda g, v: setattr(g, "top_memory", _processes("TopMemory", v)),

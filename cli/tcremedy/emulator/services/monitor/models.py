@@ -19,6 +19,11 @@ DEFAULT_WINDOW = 3600  # StartTime defaults to EndTime minus one hour
 # (computing the data can take a moment; end the window 1-2 minutes before now;
 # https://cloud.tencent.com/document/product/248/54788). Here: the samples of the last 2 minutes.
 PUBLISH_LAG = 120  # seconds
+# Metrics only Cloud Monitor's agent inside the guest can report; the host-side ones (BaseCpuUsage,
+# traffic) need no agent (https://cloud.tencent.com/document/api/248/10992: "不需要安装监控 agent,就能获取
+# 数据的监控指标" lists the traffic metrics and base_cpu_usage; cpu_usage is among those that need it;
+# memory usage is the guest's own figure).
+AGENT_METRICS = frozenset({"cpuusage", "memusage"})
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,14 @@ class MonitorBackend(StatelessBackend):
         stamps = [t for t in stamps if t <= now - PUBLISH_LAG]  # not computed yet: not there at all
         cvm = self.region.cvm
         cvm.settle()
-        found = [cvm.instances.get(iid) for iid in instance_ids]
-        samples = [(i.load, i.instance_id, i.bandwidth_out) for i in found if i and i.state == "RUNNING"]
+        needs_agent = key in AGENT_METRICS
+        found = [
+            i
+            if i is not None and i.state == "RUNNING" and (i.guest.monitor_agent or not needs_agent)
+            else None
+            for i in (cvm.instances.get(iid) for iid in instance_ids)
+        ]
+        samples = [(i.load, i.instance_id, i.bandwidth_out) for i in found if i]
         points = thousandths(samples, key, seed=self.region.world.seed, slots=[t // period for t in stamps])
         values = list(map(_THOUSAND.__rtruediv__, points))  # p / 1000: the float nearest p thousandths
         texts = list(map(_TEXTS.__getitem__, points))
@@ -98,8 +109,8 @@ class MonitorBackend(StatelessBackend):
         out: list[Series] = []
         n, at = len(stamps), 0
         for inst in found:
-            if inst is None or inst.state != "RUNNING":
-                out.append(NO_DATA)  # no agent data while stopped; unknown instances have no data
+            if inst is None:  # stopped, unknown, or a guest metric without the agent: no data
+                out.append(NO_DATA)
                 continue
             out.append(Series(timestamps, values[at : at + n], "[" + ",".join(texts[at : at + n]) + "]"))
             at += n
